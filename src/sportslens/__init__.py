@@ -1,0 +1,27 @@
+"""sportslens: recognise actions in sports video."""
+
+from sportslens.transforms import Preprocess
+from sportslens.video import (
+    VideoDecodeError,
+    VideoInfo,
+    frame_indices_between,
+    probe,
+    read_frames,
+    read_time_range,
+)
+from sportslens.writer import VideoWriter, write_video
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Preprocess",
+    "VideoDecodeError",
+    "VideoInfo",
+    "VideoWriter",
+    "__version__",
+    "frame_indices_between",
+    "probe",
+    "read_frames",
+    "read_time_range",
+    "write_video",
+]

@@ -1,0 +1,3 @@
+from sportslens.cli import main
+
+main()
