@@ -1,0 +1,473 @@
+"""The one decoding seam: probe a video and read only the frames asked for.
+
+Decoding strategy (measured in ``docs/benchmarks.md``):
+
+* A packet scan (demuxing, no decoding) gives every frame's presentation timestamp and which
+  frames are keyframes. Frame ``i`` is the i-th frame in presentation order, so indices stay right
+  for variable-frame-rate files and for headers that lie about the frame count.
+* Frames are decoded in order; only the asked-for ones are converted to RGB, and resizing happens
+  in the same FFmpeg ``swscale`` pass as colour conversion.
+* When the next wanted frame lies beyond the next keyframe we seek to the keyframe before it;
+  otherwise decoding on is cheaper than a seek, which flushes the decoder.
+* Decoding stops after the last wanted frame.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import IO, Any, Literal
+
+import av
+import av.error
+import numpy as np
+import torch
+from av.video.reformatter import Interpolation, VideoReformatter
+
+Source = str | os.PathLike[str] | bytes | IO[bytes]
+"""A local path, an fsspec URL (``s3://``, ``https://``, ``memory://``), bytes or a binary file."""
+
+Size = int | tuple[int, int]
+"""An output size: the short side in pixels, or an exact ``(height, width)``."""
+
+
+class VideoDecodeError(ValueError):
+    """A video could not be opened or decoded; the message names the source and the problem."""
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """Facts about a video's first video stream; width and height are as displayed (upright)."""
+
+    source: str
+    num_frames: int
+    frame_count: Literal["counted", "header", "estimated"]
+    """How ``num_frames`` is known: packets counted, taken from the header, or duration × fps."""
+    header_frames: int
+    """The frame count the container header claims (0 when it claims none)."""
+    fps: float
+    duration: float
+    width: int
+    height: int
+    codec: str
+    rotation: int
+    """Degrees the stored frames are rotated counter-clockwise for display (0, 90, 180, 270)."""
+    variable_frame_rate: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class _FrameIndex:
+    """Presentation timestamps of every frame and the positions of keyframes, from a packet scan."""
+
+    pts: np.ndarray  # (N,) int64, sorted: frame i is shown at pts[i] * time_base
+    keyframes: np.ndarray  # (K,) int64 frame indices, sorted, starts with the first keyframe
+    time_base: Fraction
+    complete: bool  # False when the scan stopped at a read error (a truncated file)
+
+    def position(self, pts: int) -> int:
+        """Index of the frame shown at ``pts``, or -1 when no frame has that timestamp."""
+        i = int(np.searchsorted(self.pts, pts))
+        return i if i < len(self.pts) and self.pts[i] == pts else -1
+
+    def keyframe_before(self, index: int) -> int:
+        """The last keyframe at or before ``index`` (the first keyframe if none precedes it)."""
+        k = int(np.searchsorted(self.keyframes, index, side="right")) - 1
+        return int(self.keyframes[max(k, 0)])
+
+    @property
+    def times(self) -> np.ndarray:
+        """Presentation time of each frame in seconds, (N,) float64."""
+        times: np.ndarray = (self.pts - self.pts[0]) * float(self.time_base)
+        return times
+
+
+def describe_source(source: Source) -> str:
+    """A short human-readable name for a source, used in every error message."""
+    if isinstance(source, bytes):
+        return f"<{len(source)} bytes in memory>"
+    if isinstance(source, str | os.PathLike):
+        return os.fspath(source)
+    return str(getattr(source, "name", None) or f"<{type(source).__name__}>")
+
+
+def _is_url(source: Source) -> bool:
+    return isinstance(source, str) and "://" in source and not source.startswith("file://")
+
+
+@contextmanager
+def _open_container(source: Source) -> Iterator[av.container.InputContainer]:
+    """Open ``source`` with PyAV, turning every failure into a :class:`VideoDecodeError`."""
+    name = describe_source(source)
+    if isinstance(source, str | os.PathLike) and not _is_url(source):
+        path = Path(os.fspath(source).removeprefix("file://"))
+        if not path.is_file():
+            raise VideoDecodeError(f"{name}: no such file")
+        if path.stat().st_size == 0:
+            raise VideoDecodeError(f"{name}: the file is empty (0 bytes)")
+    with _as_file(source) as file:
+        try:
+            container = av.open(file, mode="r", metadata_errors="ignore")
+        except (av.error.FFmpegError, OSError, UnicodeDecodeError) as error:
+            raise VideoDecodeError(f"{name}: not a readable video container ({error})") from error
+        try:
+            if not container.streams.video:
+                kinds = ", ".join(s.type for s in container.streams) or "no streams"
+                raise VideoDecodeError(f"{name}: has no video stream (found: {kinds})")
+            yield container
+        finally:
+            container.close()
+
+
+@contextmanager
+def _as_file(source: Source) -> Iterator[str | IO[bytes]]:
+    """Something ``av.open`` accepts: a path string or a seekable binary file."""
+    if isinstance(source, bytes):
+        yield io.BytesIO(source)
+    elif _is_url(source):
+        try:
+            import fsspec
+        except ImportError as error:
+            raise ImportError(
+                f"reading {source} needs fsspec: pip install 'sportslens[remote]'"
+            ) from error
+        try:
+            with fsspec.open(source, "rb") as remote:
+                yield remote
+        except FileNotFoundError as error:
+            raise VideoDecodeError(f"{source}: no such file") from error
+    elif isinstance(source, str | os.PathLike):
+        yield os.fspath(source).removeprefix("file://")
+    else:
+        source.seek(0)
+        yield source
+
+
+def _scan(container: av.container.InputContainer, name: str) -> _FrameIndex:
+    """Demux (without decoding) the first video stream, collecting timestamps and keyframes."""
+    stream = container.streams.video[0]
+    timestamps: list[int] = []
+    keys: set[int] = set()
+    complete = True
+    try:
+        for packet in container.demux(stream):
+            if packet.size == 0 or getattr(packet, "is_discard", False):
+                continue  # flush packets carry no frame; discarded ones are never shown
+            ts = packet.pts if packet.pts is not None else packet.dts
+            if ts is None:
+                continue
+            timestamps.append(ts)
+            if packet.is_keyframe:
+                keys.add(ts)
+    except av.error.FFmpegError:
+        complete = False  # truncated or corrupt tail: keep the frames read so far
+    if not timestamps:
+        raise VideoDecodeError(f"{name}: the video stream holds no frames")
+    pts = np.unique(np.asarray(timestamps, dtype=np.int64))
+    keyframes = np.flatnonzero(np.isin(pts, np.fromiter(keys, np.int64, len(keys))))
+    if keyframes.size == 0:  # some intra-only codecs flag nothing; every frame is then a key
+        keyframes = np.arange(len(pts), dtype=np.int64)
+    time_base = stream.time_base or Fraction(1, 1)
+    return _FrameIndex(pts, keyframes.astype(np.int64), Fraction(time_base), complete)
+
+
+class _IndexCache:
+    """Frame indices of recently read local files, keyed by (path, size, mtime) and bounded.
+
+    A training epoch reads each video again; the key changes when a file is rewritten in place.
+    """
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self.capacity = capacity
+        self._items: OrderedDict[tuple[str, int, int], _FrameIndex] = OrderedDict()
+
+    @staticmethod
+    def key(source: Source) -> tuple[str, int, int] | None:
+        if not isinstance(source, str | os.PathLike) or _is_url(source):
+            return None
+        path = os.fspath(source).removeprefix("file://")
+        try:
+            stat = Path(path).stat()
+        except OSError:
+            return None
+        return path, stat.st_size, stat.st_mtime_ns
+
+    def get(self, key: tuple[str, int, int] | None) -> _FrameIndex | None:
+        if key is None or key not in self._items:
+            return None
+        self._items.move_to_end(key)
+        return self._items[key]
+
+    def put(self, key: tuple[str, int, int] | None, index: _FrameIndex) -> None:
+        if key is None:
+            return
+        self._items[key] = index
+        if len(self._items) > self.capacity:
+            self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        self._items.clear()
+
+
+INDEX_CACHE = _IndexCache()
+
+
+def _frame_index(
+    source: Source, container: av.container.InputContainer
+) -> tuple[_FrameIndex, bool]:
+    """The frame index of ``source`` and whether ``container`` was read to build it."""
+    key = INDEX_CACHE.key(source)
+    index = INDEX_CACHE.get(key)
+    if index is not None:
+        return index, False
+    index = _scan(container, describe_source(source))
+    INDEX_CACHE.put(key, index)
+    return index, True
+
+
+def probe(source: Source) -> VideoInfo:
+    """Describe a video: frames (counted), fps, duration, upright size, codec and rotation.
+
+    The first frame is decoded too, so a file that opens but cannot be decoded is reported here.
+    """
+    name = describe_source(source)
+    with _open_container(source) as container:
+        index, was_read = _frame_index(source, container)
+        if was_read:
+            _seek(container, container.streams.video[0], index, 0, name)
+        stream = container.streams.video[0]
+        first = _first_frame(container, name)
+        header_frames = int(stream.frames or 0)
+        codec = stream.codec_context.name
+    rotation = _rotation(first)
+    width, height = (
+        (first.height, first.width) if rotation in (90, 270) else (first.width, first.height)
+    )
+    num_frames = len(index.pts)
+    steps = np.diff(index.pts)
+    # The last frame lasts as long as the mean frame, so 300 frames at 30 fps span 10 s, not 9.97.
+    step = float(steps.mean()) if steps.size else 0.0
+    duration = float((index.pts[-1] - index.pts[0] + step) * index.time_base)
+    fps = num_frames / duration if duration > 0 else float(stream.average_rate or 0)
+    return VideoInfo(
+        source=name,
+        num_frames=num_frames,
+        frame_count="counted",
+        header_frames=header_frames,
+        fps=fps,
+        duration=duration,
+        width=width,
+        height=height,
+        codec=codec,
+        rotation=rotation,
+        variable_frame_rate=bool(steps.size and steps.max() - steps.min() > max(1.0, 0.01 * step)),
+    )
+
+
+def _first_frame(container: av.container.InputContainer, name: str) -> av.VideoFrame:
+    try:
+        for frame in container.decode(video=0):
+            return frame
+    except av.error.FFmpegError as error:
+        raise VideoDecodeError(f"{name}: no decodable frames ({error})") from error
+    raise VideoDecodeError(f"{name}: no decodable frames")
+
+
+def _rotation(frame: av.VideoFrame) -> int:
+    """Counter-clockwise display rotation in {0, 90, 180, 270} from the frame's display matrix."""
+    return round(float(frame.rotation or 0) / 90.0) % 4 * 90
+
+
+def read_frames(
+    source: Source,
+    indices: Sequence[int] | np.ndarray,
+    *,
+    size: Size | None = None,
+    threads: int = 0,
+) -> torch.Tensor:
+    """Decode the frames at ``indices`` (any order, repeats allowed) as RGB ``uint8 (T, C, H, W)``.
+
+    ``size`` resizes inside FFmpeg's scaler: an int sets the short side, a pair is (height,
+    width). ``threads=0`` lets FFmpeg choose; data-loader workers should pass 1 (two
+    single-threaded workers beat one process with two decoder threads).
+    """
+    name = describe_source(source)
+    wanted = np.asarray(indices, dtype=np.int64).reshape(-1)
+    if wanted.size == 0:
+        raise VideoDecodeError(f"{name}: no frame indices were asked for")
+    with _open_container(source) as container:
+        index, was_read = _frame_index(source, container)
+        count = len(index.pts)
+        bad = wanted[(wanted < 0) | (wanted >= count)]
+        if bad.size:
+            raise VideoDecodeError(
+                f"{name}: frame index {int(bad[0])} is out of range; the video has {count} frames"
+            )
+        unique = np.unique(wanted)
+        decoded = _decode(container, index, unique, size, threads, name, rewind=was_read)
+    missing = [int(i) for i in unique if int(i) not in decoded]
+    if missing:
+        raise VideoDecodeError(
+            f"{name}: frames {missing[:5]}{'…' if len(missing) > 5 else ''} could not be decoded "
+            f"(the file is truncated or corrupt after frame {max(decoded, default=-1)})"
+        )
+    frames = np.stack([decoded[int(i)] for i in wanted])  # (T, H, W, C)
+    return torch.from_numpy(frames).permute(0, 3, 1, 2).contiguous()  # (T, C, H, W)
+
+
+def read_time_range(
+    source: Source,
+    start: float,
+    end: float,
+    *,
+    size: Size | None = None,
+    threads: int = 0,
+) -> torch.Tensor:
+    """Decode every frame shown in ``[start, end)`` seconds as ``uint8 (T, C, H, W)`` RGB."""
+    indices = frame_indices_between(source, start, end)
+    if indices.size == 0:
+        raise VideoDecodeError(
+            f"{describe_source(source)}: no frame is shown between {start:g} s and {end:g} s"
+        )
+    return read_frames(source, indices, size=size, threads=threads)
+
+
+def frame_indices_between(source: Source, start: float, end: float) -> np.ndarray:
+    """Indices of the frames whose presentation time lies in ``[start, end)`` seconds."""
+    if end <= start:
+        raise ValueError(f"time range end ({end:g} s) must be after its start ({start:g} s)")
+    with _open_container(source) as container:
+        times = _frame_index(source, container)[0].times
+    return np.flatnonzero((times >= start) & (times < end)).astype(np.int64)
+
+
+def _decode(
+    container: av.container.InputContainer,
+    index: _FrameIndex,
+    wanted: np.ndarray,
+    size: Size | None,
+    threads: int,
+    name: str,
+    *,
+    rewind: bool,
+) -> dict[int, np.ndarray]:
+    """Decode the sorted unique frame indices in ``wanted``; returns index -> (H, W, 3) uint8.
+
+    ``rewind`` says the container was already read (by the packet scan) and must seek first.
+
+    Frames that cannot be reached (a truncated or corrupt file) are simply absent from the result.
+    """
+    stream = container.streams.video[0]
+    stream.thread_type = "AUTO"
+    stream.codec_context.thread_count = threads
+    reformatter = VideoReformatter()  # one scaler context for all frames (a new one costs ~0.6 ms)
+    out: dict[int, np.ndarray] = {}
+    i = 0  # next position in wanted
+    allow_seek = True
+    last_key = -1  # seeks only ever move forward, so decoding always makes progress
+    # A fresh container already sits at the first keyframe; later seeks are decided per gap.
+    seek_to: int | None = index.keyframe_before(int(wanted[0]))
+    if seek_to == int(index.keyframes[0]) and not rewind:
+        seek_to = None
+    while True:
+        if seek_to is not None:
+            _seek(container, stream, index, seek_to, name)
+            last_key, seek_to = seek_to, None
+        for position, frame in _frames_with_positions(container, stream, index, wanted):
+            if allow_seek and position > wanted[i]:
+                # The seek landed past the target (an inexact container index): decode again
+                # from the start without seeking, which is always exact.
+                allow_seek, seek_to, last_key = False, int(index.keyframes[0]), -1
+                break
+            while i < len(wanted) and wanted[i] < position:
+                i += 1  # passed without being decoded: corrupt, reported by the caller
+            if i < len(wanted) and wanted[i] == position:
+                out[position] = _to_rgb(frame, reformatter, size)
+                i += 1
+            if i == len(wanted):
+                return out  # stop decoding after the last wanted frame
+            key = index.keyframe_before(int(wanted[i]))
+            if allow_seek and key > position + 1 and key > last_key:
+                seek_to = key  # a keyframe lies between here and the target: seeking skips work
+                break
+        else:
+            return out  # the stream ended (or broke off) before every wanted frame was found
+
+
+def _seek(
+    container: av.container.InputContainer, stream: Any, index: _FrameIndex, key: int, name: str
+) -> None:
+    try:
+        container.seek(int(index.pts[key]), stream=stream, backward=True)
+        stream.codec_context.flush_buffers()  # else frames decoded before the seek come out next
+    except av.error.FFmpegError as error:
+        raise VideoDecodeError(f"{name}: cannot seek to frame {key} ({error})") from error
+
+
+def _frames_with_positions(
+    container: av.container.InputContainer, stream: Any, index: _FrameIndex, wanted: np.ndarray
+) -> Iterator[tuple[int, av.VideoFrame]]:
+    """Decoded frames with their presentation index; stops quietly at a corrupt or truncated end.
+
+    A packet whose frame is not wanted is decoded with ``skip_frame=NONREF``: if no other frame
+    references it (most B-frames), the decoder drops it unseen. Wanted frames and every reference
+    frame are decoded in full, so the result stays exact while x264 files decode about a third
+    faster than decoding everything.
+    """
+    codec = stream.codec_context
+    try:
+        for packet in container.demux(stream):
+            ts = packet.pts if packet.pts is not None else packet.dts
+            position = index.position(ts) if ts is not None else -1
+            skippable = position >= 0 and not _contains(wanted, position)
+            codec.skip_frame = "NONREF" if skippable else "DEFAULT"
+            for frame in packet.decode():
+                ts = frame.pts if frame.pts is not None else frame.dts
+                position = index.position(ts) if ts is not None else -1
+                if position >= 0:
+                    yield position, frame
+    except av.error.FFmpegError:
+        return  # read_frames reports the frames that could not be reached
+    finally:
+        codec.skip_frame = "DEFAULT"
+
+
+def _contains(sorted_values: np.ndarray, value: int) -> bool:
+    i = int(np.searchsorted(sorted_values, value))
+    return i < len(sorted_values) and int(sorted_values[i]) == value
+
+
+def _to_rgb(frame: av.VideoFrame, reformatter: VideoReformatter, size: Size | None) -> np.ndarray:
+    """Convert (and resize, in the same swscale pass) one frame to upright (H, W, 3) uint8."""
+    rotation = _rotation(frame)
+    quarter_turns = rotation // 90
+    height, width = _output_size(frame.height, frame.width, size, swap=quarter_turns % 2 == 1)
+    rgb: np.ndarray = reformatter.reformat(
+        frame, width=width, height=height, format="rgb24", interpolation=Interpolation.BILINEAR
+    ).to_ndarray()  # (h, w, 3) as stored
+    if quarter_turns:
+        rgb = np.ascontiguousarray(np.rot90(rgb, k=quarter_turns))  # (H, W, 3) as displayed
+    return rgb
+
+
+def _output_size(height: int, width: int, size: Size | None, *, swap: bool) -> tuple[int, int]:
+    """The stored-orientation (height, width) that yields ``size`` once the frame is upright."""
+    if size is None:
+        return height, width
+    if isinstance(size, int):
+        if size <= 0:
+            raise ValueError(f"size must be positive, got {size}")
+        scale = size / min(height, width)
+        return max(1, round(height * scale)), max(1, round(width * scale))
+    out_h, out_w = size
+    if out_h <= 0 or out_w <= 0:
+        raise ValueError(f"size must be positive, got {size}")
+    return (out_w, out_h) if swap else (out_h, out_w)
