@@ -1,0 +1,174 @@
+"""Frame-index sampling: which frames of a video a model sees.
+
+Every function is pure arithmetic on frame counts. It returns int64 indices that are sorted and lie
+inside the inclusive range ``[start, end]``, which defaults to the whole video. Diving48 gives
+each dive as such a start and end frame. Randomness comes only from an explicit ``rng``. With
+``rng=None`` the result is deterministic and is the one to use for evaluation. A range too short
+for the request still gives the requested count: frames repeat rather than leave the range.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["clip", "segments", "sliding_windows", "uniform"]
+
+Indices = npt.NDArray[np.int64]
+
+
+def uniform(num_frames: int, n: int, *, start: int = 0, end: int | None = None) -> Indices:
+    """Pick ``n`` frames spread evenly: the centre frame of each of ``n`` equal parts of the range.
+
+    With ``L = end - start + 1``, index ``k`` is ``start + floor((k + 1/2) * L / n)``. This is
+    computed in integers so no float rounding creeps in. It never passes ``end``, and when
+    ``L < n`` neighbouring parts share a frame.
+    """
+    end = _check_range(num_frames, start, end)
+    _check_positive(n=n)
+    length = end - start + 1
+    k = np.arange(n, dtype=np.int64)
+    return start + (2 * k + 1) * length // (2 * n)
+
+
+def segments(
+    num_frames: int,
+    num_segments: int,
+    frames_per_segment: int = 1,
+    *,
+    rng: np.random.Generator | None = None,
+    start: int = 0,
+    end: int | None = None,
+) -> Indices:
+    """TSN sparse sampling: ``frames_per_segment`` consecutive frames from each of equal segments.
+
+    With ``L = end - start + 1``, ``S = num_segments`` and ``F = frames_per_segment``, segment
+    ``k`` is the float interval ``[k * L / S, (k + 1) * L / S)`` of the range. A frame belongs to
+    the segment that holds its midpoint ``i + 1/2``. So segment ``k`` holds the frames
+    ``start + ceil(k * L / S - 1/2)`` up to, but not including,
+    ``start + ceil((k + 1) * L / S - 1/2)``.
+
+    - Without ``rng`` (evaluation), the clip's midpoint is nearest the segment's midpoint. Its
+      first frame is ``start + floor((k + 1/2) * L / S - (F - 1) / 2)``. For ``F = 1`` and
+      ``L >= S`` this equals :func:`uniform`.
+    - With ``rng`` (training), the first frame is drawn uniformly from the positions where all
+      ``F`` frames fit inside the segment.
+
+    Every segment fits its clip when ``L >= S * F``. A shorter range clamps each clip into its
+    own segment, which repeats frames. A segment that holds no frame at all (``L < S``) takes
+    the frame that follows it, or ``end``. The result has ``S * F`` indices in segment order.
+    """
+    end = _check_range(num_frames, start, end)
+    _check_positive(num_segments=num_segments, frames_per_segment=frames_per_segment)
+    length = end - start + 1
+    k = np.arange(num_segments, dtype=np.int64)
+    # These are the docstring's formulas multiplied through by 2 * S and kept in integers, so no
+    # float rounding creeps in. Placing boundaries by frame midpoints is what lets the centred
+    # clip fit its segment whenever L >= S * F.
+    seg_first = start + _ceil_div(2 * k * length - num_segments, 2 * num_segments)
+    seg_stop = start + _ceil_div(2 * (k + 1) * length - num_segments, 2 * num_segments)
+    centre_numerator = (2 * k + 1) * length - (frames_per_segment - 1) * num_segments
+    centred = start + centre_numerator // (2 * num_segments)
+    fits = seg_stop - seg_first >= frames_per_segment
+    if rng is None:
+        clip_first = centred
+    else:
+        # The high bound must stay above the low bound in segments that are too short. Those
+        # draws are thrown away by the np.where below.
+        high = np.maximum(seg_stop - frames_per_segment, seg_first) + 1
+        clip_first = np.where(fits, rng.integers(seg_first, high), centred)
+    seg_last = np.maximum(seg_stop - 1, seg_first)  # an empty segment keeps its one boundary frame
+    offsets = np.arange(frames_per_segment, dtype=np.int64)
+    in_segment = np.clip(clip_first[:, None] + offsets, seg_first[:, None], seg_last[:, None])
+    # An empty last segment's boundary is end + 1.
+    indices: Indices = np.minimum(in_segment, end).ravel()  # (S * F,)
+    return indices
+
+
+def clip(
+    num_frames: int,
+    n: int,
+    rate: int,
+    *,
+    rng: np.random.Generator | None = None,
+    start: int = 0,
+    end: int | None = None,
+) -> Indices:
+    """Pick ``n`` frames ``rate`` apart: one clip spanning ``(n - 1) * rate + 1`` frames.
+
+    With ``L = end - start + 1``, the clip's first frame is drawn uniformly from the
+    ``L - span + 1`` positions where it fits (``rng`` given). Without ``rng`` it is the centred
+    ``start + (L - span) // 2``. A range shorter than the span starts the clip at ``start`` and
+    repeats ``end`` for the frames past it.
+    """
+    end = _check_range(num_frames, start, end)
+    _check_positive(n=n, rate=rate)
+    spare = (end - start + 1) - _span(n, rate)
+    if spare < 0:
+        first = start
+    elif rng is None:
+        first = start + spare // 2
+    else:
+        first = start + int(rng.integers(spare + 1))
+    return _strided(np.array([first], dtype=np.int64), n, rate, end).ravel()  # (n,)
+
+
+def sliding_windows(
+    num_frames: int, n: int, rate: int, stride: int, *, start: int = 0, end: int | None = None
+) -> Indices:
+    """Cover the range with clips of ``n`` frames ``rate`` apart. Returns shape ``(W, n)``.
+
+    Windows start at ``start, start + stride, ...`` for as long as a whole span fits. If frames
+    after the last such window would go unseen, one more window is added that ends exactly at
+    ``end``. So every frame up to ``end`` falls inside some window's span. A range shorter than
+    one span gives a single window from ``start`` that repeats ``end``, as :func:`clip` does.
+    Windows are sorted by start and never repeat.
+    """
+    end = _check_range(num_frames, start, end)
+    _check_positive(n=n, rate=rate, stride=stride)
+    span = _span(n, rate)
+    starts = np.arange(start, end - span + 2, stride, dtype=np.int64)
+    if starts.size == 0:  # the range is shorter than one span
+        starts = np.array([start], dtype=np.int64)
+    elif starts[-1] + span - 1 < end:
+        starts = np.append(starts, end - span + 1)
+    return _strided(starts, n, rate, end)
+
+
+def _ceil_div(numerator: Indices, denominator: int) -> Indices:
+    """Divide and round up, exactly, in integers."""
+    return -(-numerator // denominator)
+
+
+def _span(n: int, rate: int) -> int:
+    """Count the frames from a clip's first index to its last, inclusive."""
+    return (n - 1) * rate + 1
+
+
+def _strided(starts: Indices, n: int, rate: int, end: int) -> Indices:
+    """Build one row of ``n`` indices ``rate`` apart per start, clamped so none passes ``end``."""
+    offsets = rate * np.arange(n, dtype=np.int64)
+    windows: Indices = np.minimum(starts[:, None] + offsets, end)  # (W, n)
+    return windows
+
+
+def _check_range(num_frames: int, start: int, end: int | None) -> int:
+    """Validate the inclusive frame range and return ``end`` with ``None`` resolved."""
+    if num_frames < 1:
+        raise ValueError(f"num_frames must be >= 1, got {num_frames}")
+    if end is None:
+        end = num_frames - 1
+    if start < 0:
+        raise ValueError(f"start must be >= 0, got {start}")
+    if end >= num_frames:
+        raise ValueError(f"end must be < num_frames ({num_frames}), got {end}")
+    if start > end:
+        raise ValueError(f"start ({start}) must be <= end ({end})")
+    return end
+
+
+def _check_positive(**values: int) -> None:
+    """Raise for the first count or step that is below 1, naming it."""
+    for name, value in values.items():
+        if value < 1:
+            raise ValueError(f"{name} must be >= 1, got {value}")
