@@ -1,0 +1,149 @@
+"""Benchmarks: time sportslens against the ways people usually do the same job.
+
+Each benchmark returns plain rows (lists of dicts); the CLI renders them as a table or JSON.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+import torch
+import torch.nn.functional as F  # noqa: N812
+
+from sportslens import sampling
+from sportslens.video import INDEX_CACHE, probe, read_frames
+from sportslens.writer import VideoWriter
+
+
+@dataclass(frozen=True)
+class BenchVideo:
+    """One generated test video: its resolution and keyframe interval (None = x264's default)."""
+
+    width: int
+    height: int
+    gop: int | None
+    seconds: float = 10.0
+    fps: int = 30
+
+    @property
+    def name(self) -> str:
+        keyframes = "default-gop" if self.gop is None else f"gop{self.gop}"
+        return f"{self.width}x{self.height}_{keyframes}.mp4"
+
+
+BENCH_VIDEOS = [
+    BenchVideo(w, h, gop) for (w, h) in [(320, 240), (640, 360), (1280, 720)] for gop in [None, 30]
+]
+
+
+def _textured_frames(video: BenchVideo, seed: int = 0) -> Iterator[np.ndarray]:
+    """Camera-like content: a panning textured background and moving blocks (H, W, 3) uint8.
+
+    Flat synthetic frames compress to almost nothing and decode unrealistically fast; texture and
+    motion give x264 a bitrate close to real footage.
+    """
+    rng = np.random.default_rng(seed)
+    h, w = video.height, video.width
+    coarse = rng.integers(0, 256, (h // 8 + 2, w // 8 + 2, 3), dtype=np.uint8)
+    texture = np.repeat(np.repeat(coarse, 8, axis=0), 8, axis=1)  # blocky, then fine noise on top
+    texture = (texture // 2 + rng.integers(0, 128, texture.shape, dtype=np.uint8)).astype(np.uint8)
+    for i in range(int(video.seconds * video.fps)):
+        frame = np.roll(texture, shift=(i, 2 * i), axis=(0, 1))[:h, :w].copy()
+        for k in range(3):
+            y = int((h - h // 4) * (0.5 + 0.5 * np.sin(i / (9 + 4 * k) + k)))
+            x = int((w - w // 4) * (0.5 + 0.5 * np.cos(i / (13 + 3 * k) + 2 * k)))
+            frame[y : y + h // 4, x : x + w // 4] = (60 * k + 40, 200 - 50 * k, 120)
+        yield frame
+
+
+def ensure_bench_videos(folder: Path, videos: list[BenchVideo] = BENCH_VIDEOS) -> list[Path]:
+    """Generate the benchmark videos into ``folder`` once; later calls reuse them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for video in videos:
+        path = folder / video.name
+        if not path.exists():
+            partial = path.with_suffix(".partial.mp4")
+            with VideoWriter(partial, video.fps, gop=video.gop) as writer:
+                for frame in _textured_frames(video):
+                    writer.write(frame)
+            partial.rename(path)
+        paths.append(path)
+    return paths
+
+
+def _sportslens(path: Path, indices: np.ndarray, size: int, threads: int) -> torch.Tensor:
+    INDEX_CACHE.clear()  # time a cold read: the packet scan is part of the cost
+    return read_frames(path, indices, size=(size, size), threads=threads)
+
+
+def _naive(path: Path, indices: np.ndarray, size: int, threads: int) -> torch.Tensor:
+    """What tutorials do: every frame to RGB numpy, pick the wanted ones, resize as float."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        stream.codec_context.thread_count = threads
+        frames = [frame.to_ndarray(format="rgb24") for frame in container.decode(stream)]
+    clip = torch.from_numpy(np.stack([frames[i] for i in indices])).permute(0, 3, 1, 2)
+    return F.interpolate(clip.float(), size=(size, size), mode="bilinear", antialias=True)
+
+
+def _decode_limit(path: Path, indices: np.ndarray, size: int, threads: int) -> None:
+    """Decode every frame and keep none: the floor for any sequential decoder."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        stream.codec_context.thread_count = threads
+        for _ in container.decode(stream):
+            pass
+
+
+METHODS: dict[str, Callable[[Path, np.ndarray, int, int], object]] = {
+    "read_frames": _sportslens,
+    "naive": _naive,
+    "decode_all": _decode_limit,
+}
+
+
+def _time_methods(
+    path: Path, indices: np.ndarray, size: int, threads: int, repeats: int
+) -> dict[str, float]:
+    """Median ms per method; the methods take turns each round, so drift hits all alike."""
+    times: dict[str, list[float]] = {name: [] for name in METHODS}
+    for _ in range(repeats):
+        for name, method in METHODS.items():
+            start = time.perf_counter()
+            method(path, indices, size, threads)
+            times[name].append((time.perf_counter() - start) * 1000)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def bench_decode(
+    paths: list[Path],
+    *,
+    num_frames: int = 16,
+    size: int = 112,
+    threads: tuple[int, ...] = (1, 2),
+    repeats: int = 5,
+) -> list[dict[str, Any]]:
+    """Median ms to get ``num_frames`` uniform frames at ``size`` px, three ways per file."""
+    rows = []
+    for path in paths:
+        info = probe(path)
+        indices = sampling.uniform(info.num_frames, num_frames)
+        for thread_count in threads:
+            medians = _time_methods(path, indices, size, thread_count, repeats)
+            row: dict[str, Any] = {"video": path.name, "frames": info.num_frames}
+            row["threads"] = thread_count
+            row.update({f"{name}_ms": ms for name, ms in medians.items()})
+            row["speedup_vs_naive"] = medians["naive"] / medians["read_frames"]
+            row["ratio_to_decode_all"] = medians["read_frames"] / medians["decode_all"]
+            rows.append(row)
+    return rows
