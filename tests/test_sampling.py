@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sportslens import sampling
 from sportslens.sampling import clip, segments, sliding_windows, uniform
 
 # Properties are cheap. deadline=None keeps a slow first call (numpy warm-up) from failing a run.
@@ -292,3 +293,37 @@ def test_sliding_windows_properties(
 def test_bad_arguments_raise(call: Any, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         call()
+
+
+TEMPORAL_VIEW_CASES = [
+    # (num_frames, n, views, rate, start, end, expected rows)
+    (100, 4, 1, None, 0, None, [[12, 37, 62, 87]]),
+    (100, 4, 2, None, 0, None, [[6, 31, 56, 81], [18, 43, 68, 93]]),
+    (100, 4, 3, 5, 0, None, [[0, 5, 10, 15], [42, 47, 52, 57], [84, 89, 94, 99]]),
+    (100, 4, 1, 5, 0, None, [[42, 47, 52, 57]]),
+    (10, 4, 3, 5, 0, None, [[0, 5, 9, 9]] * 3),
+    (100, 2, 2, 10, 20, 49, [[20, 30], [39, 49]]),
+]
+
+
+@pytest.mark.parametrize(
+    ("num_frames", "n", "views", "rate", "start", "end", "expected"), TEMPORAL_VIEW_CASES
+)
+def test_temporal_views_table(
+    num_frames: int,
+    n: int,
+    views: int,
+    rate: int | None,
+    start: int,
+    end: int | None,
+    expected: list[list[int]],
+) -> None:
+    got = sampling.temporal_views(num_frames, n, views, rate=rate, start=start, end=end)
+    assert got.tolist() == expected
+
+
+def test_one_temporal_view_is_the_deterministic_sample() -> None:
+    assert sampling.temporal_views(77, 8, 1).tolist() == [sampling.uniform(77, 8).tolist()]
+    assert sampling.temporal_views(77, 8, 1, rate=3).tolist() == [
+        sampling.clip(77, 8, 3).tolist()
+    ]

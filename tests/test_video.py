@@ -253,3 +253,29 @@ def test_a_file_rewritten_in_place_is_indexed_again(make_video: MakeVideo) -> No
     make_video("same.mp4", frames=30)
     assert probe(path).num_frames == 30
     assert read_codes(read_frames(path, [29])) == [29]
+
+
+def test_frame_count_and_verify(make_video: MakeVideo) -> None:
+    from sportslens import frame_count, verify
+
+    path = make_video("ok.mp4", frames=30, gop=10)
+    assert frame_count(path) == 30
+    assert verify(path) == 30
+    # Garbage in the middle: the first frame decodes, so probe() alone would not notice.
+    data = bytearray(path.read_bytes())
+    third = len(data) // 3
+    data[third : third + third // 2] = np.random.default_rng(0).bytes(third // 2)
+    path.write_bytes(bytes(data))
+    assert probe(path).num_frames == 30
+    with pytest.raises(VideoDecodeError, match=r"ok\.mp4: decoding failed after \d+ frames"):
+        verify(path)
+
+
+def test_verify_accepts_a_truncated_file_whose_frames_all_decode(make_video: MakeVideo) -> None:
+    from sportslens import frame_count, verify
+
+    path = make_video("cut.mkv", frames=30, gop=10)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) * 2 // 3])
+    assert 0 < frame_count(path) < 30
+    assert verify(path) == frame_count(path)

@@ -1,13 +1,16 @@
 """sportslens: recognise actions in sports video."""
 
+from sportslens import sampling, transforms
 from sportslens.transforms import Preprocess
 from sportslens.video import (
     VideoDecodeError,
     VideoInfo,
+    frame_count,
     frame_indices_between,
     probe,
     read_frames,
     read_time_range,
+    verify,
 )
 from sportslens.writer import VideoWriter, write_video
 
@@ -19,9 +22,13 @@ __all__ = [
     "VideoInfo",
     "VideoWriter",
     "__version__",
+    "frame_count",
     "frame_indices_between",
     "probe",
     "read_frames",
     "read_time_range",
+    "sampling",
+    "transforms",
+    "verify",
     "write_video",
 ]

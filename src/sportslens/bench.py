@@ -35,12 +35,13 @@ class BenchVideo:
     @property
     def name(self) -> str:
         keyframes = "default-gop" if self.gop is None else f"gop{self.gop}"
-        return f"{self.width}x{self.height}_{keyframes}.mp4"
+        return f"{self.width}x{self.height}_{keyframes}_{self.seconds:g}s.mp4"
 
 
-BENCH_VIDEOS = [
-    BenchVideo(w, h, gop) for (w, h) in [(320, 240), (640, 360), (1280, 720)] for gop in [None, 30]
-]
+def bench_videos(seconds: float = 10.0) -> list[BenchVideo]:
+    """The decode benchmark's files: three sizes, each with x264's default GOP and with GOP 30."""
+    sizes = [(320, 240), (640, 360), (1280, 720)]
+    return [BenchVideo(w, h, gop, seconds) for (w, h) in sizes for gop in [None, 30]]
 
 
 def _textured_frames(video: BenchVideo, seed: int = 0) -> Iterator[np.ndarray]:
@@ -63,7 +64,7 @@ def _textured_frames(video: BenchVideo, seed: int = 0) -> Iterator[np.ndarray]:
         yield frame
 
 
-def ensure_bench_videos(folder: Path, videos: list[BenchVideo] = BENCH_VIDEOS) -> list[Path]:
+def ensure_bench_videos(folder: Path, videos: list[BenchVideo]) -> list[Path]:
     """Generate the benchmark videos into ``folder`` once; later calls reuse them."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["clip", "segments", "sliding_windows", "uniform"]
+__all__ = ["clip", "segments", "sliding_windows", "temporal_views", "uniform"]
 
 Indices = npt.NDArray[np.int64]
 
@@ -133,6 +133,38 @@ def sliding_windows(
     elif starts[-1] + span - 1 < end:
         starts = np.append(starts, end - span + 1)
     return _strided(starts, n, rate, end)
+
+
+def temporal_views(
+    num_frames: int,
+    n: int,
+    views: int,
+    *,
+    rate: int | None = None,
+    start: int = 0,
+    end: int | None = None,
+) -> Indices:
+    """``views`` deterministic clips spread over the range, for multi-view testing; (V, n).
+
+    With a ``rate``, each view is ``n`` frames every ``rate`` frames and the starts are spread
+    evenly from the first possible start to the last (the SlowFast test protocol); a range
+    shorter than one clip repeats the padded clip. Without a rate, view ``v`` takes the frame at
+    fraction ``(v + 1/2) / views`` of each of ``n`` equal parts, so view 0 of 1 is :func:`uniform`
+    and the views interleave.
+    """
+    end = _check_range(num_frames, start, end)
+    _check_positive(n=n, views=views)
+    length = end - start + 1
+    v = np.arange(views, dtype=np.int64)[:, None]  # (V, 1)
+    if rate is None:
+        k = np.arange(n, dtype=np.int64)[None, :]  # (1, n)
+        # (k + (v + 1/2) / V) * L / n, in integers.
+        return start + ((k * views + v) * 2 + 1) * length // (2 * n * views)
+    _check_positive(rate=rate)
+    spare = max(length - _span(n, rate), 0)
+    # One view is the centred clip, as clip(rng=None) gives; more spread from first to last start.
+    starts = start + (v[:, 0] * spare // (views - 1) if views > 1 else np.array([spare // 2]))
+    return _strided(starts.astype(np.int64), n, rate, end)
 
 
 def _ceil_div(numerator: Indices, denominator: int) -> Indices:

@@ -272,6 +272,40 @@ def probe(source: Source) -> VideoInfo:
     )
 
 
+def frame_count(source: Source) -> int:
+    """Number of frames, from the (cached) packet scan alone: cheaper than :func:`probe`."""
+    with _open_container(source) as container:
+        return len(_frame_index(source, container)[0].pts)
+
+
+def verify(source: Source) -> int:
+    """Decode every frame (no conversion) and return the count; raise if any part is corrupt.
+
+    :func:`probe` only decodes the first frame; this finds videos that break mid-way, so a
+    training run can exclude them up front instead of discovering them in epoch 3.
+    """
+    name = describe_source(source)
+    with _open_container(source) as container:
+        index, was_read = _frame_index(source, container)
+        stream = container.streams.video[0]
+        if was_read:
+            _seek(container, stream, index, 0, name)
+        decoded = 0
+        try:
+            for frame in container.decode(stream):
+                decoded += 1
+                if frame.is_corrupt:
+                    raise VideoDecodeError(f"{name}: frame {decoded - 1} is corrupt")
+        except av.error.FFmpegError as error:
+            message = f"{name}: decoding failed after {decoded} frames ({error})"
+            raise VideoDecodeError(message) from error
+    if not index.complete or decoded < len(index.pts):
+        raise VideoDecodeError(
+            f"{name}: only {decoded} of {len(index.pts)} frames decode (truncated or corrupt)"
+        )
+    return decoded
+
+
 def _first_frame(container: av.container.InputContainer, name: str) -> av.VideoFrame:
     try:
         for frame in container.decode(video=0):
