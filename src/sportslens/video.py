@@ -72,6 +72,9 @@ class _FrameIndex:
     keyframes: np.ndarray  # (K,) int64 frame indices, sorted, starts with the first keyframe
     time_base: Fraction
     complete: bool  # False when the scan stopped at a read error (a truncated file)
+    decode_order: bool = False
+    """Timestamps follow decode order though the codec reorders frames (H.264 with B-frames in
+    AVI): frames are then identified by their place in the decoder's output, without seeking."""
 
     def position(self, pts: int) -> int:
         """Index of the frame shown at ``pts``, or -1 when no frame has that timestamp."""
@@ -171,12 +174,19 @@ def _scan(container: av.container.InputContainer, name: str) -> _FrameIndex:
         complete = False  # truncated or corrupt tail: keep the frames read so far
     if not timestamps:
         raise VideoDecodeError(f"{name}: the video stream holds no frames")
-    pts = np.unique(np.asarray(timestamps, dtype=np.int64))
+    in_packet_order = np.asarray(timestamps, dtype=np.int64)
+    # A codec that reorders frames (B-frames) shows it in container timestamps, pts out of packet
+    # order; if they rise monotonically anyway, the container only knows decode order. AVI stores
+    # no presentation times at all, so with B-frames FFmpeg's frame timestamps are guesses.
+    reorders = bool(stream.codec_context.has_b_frames)
+    monotonic = bool(np.all(np.diff(in_packet_order) > 0))
+    decode_order = reorders and (monotonic or "avi" in container.format.name.split(","))
+    pts = np.unique(in_packet_order)
     keyframes = np.flatnonzero(np.isin(pts, np.fromiter(keys, np.int64, len(keys))))
     if keyframes.size == 0:  # some intra-only codecs flag nothing; every frame is then a key
         keyframes = np.arange(len(pts), dtype=np.int64)
     time_base = stream.time_base or Fraction(1, 1)
-    return _FrameIndex(pts, keyframes.astype(np.int64), Fraction(time_base), complete)
+    return _FrameIndex(pts, keyframes.astype(np.int64), Fraction(time_base), complete, decode_order)
 
 
 class _IndexCache:
@@ -405,7 +415,7 @@ def _decode(
     reformatter = VideoReformatter()  # one scaler context for all frames (a new one costs ~0.6 ms)
     out: dict[int, np.ndarray] = {}
     i = 0  # next position in wanted
-    allow_seek = True
+    allow_seek = not index.decode_order
     last_key = -1  # seeks only ever move forward, so decoding always makes progress
     # A fresh container already sits at the first keyframe; later seeks are decided per gap.
     seek_to: int | None = index.keyframe_before(int(wanted[0]))
@@ -456,6 +466,9 @@ def _frames_with_positions(
     frame are decoded in full, so the result stays exact while x264 files decode about a third
     faster than decoding everything.
     """
+    if index.decode_order:
+        yield from _frames_in_output_order(container, stream)
+        return
     codec = stream.codec_context
     try:
         for packet in container.demux(stream):
@@ -472,6 +485,16 @@ def _frames_with_positions(
         return  # read_frames reports the frames that could not be reached
     finally:
         codec.skip_frame = "DEFAULT"
+
+
+def _frames_in_output_order(
+    container: av.container.InputContainer, stream: Any
+) -> Iterator[tuple[int, av.VideoFrame]]:
+    """Frames numbered by their place in the decoder's output, from the start of the stream."""
+    try:
+        yield from enumerate(container.decode(stream))
+    except av.error.FFmpegError:
+        return
 
 
 def _contains(sorted_values: np.ndarray, value: int) -> bool:
