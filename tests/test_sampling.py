@@ -324,6 +324,4 @@ def test_temporal_views_table(
 
 def test_one_temporal_view_is_the_deterministic_sample() -> None:
     assert sampling.temporal_views(77, 8, 1).tolist() == [sampling.uniform(77, 8).tolist()]
-    assert sampling.temporal_views(77, 8, 1, rate=3).tolist() == [
-        sampling.clip(77, 8, 3).tolist()
-    ]
+    assert sampling.temporal_views(77, 8, 1, rate=3).tolist() == [sampling.clip(77, 8, 3).tolist()]
