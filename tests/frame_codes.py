@@ -15,14 +15,16 @@ BITS = 8
 def coded_frame(index: int, height: int = 64, width: int = 96) -> np.ndarray:
     """An (H, W, 3) uint8 RGB frame whose bands spell ``index`` in binary.
 
-    The top quarter is red, so rotation and flips are visible too.
+    The top quarter is red on the left half and blue on the right, so rotations and mirror
+    flips are visible too (and :func:`read_code` undoes a flip).
     """
     frame = np.zeros((height, width, 3), np.uint8)
     band = width // BITS
     for bit in range(BITS):
         if index >> (BITS - 1 - bit) & 1:
             frame[:, bit * band : (bit + 1) * band] = 255
-    frame[: height // 4, :, :] = (255, 0, 0)
+    frame[: height // 4, : width // 2] = (255, 0, 0)
+    frame[: height // 4, width // 2 :] = (0, 0, 255)
     return frame
 
 
@@ -30,6 +32,9 @@ def read_code(frame: torch.Tensor | np.ndarray) -> int:
     """Decode the index from a (C, H, W) tensor or (H, W, 3) array in the coded layout."""
     image = frame.permute(1, 2, 0).numpy() if isinstance(frame, torch.Tensor) else frame
     height, width = image.shape[:2]
+    strip = image[: height // 8].astype(np.float64)
+    if strip[:, : width // 2, 2].mean() > strip[:, : width // 2, 0].mean():
+        image = image[:, ::-1]  # blue on the left: the frame was mirrored
     rows = image[height // 2 :, :, 1].astype(np.float64)  # green: 0 in the red strip, bands only
     band = width / BITS
     value = 0

@@ -81,13 +81,13 @@ def test_rotated_phone_video_comes_out_upright(make_video: MakeVideo) -> None:
     assert (info.width, info.height, info.rotation) == (64, 96, 90)
     frame = read_frames(path, [7])[0]  # (C, H, W) = (3, 96, 64)
     assert frame.shape == (3, 96, 64)
-    # Stored frames have a red strip on top; a 90° counter-clockwise turn puts it on the left.
-    left, right = (
-        frame[:, :, :8].float().mean(dim=(1, 2)),
-        frame[:, :, -8:].float().mean(dim=(1, 2)),
-    )
-    assert left[0] > 200 and left[1] < 30
-    assert right[0] < 200
+    # Stored frames have a strip on top, red on its left and blue on its right; a 90° turn
+    # counter-clockwise puts it on the left side, blue above red.
+    left = frame[:, :, :8].float()
+    blue_top, red_bottom = left[:, :40].mean(dim=(1, 2)), left[:, -40:].mean(dim=(1, 2))
+    assert blue_top[2] > 200 and blue_top[0] < 50
+    assert red_bottom[0] > 200 and red_bottom[2] < 50
+    assert frame[:, :, -8:].float().mean() < 200  # the right side holds no strip
     # Turning it back recovers the coded bands: the frame really is frame 7.
     assert read_code(torch.rot90(frame, k=-1, dims=(1, 2))) == 7
     assert read_frames(path, [7], size=(48, 32)).shape == (1, 3, 48, 32)
