@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 import sportslens
@@ -68,3 +70,60 @@ def test_bench_decode_runs_on_short_videos(tmp_path: Path) -> None:
         assert row["frames"] == 15
         assert row["read_frames_ms"] > 0 and row["naive_ms"] > 0 and row["decode_all_ms"] > 0
         assert row["speedup_vs_naive"] == row["naive_ms"] / row["read_frames_ms"]
+
+
+def _class_tree(make_video: MakeVideo, root: Path) -> Path:
+    """root/<class>/<video>: two classes, three videos each, plus a stray text file."""
+    for label in ("squat", "lunge"):
+        (root / label).mkdir(parents=True)
+        for i in range(3):
+            make_video(f"{root.name}/{label}/{label}_{i}.mp4", frames=20 + 10 * i)
+    (root / "squat" / "notes.txt").write_text("not a video")
+    return root
+
+
+def test_catalog_table_json_and_outputs(make_video: MakeVideo, tmp_path: Path) -> None:
+    data = _class_tree(make_video, tmp_path / "data")
+    result = runner.invoke(app, ["catalog", str(data), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["videos"] == 6
+    by_class = {row["label"]: row for row in report["classes"]}
+    assert by_class["squat"]["videos"] == 3
+    assert by_class["lunge"]["duration_max"] == pytest.approx(40 / 30, rel=1e-3)
+    assert report["problems"][0][0].endswith("notes.txt")
+
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["catalog", str(data), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "total" in result.output and "notes.txt" in result.output
+    frame = pd.read_csv(out / "catalog.csv")
+    assert len(frame) == 6 and frame["readable"].all()
+    assert pd.read_parquet(out / "catalog.parquet")["frames"].tolist() == frame["frames"].tolist()
+    for picture in ("class_counts.png", "contact_sheet.png"):
+        assert (out / picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_catalog_check_finds_a_video_corrupt_mid_way(make_video: MakeVideo, tmp_path: Path) -> None:
+    data = _class_tree(make_video, tmp_path / "data")
+    victim = data / "lunge" / "lunge_2.mp4"
+    raw = bytearray(victim.read_bytes())
+    third = len(raw) // 3
+    raw[third : third + third // 2] = bytes(third // 2)
+    victim.write_bytes(bytes(raw))
+    assert runner.invoke(app, ["catalog", str(data), "--json"]).exit_code == 0  # probe can't tell
+    result = runner.invoke(app, ["catalog", str(data), "--check", "--json"])
+    assert result.exit_code == 1
+    bad = json.loads(result.output)["undecodable"]
+    assert [Path(path).name for path, _ in bad] == ["lunge_2.mp4"]
+
+
+def test_split_saves_a_reproducible_assignment(make_video: MakeVideo, tmp_path: Path) -> None:
+    data = _class_tree(make_video, tmp_path / "data")
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    for out in (first, second):
+        args = ["split", str(data), "--out", str(out), "--fractions", "0.34", "0.33", "0.33"]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+    assert first.read_text() == second.read_text()
+    assert set(pd.read_csv(first)["split"]) == {"train", "val", "test"}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,8 +16,11 @@ import av
 import numpy as np
 import torch
 import torch.nn.functional as F  # noqa: N812
+from torch.utils.data import DataLoader
 
 from sportslens import sampling
+from sportslens.data.dataset import ClipConfig, ClipRecord, VideoDataset
+from sportslens.transforms import Preprocess
 from sportslens.video import INDEX_CACHE, probe, read_frames
 from sportslens.writer import VideoWriter
 
@@ -147,4 +150,37 @@ def bench_decode(
             row["speedup_vs_naive"] = medians["naive"] / medians["read_frames"]
             row["ratio_to_decode_all"] = medians["read_frames"] / medians["decode_all"]
             rows.append(row)
+    return rows
+
+
+def bench_loader(
+    records: Sequence[ClipRecord],
+    preprocess: Preprocess,
+    *,
+    workers: Sequence[int] = (0, 2),
+    batch_size: int = 8,
+) -> list[dict[str, Any]]:
+    """Training clips per second a DataLoader delivers over one epoch, per worker count.
+
+    Each run starts cold (no cached frame indices, fresh workers), so the figure is what the
+    first epoch of a training run sees, worker start-up included.
+    """
+    rows = []
+    for count in workers:
+        INDEX_CACHE.clear()
+        dataset = VideoDataset(records, preprocess, ClipConfig(mode="train"))
+        loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, num_workers=count)
+        start = time.perf_counter()
+        clips = sum(len(batch.label) for batch in loader)
+        seconds = time.perf_counter() - start
+        rows.append(
+            {
+                "workers": count,
+                "clips": clips,
+                "seconds": seconds,
+                "clips_per_s": clips / seconds,
+                "frames": preprocess.num_frames,
+                "crop": preprocess.crop_size,
+            }
+        )
     return rows

@@ -38,7 +38,7 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except (ValueError, FileNotFoundError, ImportError) as error:
-            errors.print(f"[bold red]error:[/] {error}", highlight=False)
+            errors.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from error
 
     return wrapper
@@ -114,6 +114,106 @@ def _sample(
         "ms": round(elapsed_ms, 1),
         "sheet": str(sheet) if sheet else None,
     }
+
+
+@app.command()
+@reports_errors
+def catalog(
+    data: Annotated[
+        Path, typer.Argument(help="A class-per-folder tree, labels.csv, Diving48 JSON or CSV.")
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Write catalog.csv/.parquet, class_counts.png and contact_sheet.png."),
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Decode every video fully to find corrupt ones.")
+    ] = False,
+    workers: Annotated[int, typer.Option(help="Parallel probes / checks.")] = 4,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Describe a dataset: videos per class, durations, unreadable files; optionally draw it."""
+    from sportslens.data import class_summary, read_catalog
+
+    found = read_catalog(data)
+    frame = found.to_dataframe(workers=workers, progress=not as_json)
+    summary = class_summary(frame)
+    bad = _check_videos(found, workers, progress=not as_json) if check else []
+    if out is not None:
+        _write_catalog_outputs(found, frame, out)
+    if as_json:
+        print_json(
+            {
+                "videos": len(found),
+                "classes": summary.reset_index().to_dict(orient="records"),
+                "problems": [list(p) for p in found.problems],
+                "undecodable": [list(b) for b in bad],
+            }
+        )
+    else:
+        _print_catalog(found, summary, bad, out)
+    if bad:
+        raise typer.Exit(1)
+
+
+def _check_videos(found: Any, workers: int, *, progress: bool) -> list[tuple[str, str]]:
+    from sportslens.data.health import find_undecodable
+
+    return find_undecodable([r.source for r in found], workers=workers, progress=progress)
+
+
+def _write_catalog_outputs(found: Any, frame: Any, out: Path) -> None:
+    from sportslens.data.visualize import plot_class_counts, plot_contact_sheet
+
+    out.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(out / "catalog.csv", index=False)
+    try:
+        frame.to_parquet(out / "catalog.parquet", index=False)
+    except ImportError:
+        errors.print("catalog.parquet skipped: pip install pyarrow")
+    plot_class_counts(found.class_counts(), out / "class_counts.png")
+    plot_contact_sheet(list(found), out / "contact_sheet.png")
+
+
+def _print_catalog(found: Any, summary: Any, bad: list[tuple[str, str]], out: Path | None) -> None:
+    table = Table(title=f"{found.name}: {len(found)} videos, {len(found.classes)} classes")
+    for column in ["class", "videos", "unreadable", "min s", "mean s", "max s"]:
+        table.add_column(column, justify="left" if column == "class" else "right")
+    for name, row in summary.iterrows():
+        durations = [f"{row[k]:.1f}" for k in ("duration_min", "duration_mean", "duration_max")]
+        counts = [str(int(row[k])) for k in ("videos", "unreadable")]
+        table.add_row(str(name), *counts, *durations)
+    table.add_section()
+    table.add_row("total", str(int(summary["videos"].sum())), str(int(summary["unreadable"].sum())))
+    console.print(table)
+    for path, reason in [*found.problems, *bad]:
+        errors.print(f"[yellow]skipped[/] {path}: {reason}", highlight=False, soft_wrap=True)
+    if out is not None:
+        console.print(f"wrote catalog.csv, catalog.parquet and plots to {out}", soft_wrap=True)
+
+
+@app.command()
+@reports_errors
+def split(
+    data: Annotated[Path, typer.Argument(help="A dataset any reader understands.")],
+    out: Annotated[Path, typer.Option(help="Where to save the splits CSV.")],
+    fractions: Annotated[
+        tuple[float, float, float], typer.Option(help="train, val and test fractions.")
+    ] = (0.8, 0.1, 0.1),
+    strategy: Annotated[
+        str, typer.Option(help="random, stratified (by class) or group (cross-subject).")
+    ] = "stratified",
+    seed: Annotated[int, typer.Option(help="Seed: the same seed gives the same split.")] = 0,
+) -> None:
+    """Split a dataset reproducibly and save the assignment as CSV for later runs."""
+    from sportslens.data import read_catalog, save_splits, split_catalog
+
+    if strategy not in ("random", "stratified", "group"):
+        raise ValueError(f"strategy must be random, stratified or group, got {strategy!r}")
+    done = split_catalog(read_catalog(data), fractions, strategy=strategy, seed=seed)  # type: ignore[arg-type]
+    save_splits(done, out)
+    counts = {name: len(done.split(name)) for name in done.splits}
+    console.print(f"{len(done)} videos → {counts}; saved to {out}")
 
 
 @bench_app.command("decode")
