@@ -136,3 +136,36 @@ def test_dataset_length_is_exact(videos: list[Path]) -> None:
     assert np.unique(
         [VideoDataset(records, PRE, ClipConfig(mode="eval"))[i].record for i in range(3)]
     ).tolist() == [0, 1, 2]
+
+
+def test_diving48_start_and_end_frames_are_the_frames_returned(
+    make_video: MakeVideo, tmp_path: Path
+) -> None:
+    import json
+
+    from sportslens.data import from_diving48
+
+    (tmp_path / "rgb").mkdir()
+    annotations = [
+        {"vid_name": "dive_a", "label": 3, "start_frame": 12, "end_frame": 27},
+        {"vid_name": "dive_b", "label": 40, "start_frame": 0, "end_frame": 9},
+    ]
+    for entry in annotations:
+        make_video(f"rgb/{entry['vid_name']}.mp4", frames=40, height=64, width=64)
+    json_path = tmp_path / "Diving48_V2_test.json"
+    json_path.write_text(json.dumps(annotations))
+    catalog = from_diving48(json_path)
+    assert catalog.splits == ("test",)
+
+    dataset = VideoDataset(list(catalog), PRE, ClipConfig(mode="eval"))
+    for i, entry in enumerate(annotations):
+        sample = dataset[i]
+        start, end = entry["start_frame"], entry["end_frame"]
+        assert sample.label == entry["label"]
+        assert codes(sample.clip) == sampling.uniform(40, 4, start=start, end=end).tolist()
+
+    train = VideoDataset(list(catalog), PRE, ClipConfig(mode="train"))
+    for epoch in range(5):
+        train.set_epoch(epoch)
+        returned = codes(train[0].clip)
+        assert all(12 <= i <= 27 for i in returned), returned
