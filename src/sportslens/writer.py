@@ -62,6 +62,9 @@ class VideoWriter:
         options: dict[str, str] = dict(self.options)
         if self.crf is not None and self.codec in {"libx264", "libx265"}:
             options.setdefault("crf", str(self.crf))
+        if self.codec == "libx264":
+            # Without it x264's SIMD paths make two encodes of the same frames differ.
+            options.setdefault("x264-params", "cpu-independent=1")
         if self.codec == "libx265":
             options.setdefault("x265-params", "log-level=error")
         stream.options = options  # type: ignore[assignment]  # PyAV's stub says dict[str, object]
