@@ -1,0 +1,50 @@
+"""The one model contract: ``float (B, C, T, H, W) -> logits (B, K)`` with a replaceable head."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import torch
+from torch import nn
+
+from sportslens.transforms import Preprocess
+
+
+class VideoClassifier(nn.Module):
+    """A backbone that maps a clip to features, and a linear head that maps features to logits.
+
+    Families adapt their networks to this shape in their own module (torchvision's take
+    (B, C, T, H, W); transformers' video models take (B, T, C, H, W) and adapt inside
+    ``backbone``), so training and serving never branch on the model type.
+    """
+
+    def __init__(
+        self, backbone: nn.Module, num_features: int, num_classes: int, preprocess: Preprocess
+    ) -> None:
+        super().__init__()
+        self.backbone = backbone  # (B, C, T, H, W) -> (B, F)
+        self.num_features = num_features
+        self.head = nn.Linear(num_features, num_classes)
+        self.preprocess = preprocess
+        self.name = ""
+        self.build_kwargs: dict[str, object] = {}
+        """Keyword arguments that rebuild this architecture (saved with checkpoints)."""
+        self.id2label: dict[int, str] = {}
+        """Class names that came with pretrained weights whose head was kept (else empty)."""
+
+    @property
+    def num_classes(self) -> int:
+        return self.head.out_features
+
+    def forward(self, clips: torch.Tensor) -> torch.Tensor:
+        logits: torch.Tensor = self.head(self.backbone(clips))  # (B, F) -> (B, K)
+        return logits
+
+    def reset_classifier(self, num_classes: int) -> None:
+        """Replace the head with a fresh one for ``num_classes`` classes (fine-tuning)."""
+        self.head = nn.Linear(self.num_features, num_classes).to(self.head.weight.device)
+        self.id2label = {}  # the new head's classes are the caller's
+
+    def backbone_parameters(self) -> Iterator[nn.Parameter]:
+        """Everything but the head: what 'freeze the backbone' freezes."""
+        return self.backbone.parameters()

@@ -1,0 +1,3 @@
+"""Imports every model family so their ``@register_model`` decorators run."""
+
+from sportslens.models import hf, small, torchvision_video  # noqa: F401

@@ -1,0 +1,517 @@
+"""Hugging Face transformers video classifiers: TimeSformer, VideoMAE, ViViT and V-JEPA 2.
+
+Each builder makes a transformers ``*ForVideoClassification`` model and splits it along the
+sportslens contract: its ``classifier`` becomes the `VideoClassifier` head, and the rest (encoder
+plus that model's own pooling) becomes the backbone. So a pretrained head and pooling carry over
+exactly, and one adapter (`_HFBackbone`) serves every family member.
+
+transformers is the ``hf`` extra: it is imported inside the builders, never at module import,
+because `sportslens.models.families` imports this module at startup.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import torch
+from torch import nn
+
+from sportslens.models.base import VideoClassifier
+from sportslens.models.registry import register_model
+from sportslens.transforms import Preprocess
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+_INSTALL_HINT = 'pip install "sportslens[hf]"'
+_MIN_TRANSFORMERS = "4.53"  # the first release with V-JEPA 2 classification; tested up to 5.23
+# Config fields every one of these ViTs has; each spec adds its own geometry.
+_VIT_KEYS = (
+    "hidden_size",
+    "num_hidden_layers",
+    "num_attention_heads",
+    "hidden_act",
+    "layer_norm_eps",
+)
+_DROPOUT_KEYS = ("hidden_dropout_prob", "attention_probs_dropout_prob")
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """How one transformers video classifier maps onto the sportslens model contract."""
+
+    name: str
+    weights: tuple[str, ...]  # public hub ids of classification checkpoints
+    model_type: str  # ``config.model_type`` of its checkpoints
+    class_name: str  # the ``*ForVideoClassification`` class in transformers
+    input_name: str  # forward keyword taking the clip (B, T, C, H, W)
+    frames_key: str  # config field for the clip length
+    size_key: str  # config field for the (square) input side
+    arch_keys: tuple[str, ...]
+    """Config fields that fix parameter shapes and numerics: recorded in ``build_kwargs`` so the
+    architecture rebuilds exactly; a pretrained checkpoint fixes them (except the clip length)."""
+    tuning_keys: tuple[str, ...]  # dropout-like fields, free to change on top of a checkpoint
+    frames_on_load: Literal["config", "interpolate", "fixed"]
+    """What a clip length other than the checkpoint's needs: only a config change (positions are
+    sinusoidal or rotary), resizing learned time embeddings, or it is impossible."""
+    defaults: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    """Config values for random init, so ``pretrained=None`` has the listed checkpoint's shape."""
+    dropped: tuple[str, ...] = ()
+    """Submodules classification never runs; replaced by Identity so no dead weights remain."""
+
+    @property
+    def accepted_keys(self) -> tuple[str, ...]:
+        return self.arch_keys + self.tuning_keys
+
+
+class _HFBackbone(nn.Module):
+    """A transformers video classifier whose classifier is an Identity: clips in, features out."""
+
+    def __init__(self, model: nn.Module, input_name: str) -> None:
+        super().__init__()
+        self.model = model
+        self.input_name = input_name
+
+    def forward(self, clips: torch.Tensor) -> torch.Tensor:
+        batch = clips.shape[0]
+        pixel_values = clips.transpose(1, 2)  # (B, C, T, H, W) -> (B, T, C, H, W)
+        # With an Identity classifier the model's "logits" are its pooled features.
+        features: torch.Tensor = self.model(**{self.input_name: pixel_values}).logits  # (B, F)
+        if features.shape[0] != batch:
+            # TimeSformer "space_only" pools each frame on its own, (B*T, F); average over time as
+            # the original TimeSformer does (transformers returns per-frame logits instead).
+            features = features.reshape(batch, -1, features.shape[-1]).mean(dim=1)
+        return features
+
+
+# --- the registered entries ----------------------------------------------------------------------
+
+_TIMESFORMER = _Spec(
+    name="timesformer",
+    weights=("facebook/timesformer-base-finetuned-k400",),
+    model_type="timesformer",
+    class_name="TimesformerForVideoClassification",
+    input_name="pixel_values",
+    frames_key="num_frames",
+    size_key="image_size",
+    arch_keys=(
+        "num_frames",
+        "image_size",
+        "patch_size",
+        "attention_type",
+        "intermediate_size",
+        "qkv_bias",
+        *_VIT_KEYS,
+    ),
+    # No drop_path_rate: transformers 5.x types it `int` in TimesformerConfig and rejects 0.1.
+    tuning_keys=_DROPOUT_KEYS,
+    frames_on_load="interpolate",
+)
+_TIMESFORMER_PRE = Preprocess(
+    num_frames=8,
+    sampling="uniform",  # 8 frames spread over a 10 s Kinetics clip ~ the original 8x32 clip
+    crop_size=224,
+    resize=224,  # eval: short side 224, centre crop 224 (the checkpoint's processor)
+    train_scale=(256, 320),
+    mean=(0.45, 0.45, 0.45),  # the original TimeSformer statistics, not ImageNet's
+    std=(0.225, 0.225, 0.225),
+)
+
+
+@register_model(
+    "timesformer",
+    family="hf",
+    preprocess=_TIMESFORMER_PRE,
+    weights=_TIMESFORMER.weights,
+    description="TimeSformer (divided space-time attention ViT-B/16, 8x224); light variants "
+    "via num_hidden_layers/hidden_size/attention_type; transformers",
+)
+def timesformer(num_classes: int, pretrained: str | Path | None, **kwargs: Any) -> VideoClassifier:
+    """TimeSformer; ``attention_type`` is divided_space_time, space_only or joint_space_time."""
+    attention = kwargs.get("attention_type", "divided_space_time")
+    if attention not in ("divided_space_time", "space_only", "joint_space_time"):
+        raise ValueError(
+            f"timesformer: attention_type={attention!r} is not one of "
+            "'divided_space_time', 'space_only', 'joint_space_time'"
+        )
+    return _create(_TIMESFORMER, _TIMESFORMER_PRE, num_classes, pretrained, kwargs)
+
+
+_VIDEOMAE = _Spec(
+    name="videomae",
+    weights=("MCG-NJU/videomae-base-finetuned-kinetics",),
+    model_type="videomae",
+    class_name="VideoMAEForVideoClassification",
+    input_name="pixel_values",
+    frames_key="num_frames",
+    size_key="image_size",
+    # Not the q/v bias switch: transformers 5 renamed it (qkv_bias -> qv_bias), and every
+    # VideoMAE checkpoint keeps its default (True).
+    arch_keys=(
+        "num_frames",
+        "image_size",
+        "patch_size",
+        "tubelet_size",
+        "intermediate_size",
+        "use_mean_pooling",
+        *_VIT_KEYS,
+    ),
+    tuning_keys=_DROPOUT_KEYS,
+    frames_on_load="config",
+)
+_VIDEOMAE_PRE = Preprocess(
+    num_frames=16,
+    sampling="clip",
+    sampling_rate=4,  # VideoMAE's Kinetics recipe: 16 frames, every 4th
+    crop_size=224,
+    resize=224,
+    train_scale=(256, 320),
+    mean=IMAGENET_MEAN,
+    std=IMAGENET_STD,
+)
+
+
+@register_model(
+    "videomae",
+    family="hf",
+    preprocess=_VIDEOMAE_PRE,
+    weights=_VIDEOMAE.weights,
+    description="VideoMAE ViT-B/16 (16x224, tubelet 2, mean pooling); transformers",
+)
+def videomae(num_classes: int, pretrained: str | Path | None, **kwargs: Any) -> VideoClassifier:
+    """VideoMAE: a plain ViT over 2x16x16 tubelets, mean-pooled, as fine-tuned after MAE."""
+    return _create(_VIDEOMAE, _VIDEOMAE_PRE, num_classes, pretrained, kwargs)
+
+
+_VIVIT = _Spec(
+    name="vivit",
+    weights=("google/vivit-b-16x2-kinetics400",),
+    model_type="vivit",
+    class_name="VivitForVideoClassification",
+    input_name="pixel_values",
+    frames_key="num_frames",
+    size_key="image_size",
+    # tubelet_size is [frames, height, width] of one token: ViViT has no separate patch_size.
+    arch_keys=(
+        "num_frames",
+        "image_size",
+        "tubelet_size",
+        "intermediate_size",
+        "qkv_bias",
+        *_VIT_KEYS,
+    ),
+    tuning_keys=_DROPOUT_KEYS,
+    frames_on_load="fixed",
+)
+_VIVIT_PRE = Preprocess(
+    num_frames=32,
+    sampling="clip",
+    sampling_rate=2,  # ViViT's Kinetics clips: 32 frames, every 2nd
+    crop_size=224,
+    resize=256,
+    train_scale=(256, 320),
+    # The original (Scenic) ViViT sees frames in [-1, 1]. transformers' VivitVideoProcessor maps
+    # to [-1, 1] and then normalises again with 0.5 / 0.5, giving [-3, 1]; we follow the original.
+    mean=(0.5, 0.5, 0.5),
+    std=(0.5, 0.5, 0.5),
+)
+
+
+@register_model(
+    "vivit",
+    family="hf",
+    preprocess=_VIVIT_PRE,
+    weights=_VIVIT.weights,
+    description="ViViT-B over 2x16x16 tubelets with joint space-time attention (32x224); "
+    "transformers",
+)
+def vivit(num_classes: int, pretrained: str | Path | None, **kwargs: Any) -> VideoClassifier:
+    """ViViT with joint space-time attention over tubelets (the transformers port)."""
+    return _create(_VIVIT, _VIVIT_PRE, num_classes, pretrained, kwargs)
+
+
+_VJEPA2 = _Spec(
+    name="vjepa2",
+    weights=("facebook/vjepa2-vitl-fpc32-256-diving48",),
+    model_type="vjepa2",
+    class_name="VJEPA2ForVideoClassification",
+    input_name="pixel_values_videos",
+    frames_key="frames_per_clip",
+    size_key="crop_size",
+    arch_keys=(
+        "frames_per_clip",
+        "crop_size",
+        "patch_size",
+        "tubelet_size",
+        "mlp_ratio",
+        "qkv_bias",
+        "num_pooler_layers",
+        *_VIT_KEYS,
+    ),
+    tuning_keys=("drop_path_rate", "attention_probs_dropout_prob"),
+    frames_on_load="config",
+    # The listed Diving48 classifier: ViT-L/16, 32 frames at 256 (VJEPA2Config defaults to 64).
+    # The predictor only serves self-supervised pretraining and is dropped, so build a small one.
+    defaults={
+        "frames_per_clip": 32,
+        "pred_num_hidden_layers": 1,
+        "pred_hidden_size": 64,
+        "pred_num_attention_heads": 1,
+    },
+    dropped=("vjepa2.predictor",),
+)
+_VJEPA2_PRE = Preprocess(
+    num_frames=32,
+    sampling="uniform",  # a dive spans its whole [start, end] range
+    crop_size=256,
+    resize=292,  # VJEPA2VideoProcessor: short side int(256 * 256 / 224), then centre crop 256
+    train_scale=(292, 365),
+    mean=IMAGENET_MEAN,
+    std=IMAGENET_STD,
+)
+
+
+@register_model(
+    "vjepa2",
+    family="hf",
+    preprocess=_VJEPA2_PRE,
+    weights=_VJEPA2.weights,
+    description="V-JEPA 2 ViT-L/16 with an attentive-probe classifier (32x256); "
+    "the Diving48 checkpoint is the strongest public one; transformers>=4.53",
+)
+def vjepa2(num_classes: int, pretrained: str | Path | None, **kwargs: Any) -> VideoClassifier:
+    """V-JEPA 2: a self-supervised ViT with 3-D rotary positions and an attentive pooler."""
+    return _create(_VJEPA2, _VJEPA2_PRE, num_classes, pretrained, kwargs)
+
+
+# --- building ----------------------------------------------------------------------------------
+
+
+def _create(
+    spec: _Spec,
+    base: Preprocess,
+    num_classes: int,
+    pretrained: str | Path | None,
+    kwargs: dict[str, Any],
+) -> VideoClassifier:
+    """Build ``spec`` at random or from a checkpoint, and wrap it as a `VideoClassifier`."""
+    unknown = sorted(set(kwargs) - set(spec.accepted_keys))
+    if unknown:
+        raise ValueError(
+            f"{spec.name}: unknown keyword argument(s) {unknown}; "
+            f"accepted: {list(spec.accepted_keys)}"
+        )
+    model_class = _model_class(spec)
+    if pretrained is None:
+        transformers = _import_transformers()
+        config = transformers.AutoConfig.for_model(spec.model_type, **{**spec.defaults, **kwargs})
+        _check_geometry(spec, config)
+        hf_model = model_class(config)
+        checkpoint_labels: dict[int, str] | None = None
+    else:
+        hf_model, checkpoint_labels = _from_pretrained(spec, model_class, pretrained, kwargs)
+    for path in spec.dropped:
+        parent, _, child = path.rpartition(".")
+        setattr(hf_model.get_submodule(parent), child, nn.Identity())
+
+    config = hf_model.config
+    classifier = hf_model.classifier
+    hf_model.classifier = nn.Identity()
+    preprocess = _preprocess_for(
+        base, getattr(config, spec.frames_key), getattr(config, spec.size_key)
+    )
+    backbone = _HFBackbone(hf_model, spec.input_name)
+    model = VideoClassifier(backbone, config.hidden_size, num_classes, preprocess)
+    labels: dict[int, str] = {}
+    if checkpoint_labels is not None and _linear_with_outputs(classifier, num_classes):
+        model.head = classifier  # the checkpoint's own head, so its class names still apply
+        labels = checkpoint_labels
+    _attach_labels(model, labels)
+    model.build_kwargs = {key: _jsonable(getattr(config, key)) for key in spec.accepted_keys}
+    return model
+
+
+def _from_pretrained(
+    spec: _Spec, model_class: Any, pretrained: str | Path, kwargs: dict[str, Any]
+) -> tuple[Any, dict[int, str] | None]:
+    """Load a hub id or local folder; also the checkpoint's labels if its head was loaded."""
+    transformers = _import_transformers()
+    source, local = _resolve_source(spec, pretrained)
+    load_options = {"local_files_only": local or _hub_offline()}
+    try:
+        config = transformers.AutoConfig.from_pretrained(source, **load_options)
+    except OSError as err:
+        raise ValueError(_unavailable_message(spec, source, local, err)) from err
+    if config.model_type != spec.model_type:
+        raise ValueError(
+            f"{source!r} holds a {config.model_type!r} model, not {spec.model_type!r}: "
+            f"pass it to the matching model instead of {spec.name!r}"
+        )
+    frames = kwargs.get(spec.frames_key, getattr(config, spec.frames_key))
+    _check_fixed_by_checkpoint(spec, source, config, kwargs)
+    for key, value in kwargs.items():
+        if key != spec.frames_key or spec.frames_on_load == "config":
+            setattr(config, key, value)
+    _check_geometry(spec, config)
+    try:
+        hf_model, info = model_class.from_pretrained(
+            source, config=config, use_safetensors=True, output_loading_info=True, **load_options
+        )
+    except OSError as err:
+        raise ValueError(_unavailable_message(spec, source, local, err)) from err
+    hf_model = hf_model.float()  # recent transformers keep a checkpoint's saved dtype
+    if spec.frames_on_load == "interpolate" and frames != getattr(hf_model.config, spec.frames_key):
+        _resize_time_embeddings(hf_model, frames)
+    # A checkpoint without a classifier (a self-supervised one) loads with a random classifier.
+    head_loaded = not any(key.startswith("classifier.") for key in info["missing_keys"])
+    labels = {int(i): str(name) for i, name in hf_model.config.id2label.items()}
+    return hf_model, labels if head_loaded else None
+
+
+def _check_fixed_by_checkpoint(
+    spec: _Spec, source: str, config: Any, kwargs: Mapping[str, Any]
+) -> None:
+    """Architecture kwargs may only repeat the checkpoint's values; name the first that differs."""
+    free = [*spec.tuning_keys]
+    if spec.frames_on_load != "fixed":
+        free.insert(0, spec.frames_key)
+    for key in spec.arch_keys:
+        if key not in kwargs or key in free:
+            continue
+        wanted, stored = _jsonable(kwargs[key]), _jsonable(getattr(config, key))
+        if wanted != stored:
+            raise ValueError(
+                f"{spec.name}: {key}={wanted!r} differs from the checkpoint {source!r} "
+                f"({key}={stored!r}); on top of pretrained weights only "
+                f"{', '.join(free)} can change"
+            )
+
+
+def _resize_time_embeddings(hf_model: Any, frames: int) -> None:
+    """Give TimeSformer's learned time embeddings ``frames`` steps (nearest, as the original)."""
+    embeddings = hf_model.timesformer.embeddings
+    if hasattr(embeddings, "time_embeddings"):  # "space_only" has none
+        old = embeddings.time_embeddings.data  # (1, T_old, D)
+        new = nn.functional.interpolate(old.transpose(1, 2), size=frames, mode="nearest")
+        embeddings.time_embeddings = nn.Parameter(new.transpose(1, 2).contiguous())  # (1, T, D)
+    # One config object is shared by every layer, which reshapes tokens by config.num_frames.
+    hf_model.config.num_frames = frames
+
+
+def _check_geometry(spec: _Spec, config: Any) -> None:
+    """Square input, whole patches and whole tubelets, or say which number breaks it."""
+    size, frames = getattr(config, spec.size_key), getattr(config, spec.frames_key)
+    if not isinstance(size, int):
+        raise ValueError(
+            f"{spec.name}: {spec.size_key} must be one int (square input), got {size!r}"
+        )
+    tubelet = getattr(config, "tubelet_size", 1)
+    if isinstance(tubelet, list | tuple):  # ViViT: [frames, height, width]
+        step, patch = tubelet[0], tubelet[1]
+    else:
+        step, patch = tubelet, config.patch_size
+    if size % patch:
+        raise ValueError(
+            f"{spec.name}: {spec.size_key}={size} is not a multiple of the patch {patch}"
+        )
+    if frames % step:
+        raise ValueError(
+            f"{spec.name}: {spec.frames_key}={frames} is not a multiple of the tubelet "
+            f"length {step}"
+        )
+
+
+def _preprocess_for(base: Preprocess, frames: int, size: int) -> Preprocess:
+    """The entry's preprocessing at this model's clip length and input side (sizes scale along)."""
+    scale = size / base.crop_size
+    low, high = (max(size, round(side * scale)) for side in base.train_scale)
+    resize = max(size, round(base.resize * scale))
+    return dataclasses.replace(
+        base, num_frames=frames, crop_size=size, resize=resize, train_scale=(low, high)
+    )
+
+
+def _linear_with_outputs(module: nn.Module, outputs: int) -> bool:
+    return isinstance(module, nn.Linear) and module.out_features == outputs
+
+
+def _attach_labels(model: VideoClassifier, id2label: dict[int, str]) -> None:
+    """Class names of a kept checkpoint head (empty otherwise) as ``model.id2label``."""
+    # VideoClassifier does not declare the attribute, so set it through Any for mypy.
+    untyped: Any = model
+    untyped.id2label = id2label
+
+
+# --- transformers and the hub --------------------------------------------------------------------
+
+
+def _import_transformers() -> Any:
+    """The transformers module, imported on first use; a missing extra says how to install it."""
+    try:
+        return importlib.import_module("transformers")
+    except ImportError as err:
+        raise ImportError(
+            f"Hugging Face models need the transformers package: {_INSTALL_HINT}"
+        ) from err
+
+
+def _model_class(spec: _Spec) -> Any:
+    """The transformers class for ``spec``, or an ImportError naming the release that has it."""
+    transformers = _import_transformers()
+    model_class = getattr(transformers, spec.class_name, None)
+    if model_class is None:
+        raise ImportError(
+            f"{spec.name} needs transformers>={_MIN_TRANSFORMERS} for {spec.class_name}; "
+            f"installed: {getattr(transformers, '__version__', 'unknown')}. "
+            f'pip install -U "transformers>={_MIN_TRANSFORMERS}"'
+        )
+    return model_class
+
+
+def _hub_offline() -> bool:
+    """Whether HF_HUB_OFFLINE is set now (huggingface_hub reads it only once, at its import)."""
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().upper() in {"1", "ON", "YES", "TRUE"}
+
+
+_HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")  # "org/name"
+
+
+def _resolve_source(spec: _Spec, pretrained: str | Path) -> tuple[str, bool]:
+    """``(source, is_local)``: an existing folder, else a hub id; other strings are errors."""
+    path = Path(pretrained).expanduser()
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise ValueError(
+                f"{spec.name}: {str(path)!r} has no config.json; expected a folder written by "
+                "transformers' save_pretrained (config.json and model.safetensors)"
+            )
+        return str(path), True
+    text = str(pretrained)
+    if path.exists() or isinstance(pretrained, Path) or not _HUB_ID.fullmatch(text):
+        raise ValueError(
+            f"{spec.name}: pretrained={text!r} is neither a folder with config.json and "
+            f"model.safetensors nor a hub id (org/name) such as {spec.weights[0]!r}"
+        )
+    return text, False
+
+
+def _unavailable_message(spec: _Spec, source: str, local: bool, err: OSError) -> str:
+    if local:
+        return f"{spec.name}: could not load the folder {source!r}: {err}"
+    return (
+        f"{spec.name}: could not load {source!r} from the Hugging Face hub or its cache ({err}). "
+        f"Download it where there is internet (`hf download {source} --local-dir DIR`, "
+        "safetensors weights) and pass that folder with `--weights DIR` "
+        "(pretrained=DIR in Python)."
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    """Config values as JSON keeps them: tuples become lists."""
+    return list(value) if isinstance(value, tuple) else value

@@ -1,0 +1,213 @@
+"""Small R(2+1)D networks that train on a laptop CPU: the quick-start default and test workhorse.
+
+R(2+1)D (Tran et al., "A Closer Look at Spatiotemporal Convolutions", 2018) factorises each 3-D
+convolution into a spatial 1×k×k convolution and a temporal t×1×1 one with a BatchNorm and ReLU
+between them. Here the widths are a quarter (``tiny``) or half (``small``) of ResNet-18's
+64-128-256-512 and each stage has ``depth`` residual blocks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from sportslens.models.base import VideoClassifier
+from sportslens.models.registry import register_model
+from sportslens.models.weights import (
+    load_classifier_state,
+    load_state_dict_file,
+    local_weights_path,
+)
+from sportslens.transforms import Preprocess
+
+__all__ = ["R2Plus1dNet", "r2plus1d_small", "r2plus1d_tiny"]
+
+# 16 frames at 112 px: the input of torchvision's R(2+1)D-18, so these numbers transfer to the
+# larger models. Eval resizes the short side to 128 (112/128 as torchvision), training draws it
+# from 112-144 so the random crop sees some scale jitter without losing much of the frame.
+SMALL_PREPROCESS = Preprocess(
+    num_frames=16, sampling="uniform", crop_size=112, resize=128, train_scale=(112, 144)
+)
+
+
+def _factorised_conv(
+    in_channels: int, out_channels: int, stride: tuple[int, int] = (1, 1)
+) -> nn.Sequential:
+    """A 1×3×3 spatial conv, BatchNorm, ReLU, then a 3×1×1 temporal conv; ``stride`` is (t, s).
+
+    The middle width equals ``out_channels``: narrower than the paper's parameter-matched width
+    (up to 2.25× wider), which would cost CPU time for little gain at this size.
+    """
+    temporal_stride, spatial_stride = stride
+    return nn.Sequential(
+        nn.Conv3d(
+            in_channels,
+            out_channels,
+            (1, 3, 3),
+            stride=(1, spatial_stride, spatial_stride),
+            padding=(0, 1, 1),
+            bias=False,
+        ),
+        nn.BatchNorm3d(out_channels),
+        nn.ReLU(inplace=True),
+        nn.Conv3d(
+            out_channels,
+            out_channels,
+            (3, 1, 1),
+            stride=(temporal_stride, 1, 1),
+            padding=(1, 0, 0),
+            bias=False,
+        ),
+    )
+
+
+class _ResidualBlock(nn.Module):
+    """Two factorised convs with a shortcut; a 1×1×1 projection where the shape changes."""
+
+    def __init__(self, in_channels: int, out_channels: int, stride: tuple[int, int]) -> None:
+        super().__init__()
+        self.conv1 = _factorised_conv(in_channels, out_channels, stride)
+        self.bn1 = nn.BatchNorm3d(out_channels)
+        self.conv2 = _factorised_conv(out_channels, out_channels)
+        self.bn2 = nn.BatchNorm3d(out_channels)
+        # Zero-init the last BatchNorm's scale: each block starts as the identity, which lets a
+        # small model train from scratch with a larger learning rate (Goyal et al., 2017).
+        nn.init.zeros_(self.bn2.weight)
+        self.shortcut: nn.Module = nn.Identity()
+        if stride != (1, 1) or in_channels != out_channels:
+            temporal_stride, spatial_stride = stride
+            self.shortcut = nn.Sequential(
+                nn.Conv3d(
+                    in_channels,
+                    out_channels,
+                    1,
+                    stride=(temporal_stride, spatial_stride, spatial_stride),
+                    bias=False,
+                ),
+                nn.BatchNorm3d(out_channels),
+            )
+        self.relu = nn.ReLU(inplace=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return self.relu(out + self.shortcut(x))  # type: ignore[no-any-return]
+
+
+class R2Plus1dNet(nn.Module):
+    """The backbone: stem, four stages of widths ``width × (1, 2, 4, 8)``, global average pool.
+
+    Maps float (B, 3, T, H, W) to features (B, 8 × width). The stem quarters H and W; stages 2-4
+    halve T, H and W, so 16×112×112 ends at 2×4×4 before pooling.
+    """
+
+    def __init__(self, width: int = 16, depth: int = 1, dropout: float = 0.0) -> None:
+        super().__init__()
+        if width < 1 or depth < 1:
+            raise ValueError(f"width and depth must be positive, got width={width}, depth={depth}")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must lie in [0, 1), got {dropout}")
+        # The max pool between the stem's spatial and temporal convs (ResNet's stem pool) makes
+        # the first stage work at H/4 x W/4: 3-4x faster training on a CPU than R(2+1)D-18's H/2.
+        self.stem = nn.Sequential(
+            nn.Conv3d(3, width, (1, 7, 7), stride=(1, 2, 2), padding=(0, 3, 3), bias=False),
+            nn.BatchNorm3d(width),
+            nn.ReLU(inplace=True),
+            nn.MaxPool3d((1, 3, 3), stride=(1, 2, 2), padding=(0, 1, 1)),
+            nn.Conv3d(width, width, (3, 1, 1), padding=(1, 0, 0), bias=False),
+            nn.BatchNorm3d(width),
+            nn.ReLU(inplace=True),
+        )
+        stages: list[nn.Module] = []
+        in_channels = width
+        for index in range(4):
+            out_channels = width * 2**index
+            stride = (1, 1) if index == 0 else (2, 2)
+            blocks = [_ResidualBlock(in_channels, out_channels, stride)]
+            blocks += [_ResidualBlock(out_channels, out_channels, (1, 1)) for _ in range(depth - 1)]
+            stages.append(nn.Sequential(*blocks))
+            in_channels = out_channels
+        self.stages = nn.Sequential(*stages)
+        self.pool = nn.AdaptiveAvgPool3d(1)
+        self.dropout = nn.Dropout(dropout)
+        self.num_features = in_channels
+        for module in self.modules():
+            if isinstance(module, nn.Conv3d):
+                nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
+
+    def forward(self, clips: torch.Tensor) -> torch.Tensor:
+        x = self.stem(clips)  # (B, w, T, H/4, W/4)
+        x = self.stages(x)  # (B, 8w, T/8, H/32, W/32)
+        x = self.pool(x).flatten(1)  # (B, 8w)
+        return self.dropout(x)  # type: ignore[no-any-return]
+
+
+def _build(
+    num_classes: int,
+    pretrained: str | Path | None,
+    *,
+    width: int,
+    depth: int,
+    dropout: float,
+    model_name: str,
+) -> VideoClassifier:
+    # No public weights: ``pretrained`` can only be a local file, checked before building.
+    path = None if pretrained is None else local_weights_path(model_name, pretrained, known=())
+    backbone = R2Plus1dNet(width=width, depth=depth, dropout=dropout)
+    model = VideoClassifier(backbone, backbone.num_features, num_classes, SMALL_PREPROCESS)
+    model.build_kwargs = {"width": width, "depth": depth, "dropout": dropout}
+    if path is not None:
+        load_classifier_state(model, load_state_dict_file(path), source=str(path))
+    return model
+
+
+@register_model(
+    "r2plus1d_tiny",
+    family="small",
+    preprocess=SMALL_PREPROCESS,
+    description="R(2+1)D, widths 16-32-64-128, 0.45 M parameters: trains on a laptop CPU",
+)
+def r2plus1d_tiny(
+    num_classes: int,
+    pretrained: str | Path | None = None,
+    *,
+    width: int = 16,
+    depth: int = 1,
+    dropout: float = 0.0,
+) -> VideoClassifier:
+    """The tiny R(2+1)D; ``pretrained`` may only be a local weights file."""
+    return _build(
+        num_classes,
+        pretrained,
+        width=width,
+        depth=depth,
+        dropout=dropout,
+        model_name="r2plus1d_tiny",
+    )
+
+
+@register_model(
+    "r2plus1d_small",
+    family="small",
+    preprocess=SMALL_PREPROCESS,
+    description="R(2+1)D, widths 32-64-128-256, 1.8 M parameters: CPU or small GPU",
+)
+def r2plus1d_small(
+    num_classes: int,
+    pretrained: str | Path | None = None,
+    *,
+    width: int = 32,
+    depth: int = 1,
+    dropout: float = 0.2,
+) -> VideoClassifier:
+    """The small R(2+1)D; ``pretrained`` may only be a local weights file."""
+    return _build(
+        num_classes,
+        pretrained,
+        width=width,
+        depth=depth,
+        dropout=dropout,
+        model_name="r2plus1d_small",
+    )
