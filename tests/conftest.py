@@ -42,3 +42,30 @@ def shared_clips() -> Path:
     if not SHARED_CLIPS.is_dir():
         pytest.skip("../shared/clips is not present on this machine")
     return SHARED_CLIPS
+
+
+# A training configuration that runs in about a second per epoch on the tiny athletes.
+TINY_TRAINING = {
+    "model": "r2plus1d_tiny",
+    "model_kwargs": {"width": 4},
+    "frames": 4,
+    "size": 32,
+    "batch_size": 4,
+    "workers": 0,
+    "lr": 1e-2,
+    "warmup_epochs": 0.0,
+    "label_smoothing": 0.0,
+    "split": (0.6, 0.2, 0.2),
+}
+
+
+@pytest.fixture(scope="session")
+def athletes(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Fifteen tiny synthetic athlete clips of three classes (64 px, 1 s at 12 fps)."""
+    from sportslens.data.synth import make_dataset
+
+    out = tmp_path_factory.mktemp("athletes")
+    classes = ["squat", "jumping_jack", "push_up"]
+    return make_dataset(
+        out, classes=classes, per_class=5, seconds=1.0, fps=12, size=64, workers=1, progress=False
+    )

@@ -1,0 +1,446 @@
+"""Fine-tune a registered model on a catalog: plain functions, one config, resumable.
+
+``fit`` runs the epochs; ``train_one_epoch`` and ``evaluate`` do one pass each. Each epoch
+appends a line to ``RUN_DIR/metrics.jsonl`` and writes ``RUN_DIR/last`` (resumable) and, when
+the monitored validation metric improves, ``RUN_DIR/best``. Launched by ``torchrun`` it trains
+with DistributedDataParallel; only rank 0 writes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import torch
+import yaml
+from torch import nn
+from torch.utils.data import DataLoader, DistributedSampler
+
+from sportslens import distributed as dist
+from sportslens.checkpoint import (
+    CheckpointInfo,
+    load_training_state,
+    resolve_checkpoint,
+    save_checkpoint,
+)
+from sportslens.data import Catalog, ClipConfig, VideoDataset, count_failures, read_catalog
+from sportslens.data.splits import load_splits, save_splits, split_catalog
+from sportslens.models import VideoClassifier, create_model, get_entry
+from sportslens.parallel import progress_bar
+
+
+@dataclass
+class TrainConfig:
+    """Every training option; YAML files and command-line flags map one-to-one onto fields."""
+
+    model: str = "r2plus1d_tiny"
+    pretrained: str | None = None
+    model_kwargs: dict[str, Any] = field(default_factory=dict)
+    frames: int | None = None
+    """Override the model's frames per clip (1 gives the single-frame baseline)."""
+    size: int | None = None
+    """Override the model's crop size (resize and training scale follow at 8/7 and 9/7)."""
+    epochs: int = 30
+    batch_size: int = 8
+    accumulate: int = 1
+    optimizer: Literal["adamw", "adam", "sgd"] = "adamw"  # adam means Adam with amsgrad
+    lr: float = 2e-3
+    weight_decay: float = 0.05
+    momentum: float = 0.9
+    schedule: Literal["cosine", "linear", "plateau", "constant"] = "cosine"
+    warmup_epochs: float = 1.0
+    clip_grad: float | None = 5.0
+    label_smoothing: float = 0.1
+    precision: Literal["fp32", "bf16", "fp16"] = "fp32"
+    """Mixed precision on CUDA; the CPU always trains in fp32."""
+    freeze_backbone_epochs: int = 0
+    early_stopping: int | None = None
+    """Stop after this many epochs without a better validation top-1."""
+    seed: int = 0
+    workers: int = 2
+    device: str = "auto"
+    split: tuple[float, float, float] = (0.8, 0.1, 0.1)
+    split_strategy: Literal["random", "stratified", "group"] = "stratified"
+    splits_file: str | None = None
+    """A saved split to reuse (``sportslens split``); else one is made and saved in the run."""
+
+    def __post_init__(self) -> None:
+        # Literal types are not enforced at run time, and YAML or flags can hold anything.
+        choices = {
+            "optimizer": ("adamw", "adam", "sgd"),
+            "schedule": ("cosine", "linear", "plateau", "constant"),
+            "precision": ("fp32", "bf16", "fp16"),
+            "split_strategy": ("random", "stratified", "group"),
+        }
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
+        for name in ("epochs", "batch_size", "accumulate"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+
+    @classmethod
+    def from_yaml(cls, path: Path, **overrides: Any) -> TrainConfig:
+        """Read a YAML file whose keys are field names; ``overrides`` win over the file."""
+        data = yaml.safe_load(Path(path).read_text()) or {}
+        unknown = set(data) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ValueError(f"{path}: unknown training options {sorted(unknown)}")
+        if "split" in data:
+            data["split"] = tuple(data["split"])
+        return replace(cls(**data), **overrides)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def prepare_catalog(data: Path, cfg: TrainConfig, run_dir: Path) -> Catalog:
+    """The catalog with train/val/test splits: its own, a saved file, or a new seeded split."""
+    catalog = read_catalog(data)
+    if cfg.splits_file:
+        catalog = load_splits(catalog, Path(cfg.splits_file))
+    elif not {"train", "val"} <= set(catalog.splits):
+        catalog = split_catalog(catalog, cfg.split, strategy=cfg.split_strategy, seed=cfg.seed)
+    if dist.is_main():
+        save_splits(catalog, run_dir / "splits.csv")
+    return catalog
+
+
+def build_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
+    # No weight decay on biases and norm scales: decaying them only hurts.
+    decay = [p for p in model.parameters() if p.ndim > 1]
+    rest = [p for p in model.parameters() if p.ndim <= 1]
+    groups = [
+        {"params": decay, "weight_decay": cfg.weight_decay},
+        {"params": rest, "weight_decay": 0.0},
+    ]
+    match cfg.optimizer:
+        case "adamw":
+            return torch.optim.AdamW(groups, lr=cfg.lr)
+        case "adam":
+            return torch.optim.Adam(groups, lr=cfg.lr, amsgrad=True)
+        case "sgd":
+            return torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum, nesterov=True)
+
+
+def build_scheduler(
+    optimizer: torch.optim.Optimizer, cfg: TrainConfig, steps_per_epoch: int
+) -> torch.optim.lr_scheduler.LRScheduler | torch.optim.lr_scheduler.ReduceLROnPlateau:
+    """Per-step warm-up then cosine/linear decay; or per-epoch reduce-on-plateau."""
+    if cfg.schedule == "plateau":
+        return torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", patience=2)
+    total = max(cfg.epochs * steps_per_epoch, 1)
+    warmup = int(cfg.warmup_epochs * steps_per_epoch)
+
+    def factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        progress = (step - warmup) / max(total - warmup, 1)
+        match cfg.schedule:
+            case "cosine":
+                return 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
+            case "linear":
+                return max(1.0 - progress, 0.0)
+            case _:
+                return 1.0
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
+def _topk_correct(logits: torch.Tensor, labels: torch.Tensor, k: int) -> int:
+    k = min(k, logits.shape[1])
+    top = logits.topk(k, dim=1).indices  # (B, k)
+    return int((top == labels[:, None]).any(dim=1).sum())
+
+
+@dataclass
+class Trainer:
+    """What one training run holds between epochs (no logic beyond grouping)."""
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: Any
+    scaler: torch.amp.GradScaler
+    cfg: TrainConfig
+    device: torch.device
+
+
+def train_one_epoch(trainer: Trainer, loader: DataLoader[Any], epoch: int) -> dict[str, float]:
+    """One pass over the training loader; returns loss, top-1/top-5, clips/s and failures."""
+    cfg, model, device = trainer.cfg, trainer.model, trainer.device
+    model.train()
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
+    totals = {"loss": 0.0, "acc1": 0, "acc5": 0, "clips": 0, "failures": 0}
+    start = time.perf_counter()
+    trainer.optimizer.zero_grad(set_to_none=True)
+    with progress_bar(enabled=dist.is_main()) as bar:
+        task = bar.add_task(f"epoch {epoch + 1}/{cfg.epochs}", total=len(loader))
+        for step, batch in enumerate(loader):
+            clips, labels = batch.clip.to(device), batch.label.to(device)  # (B, C, T, H, W)
+            with _autocast(cfg, device):
+                logits = model(clips)  # (B, K)
+                loss = loss_fn(logits, labels) / cfg.accumulate
+            trainer.scaler.scale(loss).backward()
+            if (step + 1) % cfg.accumulate == 0 or step + 1 == len(loader):
+                _optimizer_step(trainer)
+            totals["loss"] += float(loss.detach()) * cfg.accumulate * len(labels)
+            totals["acc1"] += _topk_correct(logits.detach(), labels, 1)
+            totals["acc5"] += _topk_correct(logits.detach(), labels, 5)
+            totals["clips"] += len(labels)
+            totals["failures"] += count_failures(batch.failed)
+            bar.advance(task)
+    totals = dist.sum_values(totals)
+    clips = max(totals["clips"], 1)
+    return {
+        "train_loss": totals["loss"] / clips,
+        "train_acc1": totals["acc1"] / clips,
+        "train_acc5": totals["acc5"] / clips,
+        "clips_per_s": totals["clips"] / (time.perf_counter() - start),
+        "failures": totals["failures"],
+    }
+
+
+def _optimizer_step(trainer: Trainer) -> None:
+    if trainer.cfg.clip_grad:
+        trainer.scaler.unscale_(trainer.optimizer)
+        nn.utils.clip_grad_norm_(trainer.model.parameters(), trainer.cfg.clip_grad)
+    trainer.scaler.step(trainer.optimizer)
+    trainer.scaler.update()
+    trainer.optimizer.zero_grad(set_to_none=True)
+    if isinstance(trainer.scheduler, torch.optim.lr_scheduler.LambdaLR):
+        trainer.scheduler.step()
+
+
+def _autocast(cfg: TrainConfig, device: torch.device) -> torch.autocast:
+    enabled = device.type == "cuda" and cfg.precision != "fp32"
+    dtype = torch.bfloat16 if cfg.precision == "bf16" else torch.float16
+    return torch.autocast(device_type=device.type, dtype=dtype, enabled=enabled)
+
+
+@torch.no_grad()
+def predict_loader(
+    model: nn.Module, loader: DataLoader[Any], device: torch.device, *, progress: bool = False
+) -> dict[str, np.ndarray]:
+    """Softmax scores for every item: ``scores`` (N, V, K), ``labels`` (N,), ``records`` (N,).
+
+    V is the number of views per video (1 unless the dataset returns several).
+    """
+    model.eval()
+    scores, labels, records = [], [], []
+    with progress_bar(enabled=progress) as bar:
+        task = bar.add_task("evaluating", total=len(loader))
+        for batch in loader:
+            clips = batch.clip.to(device)
+            # (B, V, C, T, H, W) with several views per video, else (B, C, T, H, W)
+            views = clips.shape[1] if clips.ndim == 6 else 1
+            flat = clips.flatten(0, 1) if clips.ndim == 6 else clips
+            probs = model(flat).float().softmax(dim=1)  # (B * V, K)
+            scores.append(probs.reshape(len(batch.label), views, -1).cpu().numpy())
+            labels.append(batch.label.numpy())
+            records.append(batch.record.numpy())
+            bar.advance(task)
+    return {
+        "scores": np.concatenate(scores),
+        "labels": np.concatenate(labels),
+        "records": np.concatenate(records),
+    }
+
+
+def validate(model: nn.Module, loader: DataLoader[Any], device: torch.device) -> dict[str, float]:
+    """Validation loss and top-1/top-5 (views averaged)."""
+    out = predict_loader(model, loader, device)
+    scores = torch.from_numpy(out["scores"].mean(axis=1))  # (N, K)
+    labels = torch.from_numpy(out["labels"])
+    loss = nn.functional.nll_loss(scores.clamp_min(1e-12).log(), labels)
+    n = max(len(labels), 1)
+    return {
+        "val_loss": float(loss),
+        "val_acc1": _topk_correct(scores, labels, 1) / n,
+        "val_acc5": _topk_correct(scores, labels, 5) / n,
+    }
+
+
+def build_loaders(
+    catalog: Catalog, model: VideoClassifier, cfg: TrainConfig
+) -> tuple[VideoDataset, DataLoader[Any], DataLoader[Any]]:
+    """Training dataset and loaders for the train and val splits."""
+    train_set = VideoDataset(
+        list(catalog.split("train")), model.preprocess, ClipConfig(mode="train", seed=cfg.seed)
+    )
+    val_set = VideoDataset(list(catalog.split("val")), model.preprocess, ClipConfig(mode="eval"))
+    sampler: DistributedSampler[Any] | None = None
+    if dist.is_distributed():
+        sampler = DistributedSampler(train_set, seed=cfg.seed)
+    train_loader = DataLoader(
+        train_set,
+        batch_size=cfg.batch_size,
+        shuffle=sampler is None,
+        sampler=sampler,
+        num_workers=cfg.workers,
+        generator=torch.Generator().manual_seed(cfg.seed),
+        drop_last=len(train_set) > cfg.batch_size,
+        persistent_workers=False,  # fresh workers each epoch see the dataset's new epoch
+    )
+    val_loader = DataLoader(val_set, batch_size=cfg.batch_size, num_workers=cfg.workers)
+    return train_set, train_loader, val_loader
+
+
+def create_training_model(cfg: TrainConfig, num_classes: int) -> VideoClassifier:
+    """The model to fine-tune, with the frames override applied to its preprocessing."""
+    model = create_model(cfg.model, num_classes, pretrained=cfg.pretrained, **cfg.model_kwargs)
+    if cfg.frames is not None:
+        model.preprocess = replace(model.preprocess, num_frames=cfg.frames)
+    if cfg.size is not None:
+        short = round(cfg.size * 8 / 7)  # the 112 -> 128 ratio of the Kinetics recipes
+        scale = (cfg.size, round(cfg.size * 9 / 7))
+        model.preprocess = replace(
+            model.preprocess, crop_size=cfg.size, resize=short, train_scale=scale
+        )
+    return model
+
+
+EpochHook = Callable[[int, dict[str, float]], None]
+
+
+def fit(
+    data: Path,
+    run_dir: Path,
+    cfg: TrainConfig,
+    *,
+    resume: bool = False,
+    on_epoch_end: EpochHook | None = None,
+) -> dict[str, float]:
+    """Train ``cfg.model`` on ``data``'s train split, validating each epoch; returns the best."""
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    dist.setup()
+    device = dist.device_for(resolve_device(cfg.device))
+    torch.manual_seed(cfg.seed)
+    catalog = prepare_catalog(data, cfg, run_dir)
+    model = create_training_model(cfg, len(catalog.classes)).to(device)
+    train_set, train_loader, val_loader = build_loaders(catalog, model, cfg)
+    wrapped = dist.wrap(model, device)
+    optimizer = build_optimizer(wrapped, cfg)
+    trainer = Trainer(
+        model=wrapped,
+        optimizer=optimizer,
+        scheduler=build_scheduler(optimizer, cfg, max(len(train_loader) // cfg.accumulate, 1)),
+        scaler=torch.amp.GradScaler(device.type, enabled=cfg.precision == "fp16"),
+        cfg=cfg,
+        device=device,
+    )
+    info = CheckpointInfo(
+        model=cfg.model,
+        classes=list(catalog.classes),
+        preprocess=model.preprocess,
+        build_kwargs=dict(model.build_kwargs),
+        train_config=cfg.to_dict() | {"data": str(data)},
+    )
+    start_epoch, best, history = _resume(run_dir, trainer, model) if resume else (0, -1.0, [])
+    stale = 0
+    for epoch in range(start_epoch, cfg.epochs):
+        row = _run_epoch(trainer, model, train_set, train_loader, val_loader, epoch)
+        history.append(row)
+        improved = row["val_acc1"] > best
+        best, stale = (row["val_acc1"], 0) if improved else (best, stale + 1)
+        _save_epoch(run_dir, model, info, trainer, epoch, best, history, improved)
+        if on_epoch_end is not None:
+            on_epoch_end(epoch, row)
+        if cfg.early_stopping is not None and stale >= cfg.early_stopping:
+            break
+    dist.cleanup()
+    return max(history, key=lambda r: r["val_acc1"]) if history else {}
+
+
+def _run_epoch(
+    trainer: Trainer,
+    model: VideoClassifier,
+    train_set: VideoDataset,
+    train_loader: DataLoader[Any],
+    val_loader: DataLoader[Any],
+    epoch: int,
+) -> dict[str, float]:
+    cfg = trainer.cfg
+    train_set.set_epoch(epoch)
+    if isinstance(train_loader.sampler, DistributedSampler):
+        train_loader.sampler.set_epoch(epoch)
+    if isinstance(train_loader.generator, torch.Generator):
+        train_loader.generator.manual_seed(cfg.seed * 10_000 + epoch)  # same order on resume
+    for parameter in model.backbone_parameters():
+        parameter.requires_grad = epoch >= cfg.freeze_backbone_epochs
+    row: dict[str, float] = {"epoch": epoch + 1, "lr": trainer.optimizer.param_groups[0]["lr"]}
+    row |= train_one_epoch(trainer, train_loader, epoch)
+    row |= dist.from_main(lambda: validate(model, val_loader, trainer.device))
+    if isinstance(trainer.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+        trainer.scheduler.step(row["val_acc1"])
+    if row["failures"]:
+        print(f"epoch {epoch + 1}: {int(row['failures'])} undecodable videos were replaced")
+    return row
+
+
+def _save_epoch(
+    run_dir: Path,
+    model: VideoClassifier,
+    info: CheckpointInfo,
+    trainer: Trainer,
+    epoch: int,
+    best: float,
+    history: list[dict[str, float]],
+    improved: bool,
+) -> None:
+    if not dist.is_main():
+        return
+    with (run_dir / "metrics.jsonl").open("a") as log:
+        log.write(json.dumps(history[-1]) + "\n")
+    info.metrics = {"best_val_acc1": best, **history[-1]}
+    state = {
+        "epoch": epoch + 1,
+        "best": best,
+        "history": history,
+        "optimizer": trainer.optimizer.state_dict(),
+        "scheduler": trainer.scheduler.state_dict(),
+        "scaler": trainer.scaler.state_dict(),
+        "torch_rng": torch.get_rng_state(),
+    }
+    save_checkpoint(run_dir / "last", model, info, training_state=state)
+    if improved:
+        save_checkpoint(run_dir / "best", model, info)
+
+
+def _resume(
+    run_dir: Path, trainer: Trainer, model: VideoClassifier
+) -> tuple[int, float, list[dict[str, float]]]:
+    """Restore model, optimiser, scheduler, scaler and RNG from ``run_dir/last``."""
+    from safetensors.torch import load_file
+
+    folder = resolve_checkpoint(run_dir / "last")
+    state = load_training_state(folder)
+    model.load_state_dict(load_file(folder / "model.safetensors", device=str(trainer.device)))
+    trainer.optimizer.load_state_dict(state["optimizer"])
+    trainer.scheduler.load_state_dict(state["scheduler"])
+    trainer.scaler.load_state_dict(state["scaler"])
+    torch.set_rng_state(state["torch_rng"])
+    history = list(state["history"])
+    # metrics.jsonl may hold epochs written after the checkpoint: keep only the checkpoint's.
+    if dist.is_main():
+        lines = [json.dumps(row) for row in history]
+        (run_dir / "metrics.jsonl").write_text("".join(line + "\n" for line in lines))
+    return int(state["epoch"]), float(state["best"]), history
+
+
+def model_entry_summary(name: str) -> dict[str, Any]:
+    """Registry facts used by reports: family, default frames and input size."""
+    entry = get_entry(name)
+    return {"family": entry.family, **entry.preprocess.to_dict()}
