@@ -26,6 +26,7 @@ app.add_typer(bench_app, name="bench")
 console = Console()
 errors = Console(stderr=True)
 
+Opt = typer.Option
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -114,6 +115,39 @@ def _sample(
         "ms": round(elapsed_ms, 1),
         "sheet": str(sheet) if sheet else None,
     }
+
+
+@app.command()
+@reports_errors
+def synth(
+    out_dir: Annotated[Path, typer.Argument(help="Folder for <class>/ videos and labels.csv.")],
+    classes: Annotated[
+        list[str] | None, Opt("--classes", help="Exercise names (repeat); default: six.")
+    ] = None,
+    per_class: Annotated[int, Opt(help="Clips per class.")] = 50,
+    frames: Annotated[int | None, Opt(help="Frames per clip (overrides --seconds).")] = None,
+    seconds: Annotated[float, Opt(help="Clip length.")] = 3.0,
+    fps: Annotated[float, Opt()] = 30.0,
+    size: Annotated[int, Opt(help="Square frame side in pixels (even).")] = 160,
+    seed: Annotated[int, Opt(help="The same seed gives the same videos.")] = 0,
+    workers: Annotated[int, Opt(help="Parallel processes.")] = 2,
+) -> None:
+    """Generate labelled synthetic athletes (videos, keypoints, labels.csv), deterministically."""
+    from sportslens.data.synth import DEFAULT_CLASSES, make_dataset
+
+    chosen = classes or list(DEFAULT_CLASSES)
+    make_dataset(
+        out_dir,
+        classes=chosen,
+        per_class=per_class,
+        num_frames=frames,
+        seconds=seconds,
+        fps=fps,
+        size=size,
+        seed=seed,
+        workers=workers,
+    )
+    console.print(f"wrote {per_class * len(chosen)} clips of {len(chosen)} classes to {out_dir}")
 
 
 @app.command()
@@ -214,6 +248,153 @@ def split(
     save_splits(done, out)
     counts = {name: len(done.split(name)) for name in done.splits}
     console.print(f"{len(done)} videos → {counts}; saved to {out}")
+
+
+@app.command()
+@reports_errors
+def train(
+    data: Annotated[Path, typer.Argument(help="A dataset any catalog reader understands.")],
+    out: Annotated[Path, Opt(help="The run folder (checkpoints, metrics.jsonl, splits.csv).")],
+    model: Annotated[str | None, Opt(help="A registered model (sportslens models).")] = None,
+    config: Annotated[Path | None, Opt(help="A YAML file of TrainConfig fields.")] = None,
+    weights: Annotated[
+        str | None, Opt("--weights", "--pretrained", help="kinetics400, a hub id or a path.")
+    ] = None,
+    epochs: Annotated[int | None, Opt()] = None,
+    batch_size: Annotated[int | None, Opt()] = None,
+    accumulate: Annotated[int | None, Opt(help="Gradient accumulation steps.")] = None,
+    optimizer: Annotated[str | None, Opt(help="adamw, adam (amsgrad) or sgd.")] = None,
+    lr: Annotated[float | None, Opt()] = None,
+    weight_decay: Annotated[float | None, Opt()] = None,
+    schedule: Annotated[str | None, Opt(help="cosine, linear, plateau or constant.")] = None,
+    warmup_epochs: Annotated[float | None, Opt()] = None,
+    clip_grad: Annotated[float | None, Opt()] = None,
+    label_smoothing: Annotated[float | None, Opt()] = None,
+    precision: Annotated[str | None, Opt(help="fp32, bf16 or fp16 (CUDA only).")] = None,
+    freeze_backbone_epochs: Annotated[int | None, Opt()] = None,
+    early_stopping: Annotated[int | None, Opt(help="Patience in epochs.")] = None,
+    frames: Annotated[int | None, Opt(help="Override the model's frames per clip.")] = None,
+    size: Annotated[int | None, Opt(help="Override the model's crop size.")] = None,
+    seed: Annotated[int | None, Opt()] = None,
+    workers: Annotated[int | None, Opt(help="DataLoader workers.")] = None,
+    device: Annotated[str | None, Opt(help="auto, cpu, cuda, cuda:1 ...")] = None,
+    split_strategy: Annotated[str | None, Opt(help="random, stratified or group.")] = None,
+    splits_file: Annotated[str | None, Opt(help="A saved split CSV to reuse.")] = None,
+    resume: Annotated[bool, Opt("--resume", help="Continue from RUN_DIR/last.")] = False,
+) -> None:
+    """Fine-tune a model on a dataset; checkpoints and metrics go to the run folder."""
+    from sportslens.train import TrainConfig, fit
+
+    given = dict(locals())
+    names = [f for f in TrainConfig.__dataclass_fields__ if f not in ("pretrained",)]
+    overrides = {k: given[k] for k in names if given.get(k) is not None}
+    if weights is not None:
+        overrides["pretrained"] = weights
+    cfg = TrainConfig.from_yaml(config, **overrides) if config else TrainConfig(**overrides)
+    best = fit(data, out, cfg, resume=resume)
+    console.print(f"best validation top-1 {best.get('val_acc1', 0):.3f}; checkpoints in {out}")
+
+
+@app.command()
+@reports_errors
+def evaluate(
+    run_dir: Annotated[Path, typer.Argument(help="A training run folder.")],
+    data: Annotated[Path | None, Opt(help="Another dataset (default: the run's own).")] = None,
+    split: Annotated[str, Opt(help="Which split to evaluate.")] = "test",
+    views: Annotated[int, Opt(help="Temporal clips per video (softmax averaged).")] = 1,
+    crops: Annotated[int, Opt(help="Spatial crops per clip: 1 or 3.")] = 1,
+    workers: Annotated[int, Opt()] = 2,
+    out: Annotated[Path | None, Opt(help="Where to write the report (default: RUN_DIR).")] = None,
+) -> None:
+    """Clip and video accuracy, per-class report, confusion matrix: metrics.json + report.html."""
+    from sportslens.evaluate import EvalConfig, evaluate_run
+
+    if crops not in (1, 3):
+        raise ValueError(f"crops must be 1 or 3, got {crops}")
+    cfg = EvalConfig(data=data, split=split, views=views, crops=crops, workers=workers)
+    paths = evaluate_run(run_dir, cfg, out)
+    summary = json.loads(paths["metrics"].read_text())
+    console.print(
+        f"{summary['num_videos']} videos: video top-1 {summary['video_acc1']:.3f}, "
+        f"top-{summary['topk']} {summary['video_acc_topk']:.3f}, "
+        f"clip top-1 {summary['clip_acc1']:.3f}, mean class {summary['video_mean_class_acc']:.3f}"
+    )
+    console.print(f"report: {paths['html']}", soft_wrap=True)
+
+
+@app.command()
+@reports_errors
+def compare(
+    runs: Annotated[list[Path], typer.Argument(help="Evaluated run folders.")],
+) -> None:
+    """The side-by-side table a paper would show: model, frames, resolution, accuracy, cost."""
+    from sportslens.report import compare_runs, format_markdown
+
+    rows = []
+    for run in runs:
+        metrics, info = run / "metrics.json", run / "model_info.json"
+        if not metrics.is_file():
+            raise ValueError(f"{run}: no metrics.json; run sportslens evaluate {run} first")
+        facts = json.loads(info.read_text()) if info.is_file() else {}
+        rows.append(
+            {"name": run.name, "metrics": json.loads(metrics.read_text()), "model_info": facts}
+        )
+    typer.echo(format_markdown(compare_runs(rows)))
+
+
+@app.command()
+@reports_errors
+def predict(
+    videos: Annotated[list[str], typer.Argument(help="Video paths or URLs.")],
+    checkpoint: Annotated[Path | None, Opt(help="A run folder or checkpoint folder.")] = None,
+    model: Annotated[str | None, Opt(help="A registered model, with --weights.")] = None,
+    weights: Annotated[str | None, Opt("--weights", "--pretrained")] = None,
+    top_k: Annotated[int, Opt(help="Labels to show per video.")] = 5,
+    as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
+) -> None:
+    """Top-k labels with scores for each video (batched)."""
+    from sportslens.predict import Predictor
+
+    if checkpoint is not None:
+        predictor = Predictor.from_checkpoint(checkpoint)
+    elif model is not None and weights is not None:
+        predictor = Predictor.from_pretrained(model, weights)
+    else:
+        raise ValueError("give --checkpoint RUN_DIR, or --model NAME with --weights")
+    results = predictor.predict_many(videos, top_k=top_k)
+    if as_json:
+        print_json([r.to_dict() for r in results])
+        return
+    for result in results:
+        table = Table(title=result.source, show_header=False)
+        for name, score in zip(result.labels, result.scores, strict=True):
+            table.add_row(name, f"{score:.3f}")
+        console.print(table)
+
+
+@app.command()
+@reports_errors
+def models(as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False) -> None:
+    """Every registered model: family, parameters, default frames and input size, weights."""
+    from sportslens.models.summary import model_table
+
+    rows = model_table()
+    if as_json:
+        print_json(rows)
+        return
+    table = Table()
+    for column in ["model", "family", "params (M)", "frames", "input", "weights"]:
+        table.add_column(column, no_wrap=True)
+    for row in rows:
+        table.add_row(
+            row["model"],
+            row["family"],
+            f"{row['params_m']:.2f}",
+            str(row["frames"]),
+            f"{row['crop_size']}x{row['crop_size']}",
+            ", ".join(row["weights"]) or "-",
+        )
+    console.print(table)
 
 
 @bench_app.command("decode")

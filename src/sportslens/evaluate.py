@@ -1,0 +1,153 @@
+"""Evaluate a trained run on a split: predictions, model facts, and the written report."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+from torch.utils.flop_counter import FlopCounterMode
+
+from sportslens import sampling
+from sportslens.checkpoint import CheckpointInfo, load_checkpoint
+from sportslens.data import Catalog, ClipConfig, VideoDataset, read_catalog
+from sportslens.data.splits import load_splits
+from sportslens.metrics import Predictions, misclassified, video_level
+from sportslens.models import VideoClassifier
+from sportslens.train import predict_loader
+from sportslens.video import VideoDecodeError, read_frames
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """Which data, which split and how many views per video."""
+
+    data: Path | None = None
+    """The dataset; by default the one the run was trained on, with the run's saved splits."""
+    split: str = "test"
+    views: int = 1
+    """Temporal clips per video; the video's prediction averages their softmax."""
+    crops: int = 1
+    """Spatial crops per clip: 1 (centre) or 3 (the multi-view test protocol)."""
+    batch_size: int = 8
+    workers: int = 2
+    device: str = "cpu"
+
+
+def evaluation_catalog(run_dir: Path, info: CheckpointInfo, data: Path | None) -> Catalog:
+    """The catalog to evaluate: the run's own data and splits unless another is given."""
+    trained_on = info.train_config.get("data")
+    source = Path(data or trained_on or "")
+    if not str(source):
+        raise ValueError(f"{run_dir}: the run does not record its data; pass --data")
+    catalog = read_catalog(source)
+    if list(catalog.classes) != info.classes:
+        raise ValueError(
+            f"{source}: its classes {list(catalog.classes)[:5]}… differ from the model's "
+            f"{info.classes[:5]}…; evaluate on data with the classes the model was trained on"
+        )
+    splits = run_dir / "splits.csv"
+    if data is None and splits.is_file():
+        catalog = load_splits(catalog, splits)
+    return catalog
+
+
+def predict_split(
+    model: VideoClassifier, catalog: Catalog, cfg: EvalConfig
+) -> tuple[Predictions, list[str]]:
+    """Clip-level predictions (one row per view) for every video of ``cfg.split``."""
+    records = list(catalog.split(cfg.split))
+    clip_cfg = ClipConfig(
+        mode="eval", temporal_views=cfg.views, spatial_crops=3 if cfg.crops == 3 else 1
+    )
+    dataset = VideoDataset(records, model.preprocess, clip_cfg)
+    loader = DataLoader(dataset, batch_size=cfg.batch_size, num_workers=cfg.workers)
+    out = predict_loader(model, loader, torch.device(cfg.device), progress=True)
+    n, views, k = out["scores"].shape  # (N, V, K)
+    sources = [records[i].source for i in out["records"]]
+    predictions = Predictions(
+        scores=out["scores"].reshape(n * views, k),
+        labels=np.repeat(out["labels"], views),
+        video_ids=np.repeat(np.arange(n), views),
+        class_names=list(catalog.classes),
+        sources=np.repeat(np.asarray(sources), views),
+    )
+    return predictions, sources
+
+
+def model_facts(model: VideoClassifier, info: CheckpointInfo, repeats: int = 5) -> dict[str, Any]:
+    """Parameters, GFLOPs per clip (counted by PyTorch), and median latency for one clip."""
+    pre = model.preprocess
+    clip = torch.randn(1, 3, pre.num_frames, pre.crop_size, pre.crop_size)  # (1, C, T, H, W)
+    model.eval()
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        model(clip)
+    times = []
+    with torch.no_grad():
+        for _ in range(repeats):
+            start = time.perf_counter()
+            model(clip)
+            times.append((time.perf_counter() - start) * 1000)
+    return {
+        "name": info.model,
+        "params": sum(p.numel() for p in model.parameters()),
+        "gflops": counter.get_total_flops() / 2e9,  # multiply-adds count twice in FLOPs
+        "latency_ms": statistics.median(times),
+        "frames": pre.num_frames,
+        "resolution": f"{pre.crop_size}x{pre.crop_size}",
+        "pretrained_on": info.train_config.get("pretrained") or "none",
+    }
+
+
+def misclassified_gallery(predictions: Predictions, limit: int = 8) -> list[tuple[str, Any]]:
+    """A few frames side by side for the most confidently misclassified videos."""
+    wrong = misclassified(video_level(predictions), top=limit)
+    gallery = []
+    for row in wrong.itertuples():
+        source = str(row.source)
+        try:
+            frames = read_frames(source, sampling.uniform(_frames_in(source), 4), size=96)
+        except VideoDecodeError:
+            continue
+        strip = np.concatenate([f.permute(1, 2, 0).numpy() for f in frames], axis=1)
+        gallery.append((f"{Path(source).name}: {row.true_label} → {row.predicted_label}", strip))
+    return gallery
+
+
+def _frames_in(source: str) -> int:
+    from sportslens.video import frame_count
+
+    return frame_count(source)
+
+
+def evaluate_run(run_dir: Path, cfg: EvalConfig, out_dir: Path | None = None) -> dict[str, Path]:
+    """Evaluate ``run_dir``'s best checkpoint and write metrics.json, report.md, report.html."""
+    from sportslens.report import write_report
+
+    run_dir = Path(run_dir)
+    model, info = load_checkpoint(run_dir, cfg.device)
+    catalog = evaluation_catalog(run_dir, info, cfg.data)
+    predictions, _ = predict_split(model, catalog, cfg)
+    facts = model_facts(model, info)
+    history_file = run_dir / "metrics.jsonl"
+    history = (
+        [json.loads(line) for line in history_file.read_text().splitlines()]
+        if history_file.is_file()
+        else []
+    )
+    out = out_dir or run_dir
+    paths = write_report(
+        out,
+        predictions,
+        history=history,
+        model_info=facts,
+        gallery=misclassified_gallery(predictions),
+    )
+    (Path(out) / "model_info.json").write_text(json.dumps(facts, indent=2))
+    return paths

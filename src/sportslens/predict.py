@@ -1,0 +1,151 @@
+"""Prediction: preprocess -> forward -> postprocess, shared by the CLI and the server."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from sportslens import sampling
+from sportslens.checkpoint import load_checkpoint
+from sportslens.models import VideoClassifier, create_model
+from sportslens.transforms import eval_transform
+from sportslens.video import Source, describe_source, frame_count, read_frames
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Top-k labels for one video, best first."""
+
+    source: str
+    labels: list[str]
+    scores: list[float]
+    frames: list[int]
+    """The frame indices the model saw."""
+    timing_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "top": [
+                {"label": name, "score": score}
+                for name, score in zip(self.labels, self.scores, strict=True)
+            ],
+            "frames": self.frames,
+            "timing_ms": self.timing_ms,
+        }
+
+
+class Predictor:
+    """A loaded model with its class names and preprocessing, ready for videos."""
+
+    def __init__(
+        self, model: VideoClassifier, classes: Sequence[str], device: str | torch.device = "cpu"
+    ) -> None:
+        if len(classes) != model.num_classes:
+            raise ValueError(f"{len(classes)} class names for a {model.num_classes}-class model")
+        self.device = torch.device(device)
+        self.model = model.to(self.device).eval()
+        self.classes = list(classes)
+        self.transform = eval_transform(model.preprocess)
+
+    @classmethod
+    def from_checkpoint(cls, path: str | Path, device: str | torch.device = "cpu") -> Predictor:
+        """Load a run folder (its best checkpoint) or a checkpoint folder."""
+        model, info = load_checkpoint(Path(path), device)
+        return cls(model, info.classes, device)
+
+    @classmethod
+    def from_pretrained(
+        cls, name: str, pretrained: str | Path, classes: Sequence[str] | None = None
+    ) -> Predictor:
+        """A registry model with public or local weights, keeping their classifier head.
+
+        Class names come from the weights (torchvision's Kinetics-400 metadata, a transformers
+        config's ``id2label``) unless ``classes`` are given.
+        """
+        names = list(classes) if classes else pretrained_class_names(name, pretrained)
+        if not names:
+            raise ValueError(f"{pretrained}: the weights carry no class names; pass classes=")
+        return cls(create_model(name, len(names), pretrained=pretrained), names)
+
+    def preprocess(self, video: Source) -> tuple[torch.Tensor, list[int]]:
+        """Decode the model's frames and transform them: float (C, T, H, W) and the indices."""
+        pre = self.model.preprocess
+        count = frame_count(video)
+        if pre.sampling == "clip":
+            indices = sampling.clip(count, pre.num_frames, pre.sampling_rate)
+        else:
+            indices = sampling.uniform(count, pre.num_frames)
+        frames = read_frames(video, indices, size=pre.resize)  # (T, C, H, W) uint8
+        return self.transform(frames), indices.tolist()
+
+    @torch.no_grad()
+    def forward(self, clips: torch.Tensor) -> torch.Tensor:
+        """Softmax probabilities (B, K) for a batch of clips (B, C, T, H, W)."""
+        logits: torch.Tensor = self.model(clips.to(self.device))  # (B, K)
+        return logits.float().softmax(dim=1).cpu()
+
+    def postprocess(self, probs: torch.Tensor, top_k: int, allowed: Sequence[int] | None) -> Any:
+        """The top-k (names, scores) of (K,) probabilities, optionally among ``allowed`` only."""
+        if allowed is not None:
+            mask = torch.zeros_like(probs, dtype=torch.bool)
+            mask[list(allowed)] = True
+            probs = torch.where(mask, probs, torch.zeros_like(probs))
+            probs = probs / probs.sum().clamp_min(1e-12)
+        top = probs.topk(min(top_k, len(self.classes)))
+        return [self.classes[i] for i in top.indices.tolist()], top.values.tolist()
+
+    def predict_many(
+        self,
+        videos: Sequence[Source],
+        *,
+        top_k: int = 5,
+        batch_size: int = 8,
+        allowed: Sequence[int] | None = None,
+    ) -> list[Prediction]:
+        """Predict several videos, decoding one at a time and running the model in batches."""
+        results: list[Prediction] = []
+        for begin in range(0, len(videos), batch_size):
+            chunk = videos[begin : begin + batch_size]
+            start = time.perf_counter()
+            prepared = [self.preprocess(video) for video in chunk]
+            decoded = time.perf_counter()
+            probs = self.forward(torch.stack([clip for clip, _ in prepared]))  # (B, K)
+            done = time.perf_counter()
+            timing = {
+                "decode": (decoded - start) * 1000 / len(chunk),
+                "model": (done - decoded) * 1000 / len(chunk),
+            }
+            for video, (_, indices), row in zip(chunk, prepared, probs, strict=True):
+                names, scores = self.postprocess(row, top_k, allowed)
+                results.append(
+                    Prediction(describe_source(video), names, scores, indices, dict(timing))
+                )
+        return results
+
+    def predict(self, video: Source, *, top_k: int = 5) -> Prediction:
+        """Top-k labels and scores for one video."""
+        return self.predict_many([video], top_k=top_k)[0]
+
+
+def pretrained_class_names(name: str, pretrained: str | Path) -> list[str]:
+    """The classes a model's pretrained weights were trained on, read from metadata only."""
+    from sportslens.models import get_entry
+
+    family = get_entry(name).family
+    if family == "torchvision" and str(pretrained) == "kinetics400":
+        from torchvision.models import get_model_weights
+
+        meta = get_model_weights(name)["KINETICS400_V1"].meta  # shipped with torchvision
+        return list(meta["categories"])
+    if family == "hf":
+        from transformers import AutoConfig
+
+        config = AutoConfig.from_pretrained(str(pretrained))
+        return [config.id2label[i] for i in sorted(config.id2label)]
+    return []
