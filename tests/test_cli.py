@@ -127,3 +127,44 @@ def test_split_saves_a_reproducible_assignment(make_video: MakeVideo, tmp_path: 
         assert result.exit_code == 0, result.output
     assert first.read_text() == second.read_text()
     assert set(pd.read_csv(first)["split"]) == {"train", "val", "test"}
+
+
+def test_models_lists_every_family_with_parameters() -> None:
+    result = runner.invoke(app, ["models", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {row["model"]: row for row in json.loads(result.output)}
+    assert {"r2plus1d_tiny", "r3d_18", "swin3d_t", "timesformer", "vjepa2"} <= set(rows)
+    assert rows["r3d_18"]["params_m"] == pytest.approx(33.37, abs=0.01)  # torchvision's count
+    assert rows["r3d_18"]["weights"] == ["kinetics400"]
+    assert rows["r2plus1d_tiny"]["frames"] == 16 and rows["r2plus1d_tiny"]["family"] == "small"
+
+
+def test_labels_kinetics_and_sports() -> None:
+    result = runner.invoke(app, ["labels", "kinetics400", "--json"])
+    assert result.exit_code == 0
+    names = json.loads(result.output)
+    assert len(names) == 400 and names[0] == "abseiling"
+    groups = json.loads(runner.invoke(app, ["labels", "kinetics400", "--sports", "--json"]).output)
+    assert sum(len(members) for members in groups.values()) == 134
+    assert "clean and jerk" in groups["weightlifting and fitness"]
+    assert runner.invoke(app, ["labels", "imagenet"]).exit_code == 2
+
+
+def test_predict_sports_only_ranks_only_sports(make_video: MakeVideo, tmp_path: Path) -> None:
+    """A random 400-class r2plus1d_tiny with Kinetics names: every shown label is a sport."""
+    from sportslens.checkpoint import CheckpointInfo, save_checkpoint
+    from sportslens.labels import kinetics400_classes, kinetics400_sports
+    from sportslens.models import create_model
+
+    model = create_model("r2plus1d_tiny", 400, width=4)
+    info = CheckpointInfo("r2plus1d_tiny", kinetics400_classes(), model.preprocess, {"width": 4})
+    save_checkpoint(tmp_path / "k400", model, info)
+    video = make_video("a.mp4", frames=20)
+    args = ["predict", str(video), "--checkpoint", str(tmp_path / "k400"), "--top-k", "10"]
+    result = runner.invoke(app, [*args, "--sports-only", "--json"])
+    assert result.exit_code == 0, result.output
+    top = json.loads(result.output)[0]["top"]
+    assert len(top) == 10 and {t["label"] for t in top} <= set(kinetics400_sports())
+    assert sum(t["score"] for t in top) <= 1.0 + 1e-6
+    everything = json.loads(runner.invoke(app, [*args, "--json"]).output)[0]["top"]
+    assert len(everything) == 10

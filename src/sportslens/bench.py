@@ -184,3 +184,53 @@ def bench_loader(
             }
         )
     return rows
+
+
+FAMILY_REPRESENTATIVES = (
+    "r2plus1d_tiny",
+    "r2plus1d_small",
+    "r3d_18",
+    "mvit_v2_s",
+    "swin3d_t",
+    "timesformer",
+    "videomae",
+)
+"""Models timed by default: the small family and one or two of each other family."""
+
+
+def bench_models(
+    names: Sequence[str] = FAMILY_REPRESENTATIVES, *, batch_size: int = 2, repeats: int = 2
+) -> list[dict[str, Any]]:
+    """Forward+backward clips/s of each model at its default input, random weights, CPU.
+
+    One warm-up step, then the median of ``repeats`` timed steps (an SGD step included).
+    """
+    from sportslens.models import create_model, get_entry
+
+    rows = []
+    for name in names:
+        pre = get_entry(name).preprocess
+        model = create_model(name, 10)
+        optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
+        shape = (batch_size, 3, pre.num_frames, pre.crop_size, pre.crop_size)  # (B, C, T, H, W)
+        clips, labels = torch.randn(shape), torch.zeros(batch_size, dtype=torch.long)
+        times = []
+        for step in range(repeats + 1):
+            start = time.perf_counter()
+            loss: torch.Tensor = F.cross_entropy(model(clips), labels)
+            torch.autograd.backward(loss)
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+            if step:  # the first step pays one-off allocation costs
+                times.append(time.perf_counter() - start)
+        seconds = statistics.median(times)
+        rows.append(
+            {
+                "model": name,
+                "family": get_entry(name).family,
+                "input": f"{pre.num_frames}x{pre.crop_size}x{pre.crop_size}",
+                "params_m": sum(p.numel() for p in model.parameters()) / 1e6,
+                "clips_per_s": batch_size / seconds,
+            }
+        )
+    return rows

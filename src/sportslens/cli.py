@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
@@ -23,7 +24,8 @@ app = typer.Typer(
 bench_app = typer.Typer(help="Benchmarks against the usual ways of doing the same job.")
 app.add_typer(bench_app, name="bench")
 
-console = Console()
+# Piped output is read by people too (logs, CI): do not squeeze tables into 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 160)
 errors = Console(stderr=True)
 
 Opt = typer.Option
@@ -350,6 +352,9 @@ def predict(
     model: Annotated[str | None, Opt(help="A registered model, with --weights.")] = None,
     weights: Annotated[str | None, Opt("--weights", "--pretrained")] = None,
     top_k: Annotated[int, Opt(help="Labels to show per video.")] = 5,
+    sports_only: Annotated[
+        bool, Opt("--sports-only", help="Kinetics-400 models: rank only its 134 sports classes.")
+    ] = False,
     as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
 ) -> None:
     """Top-k labels with scores for each video (batched)."""
@@ -361,7 +366,14 @@ def predict(
         predictor = Predictor.from_pretrained(model, weights)
     else:
         raise ValueError("give --checkpoint RUN_DIR, or --model NAME with --weights")
-    results = predictor.predict_many(videos, top_k=top_k)
+    allowed = None
+    if sports_only:
+        from sportslens.labels import kinetics400_classes, sports_indices
+
+        if predictor.classes != kinetics400_classes():
+            raise ValueError("--sports-only needs a model with the 400 Kinetics-400 classes")
+        allowed = sports_indices()
+    results = predictor.predict_many(videos, top_k=top_k, allowed=allowed)
     if as_json:
         print_json([r.to_dict() for r in results])
         return
@@ -395,6 +407,34 @@ def models(as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False) 
             ", ".join(row["weights"]) or "-",
         )
     console.print(table)
+
+
+@app.command()
+@reports_errors
+def labels(
+    vocabulary: Annotated[str, typer.Argument(help="kinetics400")],
+    sports: Annotated[bool, Opt("--sports", help="Only the sports subset, by sport.")] = False,
+    as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
+) -> None:
+    """Print a label vocabulary (index and name), or the Kinetics-400 sports subset by sport."""
+    from sportslens.labels import SPORT_GROUPS, kinetics400_classes
+
+    if vocabulary != "kinetics400":
+        raise ValueError(f"unknown vocabulary {vocabulary!r}; known: kinetics400")
+    names = kinetics400_classes()
+    if sports:
+        groups = {group: list(members) for group, members in SPORT_GROUPS.items()}
+        if as_json:
+            print_json(groups)
+            return
+        for group, members in groups.items():
+            console.print(f"[bold]{group}[/] ({len(members)}): {', '.join(members)}")
+        return
+    if as_json:
+        print_json(names)
+        return
+    for index, name in enumerate(names):
+        typer.echo(f"{index}\t{name}")
 
 
 @bench_app.command("decode")
@@ -451,3 +491,65 @@ def bench_decode(
 def main() -> None:
     """Entry point of the ``sportslens`` console script."""
     app()
+
+
+@bench_app.command("models")
+@reports_errors
+def bench_models(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Models (default: one per family).")
+    ] = None,
+    batch_size: Annotated[int, Opt()] = 2,
+    as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
+) -> None:
+    """Forward+backward clips/s on this machine for each model at its default input."""
+    from sportslens.bench import FAMILY_REPRESENTATIVES
+    from sportslens.bench import bench_models as run
+
+    with console.status("timing models"):
+        rows = run(names or FAMILY_REPRESENTATIVES, batch_size=batch_size)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title=f"forward+backward, batch {batch_size}, CPU")
+    for column in ["model", "family", "input (TxHxW)", "params (M)", "clips/s"]:
+        table.add_column(column, no_wrap=True)
+    for row in rows:
+        table.add_row(
+            row["model"],
+            row["family"],
+            row["input"],
+            f"{row['params_m']:.1f}",
+            f"{row['clips_per_s']:.2f}",
+        )
+    console.print(table)
+
+
+@bench_app.command("data")
+@reports_errors
+def bench_data(
+    data: Annotated[Path, typer.Argument(help="A dataset (e.g. from sportslens synth).")],
+    workers: Annotated[list[int] | None, Opt("--workers", help="Worker counts to try.")] = None,
+    frames: Annotated[int, Opt()] = 16,
+    size: Annotated[int, Opt(help="Crop size.")] = 112,
+    batch_size: Annotated[int, Opt()] = 8,
+    as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
+) -> None:
+    """Training clips/s a DataLoader delivers over one epoch, per number of workers."""
+    from sportslens.bench import bench_loader
+    from sportslens.data import read_catalog
+    from sportslens.transforms import Preprocess
+
+    short = round(size * 8 / 7)
+    pre = Preprocess(num_frames=frames, crop_size=size, resize=short, train_scale=(size, short))
+    rows = bench_loader(
+        list(read_catalog(data)), pre, workers=workers or [0, 2], batch_size=batch_size
+    )
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        console.print(
+            f"workers={row['workers']}: {row['clips_per_s']:.1f} clips/s "
+            f"({row['clips']} clips of {frames}x{size}x{size} in {row['seconds']:.1f} s)"
+        )
