@@ -168,3 +168,17 @@ def test_predict_sports_only_ranks_only_sports(make_video: MakeVideo, tmp_path: 
     assert sum(t["score"] for t in top) <= 1.0 + 1e-6
     everything = json.loads(runner.invoke(app, [*args, "--json"]).output)[0]["top"]
     assert len(everything) == 10
+
+
+def test_synth_then_catalog(tmp_path: Path) -> None:
+    out = tmp_path / "athletes"
+    args = ["synth", str(out), "--classes", "squat", "--classes", "push_up", "--per-class", "3"]
+    result = runner.invoke(app, [*args, "--seconds", "1", "--size", "64", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (out / "squat").glob("*.npz")) == [
+        f"squat_{i:04d}.npz" for i in range(3)
+    ]
+    report = json.loads(runner.invoke(app, ["catalog", str(out), "--json"]).output)
+    assert report["videos"] == 6 and report["problems"] == []
+    assert {row["label"]: row["videos"] for row in report["classes"]} == {"push_up": 3, "squat": 3}
+    assert all(row["duration_mean"] == pytest.approx(1.0) for row in report["classes"])
