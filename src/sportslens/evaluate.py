@@ -21,7 +21,7 @@ from sportslens.data.splits import load_splits
 from sportslens.metrics import Predictions, misclassified, video_level
 from sportslens.models import VideoClassifier
 from sportslens.train import predict_loader
-from sportslens.video import VideoDecodeError, read_frames
+from sportslens.video import VideoDecodeError, frame_count, read_frames
 
 
 @dataclass(frozen=True)
@@ -112,18 +112,12 @@ def misclassified_gallery(predictions: Predictions, limit: int = 8) -> list[tupl
     for row in wrong.itertuples():
         source = str(row.source)
         try:
-            frames = read_frames(source, sampling.uniform(_frames_in(source), 4), size=96)
+            frames = read_frames(source, sampling.uniform(frame_count(source), 4), size=96)
         except VideoDecodeError:
             continue
         strip = np.concatenate([f.permute(1, 2, 0).numpy() for f in frames], axis=1)
         gallery.append((f"{Path(source).name}: {row.true_label} → {row.predicted_label}", strip))
     return gallery
-
-
-def _frames_in(source: str) -> int:
-    from sportslens.video import frame_count
-
-    return frame_count(source)
 
 
 def evaluate_run(run_dir: Path, cfg: EvalConfig, out_dir: Path | None = None) -> dict[str, Path]:

@@ -9,6 +9,7 @@ with DistributedDataParallel; only rank 0 writes.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -31,8 +32,10 @@ from sportslens.checkpoint import (
 )
 from sportslens.data import Catalog, ClipConfig, VideoDataset, count_failures, read_catalog
 from sportslens.data.splits import load_splits, save_splits, split_catalog
-from sportslens.models import VideoClassifier, create_model, get_entry
+from sportslens.models import VideoClassifier, create_model
 from sportslens.parallel import progress_bar
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -386,7 +389,7 @@ def _run_epoch(
     if isinstance(trainer.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
         trainer.scheduler.step(row["val_acc1"])
     if row["failures"]:
-        print(f"epoch {epoch + 1}: {int(row['failures'])} undecodable videos were replaced")
+        log.warning("epoch %d: %d undecodable videos were replaced", epoch + 1, row["failures"])
     return row
 
 
@@ -438,9 +441,3 @@ def _resume(
         lines = [json.dumps(row) for row in history]
         (run_dir / "metrics.jsonl").write_text("".join(line + "\n" for line in lines))
     return int(state["epoch"]), float(state["best"]), history
-
-
-def model_entry_summary(name: str) -> dict[str, Any]:
-    """Registry facts used by reports: family, default frames and input size."""
-    entry = get_entry(name)
-    return {"family": entry.family, **entry.preprocess.to_dict()}
