@@ -10,8 +10,8 @@ from typing import Any
 
 import torch
 
-from sportslens import sampling
 from sportslens.checkpoint import load_checkpoint
+from sportslens.data.dataset import clip_indices
 from sportslens.models import VideoClassifier, create_model
 from sportslens.transforms import eval_transform
 from sportslens.video import Source, describe_source, frame_count, read_frames
@@ -76,11 +76,7 @@ class Predictor:
     def preprocess(self, video: Source) -> tuple[torch.Tensor, list[int]]:
         """Decode the model's frames and transform them: float (C, T, H, W) and the indices."""
         pre = self.model.preprocess
-        count = frame_count(video)
-        if pre.sampling == "clip":
-            indices = sampling.clip(count, pre.num_frames, pre.sampling_rate)
-        else:
-            indices = sampling.uniform(count, pre.num_frames)
+        indices = clip_indices(pre, frame_count(video))  # the evaluation clip, deterministic
         frames = read_frames(video, indices, size=pre.resize)  # (T, C, H, W) uint8
         return self.transform(frames), indices.tolist()
 

@@ -31,17 +31,22 @@ log = logging.getLogger(__name__)
 Mode = Literal["train", "eval"]
 
 
-class ClipRecord(Protocol):
-    """What the dataset needs of a catalog record."""
+class RangedVideo(Protocol):
+    """A video and the inclusive frame range of interest in it (None: from start / to end)."""
 
     @property
     def source(self) -> str: ...
     @property
-    def label_index(self) -> int: ...
-    @property
     def start_frame(self) -> int | None: ...
     @property
     def end_frame(self) -> int | None: ...
+
+
+class ClipRecord(RangedVideo, Protocol):
+    """What the dataset needs of a catalog record."""
+
+    @property
+    def label_index(self) -> int: ...
 
 
 class ClipSample(NamedTuple):
@@ -122,13 +127,7 @@ class VideoDataset(Dataset[ClipSample]):
 
     def _load(self, record: ClipRecord, rng: np.random.Generator) -> torch.Tensor:
         num_frames = frame_count(record.source)
-        start = record.start_frame or 0
-        end = num_frames - 1 if record.end_frame is None else min(record.end_frame, num_frames - 1)
-        if start > end:
-            raise VideoDecodeError(
-                f"{record.source}: frame range [{start}, {record.end_frame}] lies outside the "
-                f"video's {num_frames} frames"
-            )
+        start, end = frame_range(record, num_frames)
         indices = self._indices(num_frames, start, end, rng)  # (V, T)
         # Decoding at the transform's working size keeps full-resolution frames out of memory.
         pre = self.preprocess
@@ -149,22 +148,40 @@ class VideoDataset(Dataset[ClipSample]):
         """Frame indices, (V, T): one row in training, ``temporal_views`` rows in evaluation."""
         pre = self.preprocess
         if self.config.mode == "train":
-            row = _sample(pre, num_frames, start, end, rng)
+            row = clip_indices(pre, num_frames, start=start, end=end, rng=rng)
             return row[None, :]
         rate = pre.sampling_rate if pre.sampling == "clip" else None
         views = self.config.temporal_views
         if views == 1:
-            return _sample(pre, num_frames, start, end, None)[None, :]
+            return clip_indices(pre, num_frames, start=start, end=end)[None, :]
         return sampling.temporal_views(
             num_frames, pre.num_frames, views, rate=rate, start=start, end=end
         )
 
 
-def _sample(
-    pre: Preprocess, num_frames: int, start: int, end: int, rng: np.random.Generator | None
+def frame_range(record: RangedVideo, num_frames: int) -> tuple[int, int]:
+    """The record's inclusive ``(start, end)`` frames, clamped to the video's real length."""
+    start = record.start_frame or 0
+    end = num_frames - 1 if record.end_frame is None else min(record.end_frame, num_frames - 1)
+    if start > end:
+        raise VideoDecodeError(
+            f"{record.source}: frame range [{start}, {record.end_frame}] lies outside the "
+            f"video's {num_frames} frames"
+        )
+    return start, end
+
+
+def clip_indices(
+    pre: Preprocess,
+    num_frames: int,
+    *,
+    start: int = 0,
+    end: int | None = None,
+    rng: np.random.Generator | None = None,
 ) -> np.ndarray:
     """One clip's indices by the model's sampling kind; random with ``rng``, centred without.
 
+    Training, evaluation and prediction all sample through here, so they cannot drift apart.
     ``uniform`` has no randomness of its own, so training jitters it the TSN way: one random
     frame inside each of the equal parts whose centres ``uniform`` takes.
     """

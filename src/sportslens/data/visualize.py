@@ -11,21 +11,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from sportslens.data.dataset import RangedVideo, frame_range
 from sportslens.video import VideoDecodeError, frame_count, read_frames
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
-class LabelledVideo(Protocol):
-    @property
-    def source(self) -> str: ...
+class LabelledVideo(RangedVideo, Protocol):
     @property
     def label(self) -> str: ...
-    @property
-    def start_frame(self) -> int | None: ...
-    @property
-    def end_frame(self) -> int | None: ...
 
 
 def _pyplot() -> Any:
@@ -57,9 +52,7 @@ def plot_class_counts(counts: pd.Series, path: Path) -> Path:
 
 def first_and_last_frames(video: LabelledVideo, size: int = 96) -> np.ndarray:
     """The first and last frame of a record's range side by side, (H, 2W, 3) uint8."""
-    count = frame_count(video.source)
-    first = video.start_frame or 0
-    last = count - 1 if video.end_frame is None else min(video.end_frame, count - 1)
+    first, last = frame_range(video, frame_count(video.source))
     frames = read_frames(video.source, [first, last], size=size)  # (2, C, H, W)
     return np.concatenate([f.permute(1, 2, 0).numpy() for f in frames], axis=1)
 
