@@ -16,6 +16,7 @@ import av
 import numpy as np
 import torch
 import torch.nn.functional as F  # noqa: N812
+from numpy.typing import NDArray
 from torch.utils.data import DataLoader
 
 from sportslens import sampling
@@ -47,7 +48,7 @@ def bench_videos(seconds: float = 10.0) -> list[BenchVideo]:
     return [BenchVideo(w, h, gop, seconds) for (w, h) in sizes for gop in [None, 30]]
 
 
-def _textured_frames(video: BenchVideo, seed: int = 0) -> Iterator[np.ndarray]:
+def _textured_frames(video: BenchVideo, seed: int = 0) -> Iterator[NDArray[Any]]:
     """Camera-like content: a panning textured background and moving blocks (H, W, 3) uint8.
 
     Flat synthetic frames compress to almost nothing and decode unrealistically fast; texture and
@@ -83,12 +84,12 @@ def ensure_bench_videos(folder: Path, videos: list[BenchVideo]) -> list[Path]:
     return paths
 
 
-def _sportslens(path: Path, indices: np.ndarray, size: int, threads: int) -> torch.Tensor:
+def _sportslens(path: Path, indices: NDArray[Any], size: int, threads: int) -> torch.Tensor:
     INDEX_CACHE.clear()  # time a cold read: the packet scan is part of the cost
     return read_frames(path, indices, size=(size, size), threads=threads)
 
 
-def _naive(path: Path, indices: np.ndarray, size: int, threads: int) -> torch.Tensor:
+def _naive(path: Path, indices: NDArray[Any], size: int, threads: int) -> torch.Tensor:
     """What tutorials do: every frame to RGB numpy, pick the wanted ones, resize as float."""
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
@@ -99,7 +100,7 @@ def _naive(path: Path, indices: np.ndarray, size: int, threads: int) -> torch.Te
     return F.interpolate(clip.float(), size=(size, size), mode="bilinear", antialias=True)
 
 
-def _decode_limit(path: Path, indices: np.ndarray, size: int, threads: int) -> None:
+def _decode_limit(path: Path, indices: NDArray[Any], size: int, threads: int) -> None:
     """Decode every frame and keep none: the floor for any sequential decoder."""
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
@@ -109,7 +110,7 @@ def _decode_limit(path: Path, indices: np.ndarray, size: int, threads: int) -> N
             pass
 
 
-METHODS: dict[str, Callable[[Path, np.ndarray, int, int], object]] = {
+METHODS: dict[str, Callable[[Path, NDArray[Any], int, int], object]] = {
     "read_frames": _sportslens,
     "naive": _naive,
     "decode_all": _decode_limit,
@@ -117,7 +118,7 @@ METHODS: dict[str, Callable[[Path, np.ndarray, int, int], object]] = {
 
 
 def _time_methods(
-    path: Path, indices: np.ndarray, size: int, threads: int, repeats: int
+    path: Path, indices: NDArray[Any], size: int, threads: int, repeats: int
 ) -> dict[str, float]:
     """Median ms per method; the methods take turns each round, so drift hits all alike."""
     times: dict[str, list[float]] = {name: [] for name in METHODS}

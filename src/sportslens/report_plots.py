@@ -64,7 +64,8 @@ def confusion_heatmap(
     ax = fig.add_subplot()
     cmap = mpl.colormaps["Blues"].with_extremes(bad="#dddddd")
     vmax = 1.0 if normalized else max(float(np.nanmax(values)), 1.0)
-    image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0.0, vmax=vmax)
+    masked = np.ma.masked_invalid(values)  # type: ignore[no-untyped-call]  # untyped in numpy 1.26
+    image = ax.imshow(masked, cmap=cmap, vmin=0.0, vmax=vmax)
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
     ax.set_title(title)
     ax.set_xlabel("predicted class")

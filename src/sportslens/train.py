@@ -20,6 +20,7 @@ from typing import Any, Literal
 import numpy as np
 import torch
 import yaml
+from numpy.typing import NDArray
 from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler
 
@@ -235,7 +236,7 @@ def _autocast(cfg: TrainConfig, device: torch.device) -> torch.autocast:
 @torch.no_grad()
 def predict_loader(
     model: nn.Module, loader: DataLoader[Any], device: torch.device, *, progress: bool = False
-) -> dict[str, np.ndarray]:
+) -> dict[str, NDArray[Any]]:
     """Softmax scores for every item: ``scores`` (N, V, K), ``labels`` (N,), ``records`` (N,).
 
     V is the number of views per video (1 unless the dataset returns several).

@@ -29,6 +29,7 @@ import av.error
 import numpy as np
 import torch
 from av.video.reformatter import Interpolation, VideoReformatter
+from numpy.typing import NDArray
 
 Source = str | os.PathLike[str] | bytes | IO[bytes]
 """A local path, an fsspec URL (``s3://``, ``https://``, ``memory://``), bytes or a binary file."""
@@ -68,8 +69,8 @@ class VideoInfo:
 class _FrameIndex:
     """Presentation timestamps of every frame and the positions of keyframes, from a packet scan."""
 
-    pts: np.ndarray  # (N,) int64, sorted: frame i is shown at pts[i] * time_base
-    keyframes: np.ndarray  # (K,) int64 frame indices, sorted, starts with the first keyframe
+    pts: NDArray[Any]  # (N,) int64, sorted: frame i is shown at pts[i] * time_base
+    keyframes: NDArray[Any]  # (K,) int64 frame indices, sorted, starts with the first keyframe
     time_base: Fraction
     complete: bool  # False when the scan stopped at a read error (a truncated file)
     decode_order: bool = False
@@ -87,9 +88,9 @@ class _FrameIndex:
         return int(self.keyframes[max(k, 0)])
 
     @property
-    def times(self) -> np.ndarray:
+    def times(self) -> NDArray[Any]:
         """Presentation time of each frame in seconds, (N,) float64."""
-        times: np.ndarray = (self.pts - self.pts[0]) * float(self.time_base)
+        times: NDArray[Any] = (self.pts - self.pts[0]) * float(self.time_base)
         return times
 
 
@@ -332,7 +333,7 @@ def _rotation(frame: av.VideoFrame) -> int:
 
 def read_frames(
     source: Source,
-    indices: Sequence[int] | np.ndarray,
+    indices: Sequence[int] | NDArray[Any],
     *,
     size: Size | None = None,
     threads: int = 0,
@@ -384,7 +385,7 @@ def read_time_range(
     return read_frames(source, indices, size=size, threads=threads)
 
 
-def frame_indices_between(source: Source, start: float, end: float) -> np.ndarray:
+def frame_indices_between(source: Source, start: float, end: float) -> NDArray[Any]:
     """Indices of the frames whose presentation time lies in ``[start, end)`` seconds."""
     if end <= start:
         raise ValueError(f"time range end ({end:g} s) must be after its start ({start:g} s)")
@@ -396,13 +397,13 @@ def frame_indices_between(source: Source, start: float, end: float) -> np.ndarra
 def _decode(
     container: av.container.InputContainer,
     index: _FrameIndex,
-    wanted: np.ndarray,
+    wanted: NDArray[Any],
     size: Size | None,
     threads: int,
     name: str,
     *,
     rewind: bool,
-) -> dict[int, np.ndarray]:
+) -> dict[int, NDArray[Any]]:
     """Decode the sorted unique frame indices in ``wanted``; returns index -> (H, W, 3) uint8.
 
     ``rewind`` says the container was already read (by the packet scan) and must seek first.
@@ -413,7 +414,7 @@ def _decode(
     stream.thread_type = "AUTO"
     stream.codec_context.thread_count = threads
     reformatter = VideoReformatter()  # one scaler context for all frames (a new one costs ~0.6 ms)
-    out: dict[int, np.ndarray] = {}
+    out: dict[int, NDArray[Any]] = {}
     i = 0  # next position in wanted
     allow_seek = not index.decode_order
     last_key = -1  # seeks only ever move forward, so decoding always makes progress
@@ -457,7 +458,7 @@ def _seek(
 
 
 def _frames_with_positions(
-    container: av.container.InputContainer, stream: Any, index: _FrameIndex, wanted: np.ndarray
+    container: av.container.InputContainer, stream: Any, index: _FrameIndex, wanted: NDArray[Any]
 ) -> Iterator[tuple[int, av.VideoFrame]]:
     """Decoded frames with their presentation index; stops quietly at a corrupt or truncated end.
 
@@ -497,17 +498,17 @@ def _frames_in_output_order(
         return
 
 
-def _contains(sorted_values: np.ndarray, value: int) -> bool:
+def _contains(sorted_values: NDArray[Any], value: int) -> bool:
     i = int(np.searchsorted(sorted_values, value))
     return i < len(sorted_values) and int(sorted_values[i]) == value
 
 
-def _to_rgb(frame: av.VideoFrame, reformatter: VideoReformatter, size: Size | None) -> np.ndarray:
+def _to_rgb(frame: av.VideoFrame, reformatter: VideoReformatter, size: Size | None) -> NDArray[Any]:
     """Convert (and resize, in the same swscale pass) one frame to upright (H, W, 3) uint8."""
     rotation = _rotation(frame)
     quarter_turns = rotation // 90
     height, width = _output_size(frame.height, frame.width, size, swap=quarter_turns % 2 == 1)
-    rgb: np.ndarray = reformatter.reformat(
+    rgb: NDArray[Any] = reformatter.reformat(
         frame, width=width, height=height, format="rgb24", interpolation=Interpolation.BILINEAR
     ).to_ndarray()  # (h, w, 3) as stored
     if quarter_turns:

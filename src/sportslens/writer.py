@@ -7,9 +7,11 @@ from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import av
 import numpy as np
+from numpy.typing import NDArray
 
 # Codecs whose encoders need an even width and height in yuv420p.
 _YUV_CODECS = {"libx264", "h264", "libx265", "hevc", "libvpx-vp9", "vp9", "mpeg4"}
@@ -74,7 +76,7 @@ class VideoWriter:
             stream.set_display_rotation(self.rotation)
         return stream
 
-    def write(self, frame: np.ndarray, timestamp: float | None = None) -> None:
+    def write(self, frame: NDArray[Any], timestamp: float | None = None) -> None:
         """Append one ``(H, W, 3) uint8`` frame, shown at ``timestamp`` seconds if given."""
         if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
             raise ValueError(f"expected an (H, W, 3) uint8 frame, got {frame.dtype} {frame.shape}")
@@ -114,7 +116,7 @@ class VideoWriter:
 
 def write_video(
     path: str | os.PathLike[str],
-    frames: Iterable[np.ndarray],
+    frames: Iterable[NDArray[Any]],
     fps: float,
     *,
     timestamps: Sequence[float] | None = None,

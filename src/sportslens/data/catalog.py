@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from sportslens.data.probe_cache import PROBE_COLUMNS, probe_videos
 
@@ -163,7 +165,7 @@ class Catalog:
             raise ValueError(f"{self.name}: no split {name!r}; available: {available}")
         return replace(self, records=records, name=f"{self.name} ({name})")
 
-    def subset(self, indices: Sequence[int] | np.ndarray) -> Catalog:
+    def subset(self, indices: Sequence[int] | NDArray[Any]) -> Catalog:
         """The records at ``indices`` (in that order), with the same classes and problems."""
         return replace(self, records=tuple(self.records[int(i)] for i in indices))
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, NamedTuple, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 import numpy as np
 import torch
+from numpy.typing import NDArray
 from torch.utils.data import Dataset, get_worker_info
 
 from sportslens import sampling
@@ -144,7 +145,7 @@ class VideoDataset(Dataset[ClipSample]):
 
     def _indices(
         self, num_frames: int, start: int, end: int, rng: np.random.Generator
-    ) -> np.ndarray:
+    ) -> NDArray[Any]:
         """Frame indices, (V, T): one row in training, ``temporal_views`` rows in evaluation."""
         pre = self.preprocess
         if self.config.mode == "train":
@@ -178,7 +179,7 @@ def clip_indices(
     start: int = 0,
     end: int | None = None,
     rng: np.random.Generator | None = None,
-) -> np.ndarray:
+) -> NDArray[Any]:
     """One clip's indices by the model's sampling kind; random with ``rng``, centred without.
 
     Training, evaluation and prediction all sample through here, so they cannot drift apart.

@@ -9,10 +9,11 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from sportslens.data.catalog import Catalog, preview
 
@@ -62,7 +63,7 @@ def split_catalog(
     return catalog.with_splits([names[int(i)] for i in assignment])
 
 
-def _check_fractions(fractions: Sequence[float], names: Sequence[str]) -> np.ndarray:
+def _check_fractions(fractions: Sequence[float], names: Sequence[str]) -> NDArray[Any]:
     """The fractions as a (S,) float64 array, after checking they make a split."""
     shares = np.asarray(fractions, dtype=np.float64)
     if shares.ndim != 1 or len(shares) != len(names):
@@ -78,10 +79,10 @@ def _check_fractions(fractions: Sequence[float], names: Sequence[str]) -> np.nda
     return shares
 
 
-def _allocate(n: int, shares: np.ndarray) -> np.ndarray:
+def _allocate(n: int, shares: NDArray[Any]) -> NDArray[Any]:
     """Split ``n`` items by ``shares`` into integer counts (largest remainder; ties go first)."""
-    exact: np.ndarray = shares * n
-    counts: np.ndarray = np.floor(exact).astype(np.int64)
+    exact: NDArray[Any] = shares * n
+    counts: NDArray[Any] = np.floor(exact).astype(np.int64)
     remainder = n - int(counts.sum())
     # Stable sort on the negated remainders: equal remainders go to the earlier split.
     order = np.argsort(-(exact - counts), kind="stable")
@@ -89,7 +90,7 @@ def _allocate(n: int, shares: np.ndarray) -> np.ndarray:
     return counts
 
 
-def _keep_every_split(counts: np.ndarray, shares: np.ndarray) -> np.ndarray:
+def _keep_every_split(counts: NDArray[Any], shares: NDArray[Any]) -> NDArray[Any]:
     """Move single items from the largest split into empty wanted splits, first splits first.
 
     A class of 3 at (0.8, 0.1, 0.1) rounds to (3, 0, 0); it becomes (1, 1, 1) so that validation
@@ -103,12 +104,14 @@ def _keep_every_split(counts: np.ndarray, shares: np.ndarray) -> np.ndarray:
     return counts
 
 
-def _cut(counts: np.ndarray) -> np.ndarray:
+def _cut(counts: NDArray[Any]) -> NDArray[Any]:
     """Split indices for shuffled items: ``counts[0]`` zeros, then ``counts[1]`` ones, …"""
     return np.repeat(np.arange(len(counts)), counts)
 
 
-def _assign_groups(catalog: Catalog, shares: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _assign_groups(
+    catalog: Catalog, shares: NDArray[Any], rng: np.random.Generator
+) -> NDArray[Any]:
     """Each group, in random order, joins the wanted split furthest below its target count."""
     ungrouped = [record.source for record in catalog if record.group is None]
     if ungrouped:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from PIL import Image
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -65,7 +66,7 @@ DEFAULT_CLASSES = CLASSES[:6]
 """What :func:`make_dataset` generates unless told otherwise (``arm_circles`` is opt-in)."""
 
 
-def render_frames(spec: ClipSpec) -> Iterator[np.ndarray]:
+def render_frames(spec: ClipSpec) -> Iterator[NDArray[Any]]:
     """Yield the clip's frames, (H, W, 3) uint8 RGB, one at a time (memory stays flat)."""
     geometry = clip_geometry(spec)
     room = Image.fromarray(
@@ -85,9 +86,9 @@ def render_frames(spec: ClipSpec) -> Iterator[np.ndarray]:
 class SynthClip:
     """A rendered clip held in memory, for inspection and tests."""
 
-    frames: np.ndarray  # (T, H, W, 3) uint8 RGB
-    keypoints: np.ndarray  # (T, 17, 2) float32 pixels
-    visibility: np.ndarray  # (T, 17) float32
+    frames: NDArray[Any]  # (T, H, W, 3) uint8 RGB
+    keypoints: NDArray[Any]  # (T, 17, 2) float32 pixels
+    visibility: NDArray[Any]  # (T, 17) float32
 
 
 def render_clip(spec: ClipSpec) -> SynthClip:

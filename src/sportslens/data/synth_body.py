@@ -8,8 +8,10 @@ the origin. A pose is a vector of :data:`ANGLES` in degrees, so a clip's motion 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 KEYPOINTS = (
     "nose",
@@ -156,8 +158,8 @@ def random_colour(
 
 
 def _limb_direction(
-    flex: np.ndarray, abd: np.ndarray, side: float, swing: np.ndarray | None = None
-) -> np.ndarray:
+    flex: NDArray[Any], abd: NDArray[Any], side: float, swing: NDArray[Any] | None = None
+) -> NDArray[Any]:
     """Unit vectors (T, 3) of a limb tilted ``abd`` outward, then swung ``flex`` forward.
 
     Abducting first keeps the sideways offset constant under flexion, so feet stay put and knees
@@ -168,20 +170,20 @@ def _limb_direction(
         [side * np.sin(abd), -np.cos(abd) * np.cos(flex), np.cos(abd) * np.sin(flex)], axis=-1
     )
     if swing is None:
-        return direction
+        return direction  # type: ignore[no-any-return]  # np.stack is untyped in numpy 1.26
     c, s = np.cos(swing), np.sin(swing)
     x, y, z = direction[:, 0], direction[:, 1], direction[:, 2]
     return np.stack([c * x - side * s * z, y, side * s * x + c * z], axis=-1)
 
 
-def _lean(points: np.ndarray, angle: np.ndarray) -> np.ndarray:
+def _lean(points: NDArray[Any], angle: NDArray[Any]) -> NDArray[Any]:
     """Rotate points (T, P, 3) about the x axis by ``angle`` (T,) radians; up tips forward."""
     c, s = np.cos(angle)[:, None], np.sin(angle)[:, None]  # (T, 1)
     y, z = points[..., 1], points[..., 2]
     return np.stack([points[..., 0], c * y - s * z, s * y + c * z], axis=-1)
 
 
-def forward_kinematics(angles: np.ndarray, body: Athlete) -> np.ndarray:
+def forward_kinematics(angles: NDArray[Any], body: Athlete) -> NDArray[Any]:
     """Points (T, NUM_POINTS, 3) in the body frame from joint angles (T, len(ANGLES)) in degrees.
 
     The first 17 points are the COCO keypoints; then the head centre and the two toes.
@@ -205,7 +207,7 @@ def forward_kinematics(angles: np.ndarray, body: Athlete) -> np.ndarray:
     return points
 
 
-def _arms(a: dict[str, np.ndarray], body: Athlete) -> np.ndarray:
+def _arms(a: dict[str, NDArray[Any]], body: Athlete) -> NDArray[Any]:
     """Shoulders, elbows and wrists (T, 6, 3) in COCO order, in the trunk frame (before lean)."""
     out = np.zeros((next(iter(a.values())).shape[0], 6, 3))
     for side, suffix, first in ((1.0, "_l", 0), (-1.0, "_r", 1)):
@@ -221,7 +223,7 @@ def _arms(a: dict[str, np.ndarray], body: Athlete) -> np.ndarray:
     return out
 
 
-def _head(body: Athlete, frames: int) -> np.ndarray:
+def _head(body: Athlete, frames: int) -> NDArray[Any]:
     """Nose, eyes, ears and head centre (T, 6, 3) in the trunk frame; the head follows the trunk."""
     r = body.head
     centre = np.array([0.0, body.trunk + body.neck, 0.0])
@@ -238,7 +240,7 @@ def _head(body: Athlete, frames: int) -> np.ndarray:
     return np.broadcast_to(centre + r * offsets, (frames, 6, 3)).copy()
 
 
-def pitch_onto_hands(points: np.ndarray) -> np.ndarray:
+def pitch_onto_hands(points: NDArray[Any]) -> NDArray[Any]:
     """Tip the whole body forward so hands and toes share one height (a plank), per frame.
 
     Solving the pitch from the pose keeps both hands and feet on the floor while elbows flex.
@@ -249,7 +251,7 @@ def pitch_onto_hands(points: np.ndarray) -> np.ndarray:
     return _lean(points, np.arctan2(v[:, 1], v[:, 2]))
 
 
-def planted_left(angles: np.ndarray) -> np.ndarray:
+def planted_left(angles: NDArray[Any]) -> NDArray[Any]:
     """How much the left foot, rather than the right, is the planted one: (T,) in [0, 1].
 
     The foot whose thigh is flexed less stays put: in a lunge the back foot holds still while
@@ -257,13 +259,13 @@ def planted_left(angles: np.ndarray) -> np.ndarray:
     """
     diff = angles[:, ANGLE_INDEX["hip_flex_l"]] - angles[:, ANGLE_INDEX["hip_flex_r"]]  # (T,) deg
     # Steep: the feet are side by side while the difference is small, so switching is free then.
-    weight: np.ndarray = 1.0 / (1.0 + np.exp(np.clip(diff / 2.0, -50, 50)))
+    weight: NDArray[Any] = 1.0 / (1.0 + np.exp(np.clip(diff / 2.0, -50, 50)))
     return weight
 
 
 def place_on_floor(
-    points: np.ndarray, body: Athlete, planted: np.ndarray, *, on_hands: bool
-) -> np.ndarray:
+    points: NDArray[Any], body: Athlete, planted: NDArray[Any], *, on_hands: bool
+) -> NDArray[Any]:
     """World points (T, P, 3): floor at y = 0 under the lowest support, the planted foot fixed.
 
     Anchoring a foot (not the pelvis) stops feet sliding while the hips move back in a squat.
@@ -278,11 +280,11 @@ def place_on_floor(
     w = planted[:, None]  # (T, 1)
     anchor = w * (left - left[0]) + (1 - w) * (right - right[0]) + (left[0] + right[0]) / 2
     offset = np.stack([anchor[:, 0], support, anchor[:, 2]], axis=-1)  # (T, 3)
-    placed: np.ndarray = points - offset[:, None, :]
+    placed: NDArray[Any] = points - offset[:, None, :]
     return placed
 
 
-def project(points: np.ndarray, yaw: float, roll: float) -> tuple[np.ndarray, np.ndarray]:
+def project(points: NDArray[Any], yaw: float, roll: float) -> tuple[NDArray[Any], NDArray[Any]]:
     """Orthographic view turned ``yaw`` degrees about the vertical, rolled ``roll`` degrees.
 
     Returns image-plane coordinates (T, P, 2) in metres (u right, v up) and depth (T, P), larger

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from sportslens.data.synth_body import ANGLE_INDEX, ANGLES, MIRROR
 
-PoseFunction = Callable[[np.ndarray], np.ndarray]
+PoseFunction = Callable[[NDArray[Any]], NDArray[Any]]
 """Maps phases (T,) in [0, 1) to joint angles (T, len(ANGLES)) in degrees."""
 
 _NEUTRAL = {
@@ -27,7 +29,7 @@ _NEUTRAL = {
 }
 
 
-def pose(**angles: float) -> np.ndarray:
+def pose(**angles: float) -> NDArray[Any]:
     """A pose (len(ANGLES),) in degrees: the neutral stance with ``angles`` changed.
 
     A name without ``_l``/``_r`` (``knee=90``) sets both sides; a sided name sets one.
@@ -45,10 +47,10 @@ def pose(**angles: float) -> np.ndarray:
 NEUTRAL = pose()
 """The standing rest pose shared by every standing exercise."""
 
-Keyframes = list[tuple[float, np.ndarray]]
+Keyframes = list[tuple[float, NDArray[Any]]]
 
 
-def interpolate(keyframes: Keyframes, phase: np.ndarray) -> np.ndarray:
+def interpolate(keyframes: Keyframes, phase: NDArray[Any]) -> NDArray[Any]:
     """Poses (T, len(ANGLES)) at ``phase`` (T,), eased with a raised cosine between keyframes.
 
     Easing gives zero joint velocity at every keyframe: motion starts and stops smoothly and holds
@@ -59,7 +61,7 @@ def interpolate(keyframes: Keyframes, phase: np.ndarray) -> np.ndarray:
     k = np.clip(np.searchsorted(times, phase, side="right") - 1, 0, len(times) - 2)  # (T,)
     local = np.clip((phase - times[k]) / (times[k + 1] - times[k]), 0.0, 1.0)
     weight = (0.5 - 0.5 * np.cos(np.pi * local))[:, None]  # (T, 1)
-    result: np.ndarray = poses[k] + weight * (poses[k + 1] - poses[k])
+    result: NDArray[Any] = poses[k] + weight * (poses[k + 1] - poses[k])
     return result
 
 
@@ -110,37 +112,37 @@ _PUSH_UP: Keyframes = [
 ]
 
 
-def squat(phase: np.ndarray) -> np.ndarray:
+def squat(phase: NDArray[Any]) -> NDArray[Any]:
     """Hips sit back and down, the trunk leans to balance, arms reach forward."""
     return interpolate(_SQUAT, phase)
 
 
-def deadlift(phase: np.ndarray) -> np.ndarray:
+def deadlift(phase: NDArray[Any]) -> NDArray[Any]:
     """A hip hinge with a slight knee bend, the bar hanging in straight arms."""
     return interpolate(_DEADLIFT, phase)
 
 
-def snatch(phase: np.ndarray) -> np.ndarray:
+def snatch(phase: NDArray[Any]) -> NDArray[Any]:
     """Bar from the floor to overhead in one pull, caught in a squat, stood up and lowered."""
     return interpolate(_SNATCH, phase)
 
 
-def jumping_jack(phase: np.ndarray) -> np.ndarray:
+def jumping_jack(phase: NDArray[Any]) -> NDArray[Any]:
     """Arms sweep sideways to overhead while the legs spread."""
     return interpolate(_JUMPING_JACK, phase)
 
 
-def lunge(phase: np.ndarray) -> np.ndarray:
+def lunge(phase: NDArray[Any]) -> NDArray[Any]:
     """The left leg steps forward and both knees bend (odd repetitions are mirrored)."""
     return interpolate(_LUNGE, phase)
 
 
-def push_up(phase: np.ndarray) -> np.ndarray:
+def push_up(phase: NDArray[Any]) -> NDArray[Any]:
     """From a plank the elbows bend and the chest drops towards the floor."""
     return interpolate(_PUSH_UP, phase)
 
 
-def arm_circles(phase: np.ndarray) -> np.ndarray:
+def arm_circles(phase: NDArray[Any]) -> NDArray[Any]:
     """Arms rise sideways to shoulder height, draw two circles, and come down."""
     envelope = interpolate([(0.0, np.zeros(1)), (0.2, np.ones(1)), (0.8, np.ones(1)),
                             (1.0, np.zeros(1))], phase)  # fmt: skip  # (T, 1)
@@ -150,7 +152,7 @@ def arm_circles(phase: np.ndarray) -> np.ndarray:
     for side in ("_l", "_r"):
         circle[:, ANGLE_INDEX["shoulder_abd" + side]] = 20 * np.sin(angle)
         circle[:, ANGLE_INDEX["shoulder_swing" + side]] = 20 * (1 - np.cos(angle))
-    result: np.ndarray = NEUTRAL + envelope * (raised - NEUTRAL + circle)
+    result: NDArray[Any] = NEUTRAL + envelope * (raised - NEUTRAL + circle)
     return result
 
 
@@ -209,7 +211,7 @@ def sample_schedule(
     return Schedule(reps, period, start, amplitudes, sway)
 
 
-def joint_angles(label: str, schedule: Schedule, num_frames: int, fps: float) -> np.ndarray:
+def joint_angles(label: str, schedule: Schedule, num_frames: int, fps: float) -> NDArray[Any]:
     """Joint angles (T, len(ANGLES)) in degrees for every frame of a clip of ``label``."""
     exercise = EXERCISES[label]
     seconds = np.arange(num_frames) / fps  # (T,)
@@ -219,15 +221,15 @@ def joint_angles(label: str, schedule: Schedule, num_frames: int, fps: float) ->
     phase = np.where(active, progress - rep, 0.0)
     rest = exercise.pose(np.zeros(1))  # (1, A)
     amplitude = np.asarray(schedule.amplitudes)[rep][:, None]  # (T, 1)
-    angles: np.ndarray = rest + amplitude * (exercise.pose(phase) - rest)  # (T, A)
+    angles: NDArray[Any] = rest + amplitude * (exercise.pose(phase) - rest)  # (T, A)
     if exercise.alternates:
         odd = (rep % 2 == 1) & active
         angles[odd] = angles[odd][:, MIRROR]
-    swaying: np.ndarray = angles + _sway(schedule.sway, seconds)
+    swaying: NDArray[Any] = angles + _sway(schedule.sway, seconds)
     return swaying
 
 
-def _sway(sway: tuple[float, float, float], seconds: np.ndarray) -> np.ndarray:
+def _sway(sway: tuple[float, float, float], seconds: NDArray[Any]) -> NDArray[Any]:
     """Small idle motion (T, len(ANGLES)) of trunk and arms, so rest is never a frozen frame."""
     degrees, hertz, offset = sway
     wave = degrees * np.sin(2 * np.pi * hertz * seconds + offset)  # (T,)

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
+from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFilter
 
 from sportslens.data.synth_body import HEAD, LEFT_TOE, RIGHT_TOE, Athlete, Colour, random_colour
@@ -70,7 +71,7 @@ def sample_look(rng: np.random.Generator, size: int, figure: Box) -> Look:
     )
 
 
-def background(look: Look, size: int, floor: tuple[float, float, float]) -> np.ndarray:
+def background(look: Look, size: int, floor: tuple[float, float, float]) -> NDArray[Any]:
     """The empty room (H, W, 3) uint8: textured wall, and floor below the line ``floor``.
 
     ``floor`` is (x, y, roll degrees): a point on the floor line in pixels and its tilt.
@@ -95,12 +96,12 @@ def background(look: Look, size: int, floor: tuple[float, float, float]) -> np.n
     height = -np.sin(r) * (xs * size - x0) + np.cos(r) * (y0 - ys * size)  # (H, W)
     below = np.clip(-height / (0.3 * size), 0, 1)[..., None]  # 0 at the line, 1 further down
     floor_colour = np.asarray(look.floor, np.float32) * (1.0 - 0.35 * below)  # darker nearer us
-    room: np.ndarray = np.where(height[..., None] < 0, floor_colour, image)
-    pixels: np.ndarray = np.clip(room, 0, 255).astype(np.uint8)
+    room: NDArray[Any] = np.where(height[..., None] < 0, floor_colour, image)
+    pixels: NDArray[Any] = np.clip(room, 0, 255).astype(np.uint8)
     return pixels
 
 
-def _smooth_noise(rng: np.random.Generator, size: int) -> np.ndarray:
+def _smooth_noise(rng: np.random.Generator, size: int) -> NDArray[Any]:
     """Low-frequency colour noise (H, W, 3) in about [-1, 1]: a 4x4 grid upsampled bicubically."""
     grid = rng.uniform(0, 255, (4, 4, 3)).astype(np.uint8)
     upsampled = Image.fromarray(grid).resize((size, size), Image.Resampling.BICUBIC)
@@ -159,13 +160,13 @@ def _segment(
         draw.ellipse([x - r, y - r, x + r, y + r], fill=fill)
 
 
-def _torso(draw: ImageDraw.ImageDraw, p: np.ndarray, width: float, fill: Colour) -> None:
+def _torso(draw: ImageDraw.ImageDraw, p: NDArray[Any], width: float, fill: Colour) -> None:
     """Shoulders and hips as a filled quad plus a spine line, so a side view still has a torso."""
     draw.polygon(p[[5, 6, 12, 11]].ravel().tolist(), fill=fill)
     _segment(draw, p[5:7].mean(axis=0).tolist(), p[11:13].mean(axis=0).tolist(), width, fill)
 
 
-def _head(draw: ImageDraw.ImageDraw, p: np.ndarray, radius: float, athlete: Athlete) -> None:
+def _head(draw: ImageDraw.ImageDraw, p: NDArray[Any], radius: float, athlete: Athlete) -> None:
     """Hair disc with the face disc shifted towards the nose, so the head shows where it faces."""
     cx, cy = p[HEAD].tolist()
     draw.ellipse([cx - radius, cy - radius, cx + radius, cy + radius], fill=athlete.hair)
@@ -178,10 +179,10 @@ def _head(draw: ImageDraw.ImageDraw, p: np.ndarray, radius: float, athlete: Athl
 class Frame:
     """One frame's projected geometry, everything in pixels."""
 
-    points: np.ndarray  # (NUM_POINTS, 2) body points: 17 COCO keypoints, head centre, toes
-    depth: np.ndarray  # (NUM_POINTS,) larger is nearer the camera
-    bar: np.ndarray | None  # (2 + 4 * PLATE_SIDES, 2) bar ends then plate rims, or None
-    bar_depth: np.ndarray | None  # (2 + 4 * PLATE_SIDES,)
+    points: NDArray[Any]  # (NUM_POINTS, 2) body points: 17 COCO keypoints, head centre, toes
+    depth: NDArray[Any]  # (NUM_POINTS,) larger is nearer the camera
+    bar: NDArray[Any] | None  # (2 + 4 * PLATE_SIDES, 2) bar ends then plate rims, or None
+    bar_depth: NDArray[Any] | None  # (2 + 4 * PLATE_SIDES,)
 
 
 def draw_figure(
@@ -215,7 +216,7 @@ def draw_figure(
         draw.rectangle(look.occluder, fill=look.occluder_colour)
 
 
-def barbell_points(centre: np.ndarray, plate_radius: float = PLATE_RADIUS) -> np.ndarray:
+def barbell_points(centre: NDArray[Any], plate_radius: float = PLATE_RADIUS) -> NDArray[Any]:
     """Bar ends and plate rims (T, 2 + 4 * PLATE_SIDES, 3) for a bar along x through ``centre``.
 
     ``centre`` (T, 3) is the midpoint of the hands in world coordinates; plates stand in the
@@ -226,12 +227,12 @@ def barbell_points(centre: np.ndarray, plate_radius: float = PLATE_RADIUS) -> np
     offsets = [np.array([[-BAR_HALF_LENGTH, 0, 0], [BAR_HALF_LENGTH, 0, 0]])]
     offsets += [rim + np.array([x, 0.0, 0.0]) for x in PLATE_OFFSETS]
     local = np.concatenate(offsets)  # (Q, 3)
-    points: np.ndarray = centre[:, None, :] + local[None]
+    points: NDArray[Any] = centre[:, None, :] + local[None]
     return points
 
 
 def _barbell(
-    draw: ImageDraw.ImageDraw, bar: np.ndarray, depth: np.ndarray, scale: float, look: Look
+    draw: ImageDraw.ImageDraw, bar: NDArray[Any], depth: NDArray[Any], scale: float, look: Look
 ) -> list[Paint]:
     """The bar and each plate as depth-sorted drawing steps."""
     width = max(2.0, 0.03 * scale)
@@ -248,7 +249,7 @@ def _barbell(
     return items
 
 
-def noise_bank(look: Look, size: int) -> np.ndarray:
+def noise_bank(look: Look, size: int) -> NDArray[Any]:
     """Sensor noise int16 (2H, 2W, 3) for a whole clip; each frame adds a random crop of it.
 
     Cropping one field at random offsets costs a slice per frame instead of fresh Gaussian
@@ -256,16 +257,17 @@ def noise_bank(look: Look, size: int) -> np.ndarray:
     """
     rng = np.random.default_rng([look.seed, 2])
     field = rng.standard_normal((2 * size, 2 * size, 3), dtype=np.float32) * look.noise
-    return np.round(field).astype(np.int16)
+    noise: NDArray[Any] = np.round(field).astype(np.int16)
+    return noise
 
 
 def finish(
-    image: Image.Image, look: Look, bank: np.ndarray, rng: np.random.Generator
-) -> np.ndarray:
+    image: Image.Image, look: Look, bank: NDArray[Any], rng: np.random.Generator
+) -> NDArray[Any]:
     """Lens blur and sensor noise on a drawn frame: (H, W, 3) uint8."""
     blurred = np.asarray(image.filter(ImageFilter.BoxBlur(look.blur)), np.int16)  # (H, W, 3)
     height, width = blurred.shape[:2]
     dy, dx = rng.integers(0, bank.shape[0] - height), rng.integers(0, bank.shape[1] - width)
     noisy = blurred + bank[dy : dy + height, dx : dx + width]
-    frame: np.ndarray = np.clip(noisy, 0, 255).astype(np.uint8)
+    frame: NDArray[Any] = np.clip(noisy, 0, 255).astype(np.uint8)
     return frame

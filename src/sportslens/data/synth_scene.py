@@ -9,8 +9,10 @@ from __future__ import annotations
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from sportslens.data.synth_body import (
     Athlete,
@@ -101,7 +103,7 @@ def sample_clip_spec(
 
 def _world_points(
     label: str, athlete: Athlete, schedule: Schedule, num_frames: int, fps: float
-) -> np.ndarray:
+) -> NDArray[Any]:
     """Body points (T, NUM_POINTS, 3) in the world: floor at y = 0, feet at x = z = 0."""
     exercise = EXERCISES[label]
     angles = joint_angles(label, schedule, num_frames, fps)  # (T, A)
@@ -120,7 +122,7 @@ def _camera_points(
     fps: float,
     yaw: float,
     roll: float,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[NDArray[Any], NDArray[Any]]:
     """Body points on the image plane (T, P, 2) in metres, v up, and their depth (T, P)."""
     return project(_world_points(label, athlete, schedule, num_frames, fps), yaw, roll)
 
@@ -129,10 +131,10 @@ def _camera_points(
 class Geometry:
     """A clip's projected geometry in pixels (x right, y down), for every frame."""
 
-    points: np.ndarray  # (T, NUM_POINTS, 2): 17 COCO keypoints, head centre, toes
-    depth: np.ndarray  # (T, NUM_POINTS), larger is nearer the camera
-    bar: np.ndarray | None  # (T, Q, 2) barbell ends and plate rims, when the class has one
-    bar_depth: np.ndarray | None  # (T, Q)
+    points: NDArray[Any]  # (T, NUM_POINTS, 2): 17 COCO keypoints, head centre, toes
+    depth: NDArray[Any]  # (T, NUM_POINTS), larger is nearer the camera
+    bar: NDArray[Any] | None  # (T, Q, 2) barbell ends and plate rims, when the class has one
+    bar_depth: NDArray[Any] | None  # (T, Q)
 
     def frame(self, t: int) -> Frame:
         """The geometry of frame ``t`` alone."""
@@ -155,14 +157,14 @@ def clip_geometry(spec: ClipSpec) -> Geometry:
     return Geometry(_to_pixels(spec, uv), depth, bar, bar_depth)
 
 
-def _to_pixels(spec: ClipSpec, uv: np.ndarray) -> np.ndarray:
+def _to_pixels(spec: ClipSpec, uv: NDArray[Any]) -> NDArray[Any]:
     """Image-plane metres (..., 2), v up, to pixels (..., 2), y down."""
     x = spec.origin_x + spec.scale * uv[..., 0]
     y = spec.floor_y - spec.scale * uv[..., 1]
     return np.stack([x, y], axis=-1)
 
 
-def clip_keypoints(spec: ClipSpec) -> tuple[np.ndarray, np.ndarray]:
+def clip_keypoints(spec: ClipSpec) -> tuple[NDArray[Any], NDArray[Any]]:
     """Keypoints float32 (T, 17, 2) in pixels and visibility float32 (T, 17), without drawing.
 
     A keypoint is visible (1) unless it lies outside the frame or under the occluder.

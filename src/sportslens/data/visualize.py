@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
+from numpy.typing import NDArray
 
 from sportslens.data.dataset import RangedVideo, frame_range
 from sportslens.video import VideoDecodeError, frame_count, read_frames
@@ -50,7 +51,7 @@ def plot_class_counts(counts: pd.Series, path: Path) -> Path:
     return path
 
 
-def first_and_last_frames(video: LabelledVideo, size: int = 96) -> np.ndarray:
+def first_and_last_frames(video: LabelledVideo, size: int = 96) -> NDArray[Any]:
     """The first and last frame of a record's range side by side, (H, 2W, 3) uint8."""
     first, last = frame_range(video, frame_count(video.source))
     frames = read_frames(video.source, [first, last], size=size)  # (2, C, H, W)

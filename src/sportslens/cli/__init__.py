@@ -1,0 +1,17 @@
+"""The ``sportslens`` command line: thin commands over the library.
+
+Each module registers its commands on the one Typer ``app`` when imported; a new command group
+is a new module plus an import line here.
+"""
+
+from __future__ import annotations
+
+from sportslens.cli import bench, data, inference, training  # noqa: F401  (registers commands)
+from sportslens.cli.app import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Entry point of the ``sportslens`` console script."""
+    app()

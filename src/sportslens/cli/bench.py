@@ -1,0 +1,124 @@
+"""``sportslens bench …``: benchmarks against the usual ways of doing the same job."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from sportslens.cli.app import Opt, bench_app, console, print_json, reports_errors
+
+
+@bench_app.command("decode")
+@reports_errors
+def bench_decode(
+    videos: Annotated[
+        Path, typer.Option(help="Folder for the generated test videos (reused between runs).")
+    ] = Path("bench_videos"),
+    repeats: Annotated[int, typer.Option(help="Runs per measurement; the median is shown.")] = 5,
+    frames: Annotated[int, typer.Option(help="Uniformly sampled frames per clip.")] = 16,
+    size: Annotated[int, typer.Option(help="Output side in pixels (square).")] = 112,
+    seconds: Annotated[float, typer.Option(help="Length of the generated videos.")] = 10.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Time read_frames against the naive way and the decode-everything limit.
+
+    Videos: 30 fps H.264 at 320x240, 640x360 and 1280x720, each with x264's default keyframe
+    interval and with a keyframe every 30 frames; decoded with 1 and with 2 threads.
+    """
+    from sportslens.bench import bench_decode as run
+    from sportslens.bench import bench_videos, ensure_bench_videos
+
+    with console.status("generating benchmark videos (first run only)"):
+        paths = ensure_bench_videos(videos, bench_videos(seconds))
+    with console.status("timing decoders"):
+        rows = run(paths, num_frames=frames, size=size, repeats=repeats)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title=f"median ms for {frames} uniform frames at {size}x{size}")
+    for column in [
+        "video",
+        "threads",
+        "read_frames",
+        "naive",
+        "decode all",
+        "vs naive",
+        "vs limit",
+    ]:
+        table.add_column(column, justify="left" if column == "video" else "right")
+    for row in rows:
+        table.add_row(
+            row["video"],
+            str(row["threads"]),
+            f"{row['read_frames_ms']:.0f}",
+            f"{row['naive_ms']:.0f}",
+            f"{row['decode_all_ms']:.0f}",
+            f"{row['speedup_vs_naive']:.2f}x",
+            f"{row['ratio_to_decode_all']:.2f}x",
+        )
+    console.print(table)
+
+
+@bench_app.command("models")
+@reports_errors
+def bench_models(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Models (default: one per family).")
+    ] = None,
+    batch_size: Annotated[int, Opt()] = 2,
+    as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
+) -> None:
+    """Forward+backward clips/s on this machine for each model at its default input."""
+    from sportslens.bench import FAMILY_REPRESENTATIVES
+    from sportslens.bench import bench_models as run
+
+    with console.status("timing models"):
+        rows = run(names or FAMILY_REPRESENTATIVES, batch_size=batch_size)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title=f"forward+backward, batch {batch_size}, CPU")
+    for column in ["model", "family", "input (TxHxW)", "params (M)", "clips/s"]:
+        table.add_column(column, no_wrap=True)
+    for row in rows:
+        table.add_row(
+            row["model"],
+            row["family"],
+            row["input"],
+            f"{row['params_m']:.1f}",
+            f"{row['clips_per_s']:.2f}",
+        )
+    console.print(table)
+
+
+@bench_app.command("data")
+@reports_errors
+def bench_data(
+    data: Annotated[Path, typer.Argument(help="A dataset (e.g. from sportslens synth).")],
+    workers: Annotated[list[int] | None, Opt("--workers", help="Worker counts to try.")] = None,
+    frames: Annotated[int, Opt()] = 16,
+    size: Annotated[int, Opt(help="Crop size.")] = 112,
+    batch_size: Annotated[int, Opt()] = 8,
+    as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
+) -> None:
+    """Training clips/s a DataLoader delivers over one epoch, per number of workers."""
+    from sportslens.bench import bench_loader
+    from sportslens.data import read_catalog
+    from sportslens.transforms import Preprocess
+
+    short = round(size * 8 / 7)
+    pre = Preprocess(num_frames=frames, crop_size=size, resize=short, train_scale=(size, short))
+    rows = bench_loader(
+        list(read_catalog(data)), pre, workers=workers or [0, 2], batch_size=batch_size
+    )
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        console.print(
+            f"workers={row['workers']}: {row['clips_per_s']:.1f} clips/s "
+            f"({row['clips']} clips of {frames}x{size}x{size} in {row['seconds']:.1f} s)"
+        )

@@ -1,0 +1,104 @@
+"""Commands that use models: predict, models, labels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from sportslens.cli.app import Opt, app, console, print_json, reports_errors
+
+
+@app.command()
+@reports_errors
+def predict(
+    videos: Annotated[list[str], typer.Argument(help="Video paths or URLs.")],
+    checkpoint: Annotated[Path | None, Opt(help="A run folder or checkpoint folder.")] = None,
+    model: Annotated[str | None, Opt(help="A registered model, with --weights.")] = None,
+    weights: Annotated[str | None, Opt("--weights", "--pretrained")] = None,
+    top_k: Annotated[int, Opt(help="Labels to show per video.")] = 5,
+    sports_only: Annotated[
+        bool, Opt("--sports-only", help="Kinetics-400 models: rank only its 134 sports classes.")
+    ] = False,
+    as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
+) -> None:
+    """Top-k labels with scores for each video (batched)."""
+    from sportslens.predict import Predictor
+
+    if checkpoint is not None:
+        predictor = Predictor.from_checkpoint(checkpoint)
+    elif model is not None and weights is not None:
+        predictor = Predictor.from_pretrained(model, weights)
+    else:
+        raise ValueError("give --checkpoint RUN_DIR, or --model NAME with --weights")
+    allowed = None
+    if sports_only:
+        from sportslens.labels import kinetics400_classes, sports_indices
+
+        if predictor.classes != kinetics400_classes():
+            raise ValueError("--sports-only needs a model with the 400 Kinetics-400 classes")
+        allowed = sports_indices()
+    results = predictor.predict_many(videos, top_k=top_k, allowed=allowed)
+    if as_json:
+        print_json([r.to_dict() for r in results])
+        return
+    for result in results:
+        table = Table(title=result.source, show_header=False)
+        for name, score in zip(result.labels, result.scores, strict=True):
+            table.add_row(name, f"{score:.3f}")
+        console.print(table)
+
+
+@app.command()
+@reports_errors
+def models(as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False) -> None:
+    """Every registered model: family, parameters, default frames and input size, weights."""
+    from sportslens.models.summary import model_table
+
+    rows = model_table()
+    if as_json:
+        print_json(rows)
+        return
+    table = Table()
+    for column in ["model", "family", "params (M)", "frames", "input", "weights"]:
+        table.add_column(column, no_wrap=True)
+    for row in rows:
+        table.add_row(
+            row["model"],
+            row["family"],
+            f"{row['params_m']:.2f}",
+            str(row["frames"]),
+            f"{row['crop_size']}x{row['crop_size']}",
+            ", ".join(row["weights"]) or "-",
+        )
+    console.print(table)
+
+
+@app.command()
+@reports_errors
+def labels(
+    vocabulary: Annotated[str, typer.Argument(help="kinetics400")],
+    sports: Annotated[bool, Opt("--sports", help="Only the sports subset, by sport.")] = False,
+    as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
+) -> None:
+    """Print a label vocabulary (index and name), or the Kinetics-400 sports subset by sport."""
+    from sportslens.labels import SPORT_GROUPS, kinetics400_classes
+
+    if vocabulary != "kinetics400":
+        raise ValueError(f"unknown vocabulary {vocabulary!r}; known: kinetics400")
+    names = kinetics400_classes()
+    if sports:
+        groups = {group: list(members) for group, members in SPORT_GROUPS.items()}
+        if as_json:
+            print_json(groups)
+            return
+        for group, members in groups.items():
+            console.print(f"[bold]{group}[/] ({len(members)}): {', '.join(members)}")
+        return
+    if as_json:
+        print_json(names)
+        return
+    for index, name in enumerate(names):
+        typer.echo(f"{index}\t{name}")
