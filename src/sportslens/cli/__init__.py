@@ -6,7 +6,17 @@ is a new module plus an import line here.
 
 from __future__ import annotations
 
-from sportslens.cli import bench, data, inference, training  # noqa: F401  (registers commands)
+from sportslens.cli import (  # noqa: F401  (importing a module registers its commands)
+    bench,
+    data,
+    dive,
+    form,
+    inference,
+    pose,
+    serve,
+    timeline,
+    training,
+)
 from sportslens.cli.app import app
 
 __all__ = ["app", "main"]

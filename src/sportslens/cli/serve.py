@@ -1,0 +1,3 @@
+"""``sportslens serve``: the HTTP API and web playground."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""``sportslens timeline`` and ``evaluate-timeline``: what happens when in a long video."""
+
+from __future__ import annotations
