@@ -255,3 +255,18 @@ def test_list_models_is_sorted_and_filters_by_family() -> None:
     assert names == sorted(names)
     assert set(SMALL) | set(TORCHVISION) <= set(names)
     assert all(get_entry(name).family == "small" for name in SMALL)
+
+
+def test_motion_channels_see_only_what_moves() -> None:
+    from sportslens.models.small import R2Plus1dNet
+
+    torch.manual_seed(0)
+    net = R2Plus1dNet(width=4, motion=True).eval()
+    still = torch.rand(1, 3, 1, 32, 32).expand(1, 3, 8, 32, 32)  # one frame repeated
+    moving = torch.rand(1, 3, 8, 32, 32)
+    with torch.no_grad():
+        before = net(still), net(moving)
+        net.stem[0].weight[:, 3:] += 1.0  # the stem's weights on the difference channels
+        after = net(still), net(moving)
+    torch.testing.assert_close(after[0], before[0])  # a still clip has no differences
+    assert not torch.allclose(after[1], before[1])

@@ -103,16 +103,25 @@ class R2Plus1dNet(nn.Module):
     halve T, H and W, so 16×112×112 ends at 2×4×4 before pooling.
     """
 
-    def __init__(self, width: int = 16, depth: int = 1, dropout: float = 0.0) -> None:
+    def __init__(
+        self, width: int = 16, depth: int = 1, dropout: float = 0.0, motion: bool = False
+    ) -> None:
         super().__init__()
         if width < 1 or depth < 1:
             raise ValueError(f"width and depth must be positive, got width={width}, depth={depth}")
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must lie in [0, 1), got {dropout}")
+        # ``motion`` adds each frame's difference from the clip's mean frame as three more input
+        # channels (the "RGB difference" idea of TSN, Wang et al. 2016): a still background
+        # cancels out, so a small network trained from scratch finds the moving body sooner.
+        self.motion = motion
+        in_channels = 6 if motion else 3
         # The max pool between the stem's spatial and temporal convs (ResNet's stem pool) makes
         # the first stage work at H/4 x W/4: 3-4x faster training on a CPU than R(2+1)D-18's H/2.
         self.stem = nn.Sequential(
-            nn.Conv3d(3, width, (1, 7, 7), stride=(1, 2, 2), padding=(0, 3, 3), bias=False),
+            nn.Conv3d(
+                in_channels, width, (1, 7, 7), stride=(1, 2, 2), padding=(0, 3, 3), bias=False
+            ),
             nn.BatchNorm3d(width),
             nn.ReLU(inplace=True),
             nn.MaxPool3d((1, 3, 3), stride=(1, 2, 2), padding=(0, 1, 1)),
@@ -138,6 +147,9 @@ class R2Plus1dNet(nn.Module):
                 nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
 
     def forward(self, clips: torch.Tensor) -> torch.Tensor:
+        if self.motion:
+            still = clips.mean(dim=2, keepdim=True)  # (B, 3, 1, H, W)
+            clips = torch.cat([clips, clips - still], dim=1)  # (B, 6, T, H, W)
         x = self.stem(clips)  # (B, w, T, H/4, W/4)
         x = self.stages(x)  # (B, 8w, T/8, H/32, W/32)
         x = self.pool(x).flatten(1)  # (B, 8w)
@@ -151,13 +163,14 @@ def _build(
     width: int,
     depth: int,
     dropout: float,
+    motion: bool,
     model_name: str,
 ) -> VideoClassifier:
     # No public weights: ``pretrained`` can only be a local file, checked before building.
     path = None if pretrained is None else local_weights_path(model_name, pretrained, known=())
-    backbone = R2Plus1dNet(width=width, depth=depth, dropout=dropout)
+    backbone = R2Plus1dNet(width=width, depth=depth, dropout=dropout, motion=motion)
     model = VideoClassifier(backbone, backbone.num_features, num_classes, SMALL_PREPROCESS)
-    model.build_kwargs = {"width": width, "depth": depth, "dropout": dropout}
+    model.build_kwargs = {"width": width, "depth": depth, "dropout": dropout, "motion": motion}
     if path is not None:
         load_classifier_state(model, load_state_dict_file(path), source=str(path))
     return model
@@ -176,6 +189,7 @@ def r2plus1d_tiny(
     width: int = 16,
     depth: int = 1,
     dropout: float = 0.0,
+    motion: bool = False,
 ) -> VideoClassifier:
     """The tiny R(2+1)D; ``pretrained`` may only be a local weights file."""
     return _build(
@@ -184,6 +198,7 @@ def r2plus1d_tiny(
         width=width,
         depth=depth,
         dropout=dropout,
+        motion=motion,
         model_name="r2plus1d_tiny",
     )
 
@@ -201,6 +216,7 @@ def r2plus1d_small(
     width: int = 32,
     depth: int = 1,
     dropout: float = 0.2,
+    motion: bool = False,
 ) -> VideoClassifier:
     """The small R(2+1)D; ``pretrained`` may only be a local weights file."""
     return _build(
@@ -209,5 +225,6 @@ def r2plus1d_small(
         width=width,
         depth=depth,
         dropout=dropout,
+        motion=motion,
         model_name="r2plus1d_small",
     )
