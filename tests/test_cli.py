@@ -157,7 +157,9 @@ def test_predict_sports_only_ranks_only_sports(make_video: MakeVideo, tmp_path: 
     from sportslens.models import create_model
 
     model = create_model("r2plus1d_tiny", 400, width=4)
-    info = CheckpointInfo("r2plus1d_tiny", kinetics400_classes(), model.preprocess, {"width": 4})
+    info = CheckpointInfo(
+        "r2plus1d_tiny", kinetics400_classes(), model.preprocess, model.build_kwargs
+    )
     save_checkpoint(tmp_path / "k400", model, info)
     video = make_video("a.mp4", frames=20)
     args = ["predict", str(video), "--checkpoint", str(tmp_path / "k400"), "--top-k", "10"]

@@ -270,3 +270,17 @@ def test_motion_channels_see_only_what_moves() -> None:
         after = net(still), net(moving)
     torch.testing.assert_close(after[0], before[0])  # a still clip has no differences
     assert not torch.allclose(after[1], before[1])
+
+
+def test_small_checkpoints_from_before_motion_channels_still_load(tmp_path: Path) -> None:
+    from sportslens.checkpoint import CheckpointInfo, load_checkpoint, save_checkpoint
+
+    old = create_model("r2plus1d_tiny", 3, width=4, motion=False).eval()
+    kwargs = {"width": 4, "depth": 1, "dropout": 0.0}  # what such a checkpoint recorded
+    info = CheckpointInfo("r2plus1d_tiny", ["a", "b", "c"], old.preprocess, kwargs)
+    save_checkpoint(tmp_path / "ckpt", old, info)
+    loaded, _ = load_checkpoint(tmp_path / "ckpt")
+    clips = torch.rand(1, 3, 4, 32, 32)
+    with torch.no_grad():
+        torch.testing.assert_close(loaded.eval()(clips), old(clips))
+    assert create_model("r2plus1d_tiny", 3).build_kwargs["motion"] is True

@@ -17,7 +17,7 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
-from sportslens.models import VideoClassifier, create_model
+from sportslens.models import VideoClassifier, create_model, get_entry
 from sportslens.transforms import Preprocess
 
 MODEL_FILE = "model.safetensors"
@@ -107,7 +107,11 @@ def load_checkpoint(
     """Rebuild the model of a checkpoint and load its weights (safetensors: no unpickling)."""
     folder = resolve_checkpoint(path)
     info = read_info(folder)
-    model = create_model(info.model, len(info.classes), **info.build_kwargs)
+    kwargs = dict(info.build_kwargs)
+    if get_entry(info.model).family == "small":
+        # Small-model checkpoints written before the motion channels existed lack the key.
+        kwargs.setdefault("motion", False)
+    model = create_model(info.model, len(info.classes), **kwargs)
     model.load_state_dict(load_file(folder / MODEL_FILE, device=str(device)))
     model.preprocess = info.preprocess
     return model.to(device), info
