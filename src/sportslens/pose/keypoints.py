@@ -24,6 +24,10 @@ from sportslens.pose.layouts import BLAZEPOSE_TO_COCO, LAYOUTS
 FORMAT_VERSION = 1
 """Version written by :func:`save_keypoints`; readers refuse files from a newer version."""
 
+MIN_DETECTED_SCORE = 1e-6
+"""The lowest score a backend gives a joint in a frame where it found a person, so that score 0
+keeps meaning "not detected" even for a joint whose confidence rounds to 0."""
+
 _STANDARD_KEYS = ("keypoints", "scores", "layout", "fps", "size", "source", "version")
 
 
