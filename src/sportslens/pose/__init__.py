@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from sportslens.pose.backends import (
+    BACKENDS,
+    Backend,
+    Layout,
+    VitPoseSettings,
+    extract_keypoints,
+    import_keypoints,
+)
 from sportslens.pose.keypoints import FORMAT_VERSION, Keypoints, load_keypoints, save_keypoints
 from sportslens.pose.layouts import (
     BLAZEPOSE33_EDGES,
@@ -11,8 +19,11 @@ from sportslens.pose.layouts import (
     COCO17_NAMES,
     LAYOUTS,
 )
+from sportslens.pose.overlay import draw_pose, write_overlay
+from sportslens.pose.smoothing import SmoothMethod, one_euro, savgol, smooth_keypoints
 
 __all__ = [
+    "BACKENDS",
     "BLAZEPOSE33_EDGES",
     "BLAZEPOSE33_NAMES",
     "BLAZEPOSE_TO_COCO",
@@ -20,7 +31,18 @@ __all__ = [
     "COCO17_NAMES",
     "FORMAT_VERSION",
     "LAYOUTS",
+    "Backend",
     "Keypoints",
+    "Layout",
+    "SmoothMethod",
+    "VitPoseSettings",
+    "draw_pose",
+    "extract_keypoints",
+    "import_keypoints",
     "load_keypoints",
+    "one_euro",
     "save_keypoints",
+    "savgol",
+    "smooth_keypoints",
+    "write_overlay",
 ]
