@@ -32,7 +32,7 @@ def one_euro(
     fps: float,
     *,
     min_cutoff: float = 1.0,
-    beta: float = 0.05,
+    beta: float = 0.1,
     d_cutoff: float = 1.0,
 ) -> NDArray[np.float32]:
     """One-Euro filter (Casiez et al., CHI 2012) of ``keypoints`` (T, V, 2) along time.
