@@ -58,16 +58,10 @@ def skeleton_input(model: VideoClassifier, source: str | Path) -> tuple[torch.Te
     A video goes through pose extraction first (:func:`sportslens.pose.extract_keypoints`, the
     MediaPipe backend by default), which needs the ``pose`` extra.
     """
-    from sportslens.pose.keypoints import load_keypoints
+    from sportslens.pose.form import keypoints_from
     from sportslens.pose.normalize import normalize_sequence
 
-    path = Path(source)
-    if path.suffix.lower() == ".npz":
-        kp = load_keypoints(path)
-    else:
-        from sportslens.pose import extract_keypoints  # type: ignore[attr-defined]
-
-        kp = extract_keypoints(str(source))
+    kp = keypoints_from(source)
     length = model.preprocess.num_frames
     try:
         sequence = normalize_sequence(kp, length)  # (3, T, 17, 1)
