@@ -75,10 +75,8 @@ def test_no_person_box_means_scores_zero_and_no_detector_means_the_whole_frame(
     assert kp.num_frames == 5 and not kp.scores.any()
     whole = extract_keypoints(video, "vitpose", vitpose=settings(tiny_models, detector=None))
     assert whole.detected.all()
-    # ViTPose crops the box widened to its 3:4 input and padded by 1.25: for the 96 × 64 frame,
-    # x in 48 ± 60 and y in 32 ± 80. Keypoints come back in frame pixels inside that crop.
-    low, high = np.array([48 - 60, 32 - 80]), np.array([48 + 60, 32 + 80])
-    assert ((whole.keypoints >= low - 1) & (whole.keypoints <= high + 1)).all()
+    # Frame pixels, not the 24 × 32 crop's: a random model's points spread over the whole box.
+    assert np.ptp(whole.keypoints[..., 0]) > 24 and np.isfinite(whole.keypoints).all()
 
 
 def test_blazepose_layout_is_refused(make_video: MakeVideo, tiny_models: tuple[Path, Path]) -> None:
