@@ -44,7 +44,10 @@ def test_form_table_and_plot(athletes: Path, tmp_path: Path) -> None:
     plot = tmp_path / "plots" / "form.png"
     result = runner.invoke(app, ["form", str(path), "--plot", str(plot)])
     assert result.exit_code == 0, result.output
-    assert f"{reps} repetitions" in result.output and "trunk_lean" in result.output
+    assert (
+        f"{reps} repetition{'' if reps == 1 else 's'} in" in result.output
+        and "trunk_lean" in result.output
+    )
     with Image.open(plot) as image:
         assert image.format == "PNG" and image.width >= 800
 

@@ -51,11 +51,12 @@ def form(
     if as_json:
         print_json(analysis.to_dict() | {"plot": None if plot is None else str(plot)})
         return
-    report = analysis.repetitions
+    report, frames = analysis.repetitions, analysis.angles.num_frames
+    plural = "" if report.count == 1 else "s"
+    period = f", period {report.period_s:.2f} s" if report.period_s else ""
     console.print(
-        f"[bold]{report.count} repetitions[/] in {analysis.angles.num_frames} frames "
-        f"({analysis.angles.num_frames / analysis.angles.fps:.1f} s), counted on {report.signal}"
-        + (f", period {report.period_s:.2f} s" if report.period_s else ""),
+        f"[bold]{report.count} repetition{plural}[/] in {frames} frames "
+        f"({frames / analysis.angles.fps:.1f} s), counted on {report.signal}{period}",
         highlight=False,
     )
     if report.repetitions:

@@ -50,7 +50,8 @@ def plot_form(analysis: FormAnalysis, path: str | Path) -> Path:
         bottom.plot(extreme / angles.fps, report.smoothed[extreme], "v", color="C3")
     bottom.set_xlabel("seconds")
     bottom.set_ylabel("degrees")
-    bottom.set_title(f"{report.count} repetitions counted on {report.signal}")
+    plural = "" if report.count == 1 else "s"
+    bottom.set_title(f"{report.count} repetition{plural} counted on {report.signal}")
     bottom.legend(fontsize=8, loc="lower right")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
