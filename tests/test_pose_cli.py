@@ -110,6 +110,24 @@ def test_pose_extract_in_worker_processes(dataset: Path, tmp_path: Path) -> None
     assert (code, summary["done"], len(summary["failed"])) == (1, 3, 1)  # type: ignore[arg-type]
 
 
+def test_pose_extract_stops_at_once_when_the_model_is_missing(
+    dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("transformers", reason="the hf extra is not installed")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    args = [
+        "--backend",
+        "vitpose",
+        "--vitpose-model",
+        "sportslens-tests/none",
+        "--detector",
+        "none",
+    ]
+    result = runner.invoke(app, ["pose-extract", str(dataset), "--out", str(tmp_path), *args])
+    assert result.exit_code == 2
+    assert "hf download sportslens-tests/none" in " ".join(result.output.split())
+
+
 def test_pose_extract_refuses_the_import_backend(dataset: Path, tmp_path: Path) -> None:
     args = ["pose-extract", str(dataset), "--out", str(tmp_path), "--backend", "import"]
     result = runner.invoke(app, args)

@@ -17,6 +17,7 @@ import os
 import urllib.parse
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -26,6 +27,7 @@ import numpy as np
 from sportslens.data.catalog import Catalog, preview
 from sportslens.parallel import progress_bar
 from sportslens.pose.backends import Backend, Layout, VitPoseSettings, extract_keypoints
+from sportslens.pose.backends.vitpose import ModelUnavailableError
 from sportslens.pose.keypoints import load_keypoints, save_keypoints
 from sportslens.pose.smoothing import SmoothMethod, smooth_keypoints
 
@@ -142,9 +144,13 @@ def _run(
     # "spawn": a forked child would inherit MediaPipe's and torch's threads in an unknown state.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context) as pool:
-        futures = [pool.submit(extract_one, source, target, settings) for source, target in todo]
+        futures = {pool.submit(extract_one, s, t, settings): (s, t) for s, t in todo}
         for future in as_completed(futures):
-            yield future.result()
+            try:
+                yield future.result()
+            except BrokenProcessPool as error:  # a worker died (a crash in native code)
+                source, target = futures[future]
+                yield VideoResult(source, target, "failed", error=f"worker process died: {error}")
 
 
 def extract_one(source: str, target: Path, settings: ExtractSettings) -> VideoResult:
@@ -157,6 +163,8 @@ def extract_one(source: str, target: Path, settings: ExtractSettings) -> VideoRe
         save_keypoints(
             target, kp, backend=np.str_(settings.backend), smoothing=np.str_(settings.smooth)
         )
+    except (ImportError, ModelUnavailableError):
+        raise  # the same for every video: stop at once with the message that fixes it
     except Exception as error:  # reported per video; one bad file must not stop a catalog
         return VideoResult(source, target, "failed", error=f"{type(error).__name__}: {error}")
     return VideoResult(source, target, "done", kp.num_frames, float(kp.detected.mean()))

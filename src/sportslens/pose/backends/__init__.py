@@ -14,7 +14,7 @@ import os
 from typing import Literal
 
 from sportslens.pose.backends.imported import import_keypoints
-from sportslens.pose.backends.vitpose import VitPoseSettings
+from sportslens.pose.backends.vitpose import ModelUnavailableError, VitPoseSettings
 from sportslens.pose.keypoints import Keypoints
 from sportslens.video import Source, describe_source, probe
 
@@ -80,6 +80,7 @@ __all__ = [
     "BACKENDS",
     "Backend",
     "Layout",
+    "ModelUnavailableError",
     "VitPoseSettings",
     "extract_keypoints",
     "import_keypoints",

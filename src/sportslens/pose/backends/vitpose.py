@@ -30,6 +30,10 @@ DEFAULT_DETECTOR = "PekingU/rtdetr_r50vd_coco_o365"
 """RT-DETR R50, COCO classes (person is class 0), as in the transformers ViTPose example."""
 
 
+class ModelUnavailableError(ValueError):
+    """A model is neither in a local folder, nor in the hub cache, nor downloadable now."""
+
+
 @dataclass(frozen=True)
 class VitPoseSettings:
     """Which models the vitpose backend loads and how it runs them."""
@@ -201,7 +205,7 @@ def _from_pretrained(loader: Any, name: str, what: str, flag: str) -> Any:
         pass  # not in the hub cache: try the hub below
     reason = _hub_unreachable(name)
     if reason:
-        raise ValueError(
+        raise ModelUnavailableError(
             f"the {what} {name!r} is not on this machine and cannot be downloaded ({reason}). "
             f"On a machine with internet run `hf download {name} --local-dir {Path(name).name}`, "
             f"copy that folder here and pass it: {flag} ./{Path(name).name}"
