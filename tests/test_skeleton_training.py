@@ -114,3 +114,10 @@ def test_predicting_a_keypoint_file_without_a_person_names_it(
     )  # fmt: skip
     with pytest.raises(ValueError, match=r"empty\.npz: no frame has a shoulder and a hip"):
         Predictor(model, ["a", "b", "c"]).predict(empty)
+
+
+def test_models_lists_the_skeleton_family() -> None:
+    result = runner.invoke(app, ["models"])
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if " stgcn " in line or " tcn " in line]
+    assert len(rows) == 2 and all("skeleton" in row and "17 joints" in row for row in rows)
