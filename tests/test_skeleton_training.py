@@ -124,3 +124,25 @@ def test_models_lists_the_skeleton_family(monkeypatch: pytest.MonkeyPatch) -> No
     assert result.exit_code == 0, result.output
     rows = [line for line in result.output.splitlines() if " stgcn " in line or " tcn " in line]
     assert len(rows) == 2 and all("skeleton" in row and "17 joints" in row for row in rows)
+
+
+def test_predicting_a_video_with_a_skeleton_model_extracts_its_pose_first(
+    athletes: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sportslens.pose
+    from sportslens.models import create_model
+    from sportslens.pose import load_keypoints
+
+    video = next((athletes / "squat").glob("*.mp4"))
+    asked: list[tuple[str, str]] = []
+
+    def extract(source: str, backend: str = "mediapipe") -> sportslens.pose.Keypoints:
+        asked.append((source, backend))  # stands in for MediaPipe: the video's true keypoints
+        return load_keypoints(video.with_suffix(".npz"))
+
+    monkeypatch.setattr(sportslens.pose, "extract_keypoints", extract)
+    predictor = Predictor(create_model("tcn", 3, width=8, levels=1), ["a", "b", "c"])
+    from_video = predictor.predict(video, top_k=3)
+    from_file = predictor.predict(video.with_suffix(".npz"), top_k=3)
+    assert asked == [(str(video), "mediapipe")]
+    assert from_video.labels == from_file.labels and from_video.scores == from_file.scores

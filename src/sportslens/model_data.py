@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -67,5 +66,5 @@ def skeleton_input(model: VideoClassifier, source: str | Path) -> tuple[torch.Te
         sequence = normalize_sequence(kp, length)  # (3, T, 17, 1)
     except ValueError as error:
         raise ValueError(f"{source}: {error}") from error
-    frames: Any = np.rint(np.linspace(0, kp.num_frames - 1, length)).astype(int)
-    return torch.from_numpy(sequence), frames.tolist()
+    frames = [int(i) for i in np.rint(np.linspace(0, kp.num_frames - 1, length))]
+    return torch.from_numpy(sequence), frames
