@@ -6,9 +6,10 @@ rise and fall. Counting runs on one signal:
 1. Candidates are the joint angles and the mean of each left/right pair (``knees``, ``elbows``…):
    the mean of both knees beats once per lunge even though each knee beats every other lunge.
 2. Each is gap-filled (undetected frames interpolated) and smoothed with a Gaussian.
-3. The signal counted is the one most like a repetitive excursion: the product of its range in
-   degrees and its periodicity (the height of the autocorrelation's first peak, which is 0 for
-   a single repetition, so a wide clean swing still wins there). ``--exercise`` names the signal.
+3. The signal counted is the one most like a repetitive excursion: its range in degrees times
+   (1 + its periodicity), the periodicity being the height of the autocorrelation's first peak.
+   A single repetition has no peak (periodicity 0), so there the widest swing wins; with several,
+   a regular swing beats a wider irregular one. ``--exercise`` names the signal instead.
 4. The signal is scaled to [0, 1] between its rest level (where the clip starts) and the far
    extreme, and a repetition is counted each time it rises above ``high`` after having been
    below ``low`` (hysteresis: jitter around one threshold cannot count twice).
