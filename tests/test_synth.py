@@ -136,7 +136,12 @@ def test_keypoint_files_have_the_documented_keys_shapes_and_types(dataset: Path)
     for video in sorted(dataset.rglob("*.mp4")):
         label = video.parent.name
         with np.load(video.with_suffix(".npz"), allow_pickle=False) as data:
-            assert set(data.files) == {"keypoints", "visibility", "fps", "reps", "class", "size"}
+            assert set(data.files) == {
+                *("keypoints", "scores", "layout", "fps", "size", "source", "version"),
+                *("visibility", "reps", "class"),
+            }
+            assert str(data["layout"]) == "coco17" and str(data["source"]) == video.name
+            np.testing.assert_array_equal(data["scores"], data["visibility"])
             keypoints, visibility = data["keypoints"], data["visibility"]
             assert keypoints.dtype == np.float32 and keypoints.shape == (FRAMES, 17, 2)
             assert visibility.dtype == np.float32 and visibility.shape == (FRAMES, 17)

@@ -206,6 +206,7 @@ def bench_models(
 
     One warm-up step, then the median of ``repeats`` timed steps (an SGD step included).
     """
+    from sportslens.model_data import example_input, is_skeleton
     from sportslens.models import create_model, get_entry
 
     rows = []
@@ -213,8 +214,8 @@ def bench_models(
         pre = get_entry(name).preprocess
         model = create_model(name, 10)
         optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
-        shape = (batch_size, 3, pre.num_frames, pre.crop_size, pre.crop_size)  # (B, C, T, H, W)
-        clips, labels = torch.randn(shape), torch.zeros(batch_size, dtype=torch.long)
+        clips = example_input(model, batch_size)  # (B, C, T, H, W), or (B, C, T, V, M)
+        labels = torch.zeros(batch_size, dtype=torch.long)
         times = []
         for step in range(repeats + 1):
             start = time.perf_counter()
@@ -229,7 +230,9 @@ def bench_models(
             {
                 "model": name,
                 "family": get_entry(name).family,
-                "input": f"{pre.num_frames}x{pre.crop_size}x{pre.crop_size}",
+                "input": f"{pre.num_frames}x17 joints"
+                if is_skeleton(model)
+                else f"{pre.num_frames}x{pre.crop_size}x{pre.crop_size}",
                 "params_m": sum(p.numel() for p in model.parameters()) / 1e6,
                 "clips_per_s": batch_size / seconds,
             }

@@ -16,9 +16,10 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from sportslens import sampling
 from sportslens.checkpoint import CheckpointInfo, load_checkpoint
-from sportslens.data import Catalog, ClipConfig, VideoDataset, read_catalog
+from sportslens.data import Catalog, ClipConfig
 from sportslens.data.splits import load_splits
 from sportslens.metrics import Predictions, misclassified, video_level
+from sportslens.model_data import create_dataset, example_input, is_skeleton, read_model_catalog
 from sportslens.models import VideoClassifier
 from sportslens.train import predict_loader
 from sportslens.video import VideoDecodeError, frame_count, read_frames
@@ -46,7 +47,7 @@ def evaluation_catalog(run_dir: Path, info: CheckpointInfo, data: Path | None) -
     source = Path(data or trained_on or "")
     if not str(source):
         raise ValueError(f"{run_dir}: the run does not record its data; pass --data")
-    catalog = read_catalog(source)
+    catalog = read_model_catalog(info.model, source)  # videos, or keypoint files
     if list(catalog.classes) != info.classes:
         raise ValueError(
             f"{source}: its classes {list(catalog.classes)[:5]}… differ from the model's "
@@ -66,7 +67,7 @@ def predict_split(
     clip_cfg = ClipConfig(
         mode="eval", temporal_views=cfg.views, spatial_crops=3 if cfg.crops == 3 else 1
     )
-    dataset = VideoDataset(records, model.preprocess, clip_cfg)
+    dataset = create_dataset(records, model, clip_cfg)
     loader = DataLoader(dataset, batch_size=cfg.batch_size, num_workers=cfg.workers)
     out = predict_loader(model, loader, torch.device(cfg.device), progress=True)
     n, views, k = out["scores"].shape  # (N, V, K)
@@ -84,7 +85,7 @@ def predict_split(
 def model_facts(model: VideoClassifier, info: CheckpointInfo, repeats: int = 5) -> dict[str, Any]:
     """Parameters, GFLOPs per clip (counted by PyTorch), and median latency for one clip."""
     pre = model.preprocess
-    clip = torch.randn(1, 3, pre.num_frames, pre.crop_size, pre.crop_size)  # (1, C, T, H, W)
+    clip = example_input(model)  # (1, C, T, H, W), or (1, C, T, V, M) for skeletons
     model.eval()
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
         model(clip)
@@ -100,7 +101,7 @@ def model_facts(model: VideoClassifier, info: CheckpointInfo, repeats: int = 5) 
         "gflops": counter.get_total_flops() / 2e9,  # multiply-adds count twice in FLOPs
         "latency_ms": statistics.median(times),
         "frames": pre.num_frames,
-        "resolution": f"{pre.crop_size}x{pre.crop_size}",
+        "resolution": "17 joints" if is_skeleton(model) else f"{pre.crop_size}x{pre.crop_size}",
         "pretrained_on": info.train_config.get("pretrained") or "none",
     }
 
@@ -141,7 +142,7 @@ def evaluate_run(run_dir: Path, cfg: EvalConfig, out_dir: Path | None = None) ->
         predictions,
         history=history,
         model_info=facts,
-        gallery=misclassified_gallery(predictions),
+        gallery=[] if is_skeleton(model) else misclassified_gallery(predictions),
     )
     (Path(out) / "model_info.json").write_text(json.dumps(facts, indent=2))
     return paths

@@ -12,6 +12,7 @@ import torch
 
 from sportslens.checkpoint import load_checkpoint
 from sportslens.data.dataset import clip_indices
+from sportslens.model_data import is_skeleton, skeleton_input
 from sportslens.models import VideoClassifier, create_model
 from sportslens.transforms import eval_transform
 from sportslens.video import Source, describe_source, frame_count, read_frames
@@ -75,6 +76,8 @@ class Predictor:
 
     def preprocess(self, video: Source) -> tuple[torch.Tensor, list[int]]:
         """Decode the model's frames and transform them: float (C, T, H, W) and the indices."""
+        if is_skeleton(self.model):  # keypoints from a .npz, or pose extraction on the video
+            return skeleton_input(self.model, str(video))
         pre = self.model.preprocess
         indices = clip_indices(pre, frame_count(video))  # the evaluation clip, deterministic
         frames = read_frames(video, indices, size=pre.resize)  # (T, C, H, W) uint8

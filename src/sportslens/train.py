@@ -31,8 +31,9 @@ from sportslens.checkpoint import (
     resolve_checkpoint,
     save_checkpoint,
 )
-from sportslens.data import Catalog, ClipConfig, VideoDataset, count_failures, read_catalog
+from sportslens.data import Catalog, ClipConfig, count_failures
 from sportslens.data.splits import load_splits, save_splits, split_catalog
+from sportslens.model_data import ModelDataset, create_dataset, read_model_catalog
 from sportslens.models import VideoClassifier, create_model
 from sportslens.parallel import progress_bar
 
@@ -112,7 +113,7 @@ def resolve_device(name: str) -> torch.device:
 
 def prepare_catalog(data: Path, cfg: TrainConfig, run_dir: Path) -> Catalog:
     """The catalog with train/val/test splits: its own, a saved file, or a new seeded split."""
-    catalog = read_catalog(data)
+    catalog = read_model_catalog(cfg.model, data)  # videos, or keypoint files
     if cfg.splits_file:
         catalog = load_splits(catalog, Path(cfg.splits_file))
     elif not {"train", "val"} <= set(catalog.splits):
@@ -278,12 +279,12 @@ def validate(model: nn.Module, loader: DataLoader[Any], device: torch.device) ->
 
 def build_loaders(
     catalog: Catalog, model: VideoClassifier, cfg: TrainConfig
-) -> tuple[VideoDataset, DataLoader[Any], DataLoader[Any]]:
+) -> tuple[ModelDataset, DataLoader[Any], DataLoader[Any]]:
     """Training dataset and loaders for the train and val splits."""
-    train_set = VideoDataset(
-        list(catalog.split("train")), model.preprocess, ClipConfig(mode="train", seed=cfg.seed)
+    train_set = create_dataset(
+        list(catalog.split("train")), model, ClipConfig(mode="train", seed=cfg.seed)
     )
-    val_set = VideoDataset(list(catalog.split("val")), model.preprocess, ClipConfig(mode="eval"))
+    val_set = create_dataset(list(catalog.split("val")), model, ClipConfig(mode="eval"))
     sampler: DistributedSampler[Any] | None = None
     if dist.is_distributed():
         sampler = DistributedSampler(train_set, seed=cfg.seed)
@@ -371,7 +372,7 @@ def fit(
 def _run_epoch(
     trainer: Trainer,
     model: VideoClassifier,
-    train_set: VideoDataset,
+    train_set: ModelDataset,
     train_loader: DataLoader[Any],
     val_loader: DataLoader[Any],
     epoch: int,

@@ -368,6 +368,64 @@ def read_frames(
     return torch.from_numpy(frames).permute(0, 3, 1, 2).contiguous()  # (T, C, H, W)
 
 
+def iter_frames(
+    source: Source,
+    *,
+    size: Size | None = None,
+    start: int = 0,
+    end: int | None = None,
+) -> Iterator[tuple[int, NDArray[Any]]]:
+    """Yield ``(index, frame)`` for frames ``start`` to ``end`` (exclusive; default: the last),
+    each an upright RGB ``(H, W, 3) uint8`` array, decoding one frame at a time.
+
+    Memory stays flat whatever the video's length. A file that breaks off before ``end`` raises
+    a :class:`VideoDecodeError` naming the frames that could not be decoded, after the last
+    good one was yielded.
+    """
+    name = describe_source(source)
+    with _open_container(source) as container:
+        index, was_read = _frame_index(source, container)
+        stop = len(index.pts) if end is None else min(end, len(index.pts))
+        if start < 0 or start > stop:
+            raise VideoDecodeError(
+                f"{name}: frame range [{start}, {end}) does not fit the {len(index.pts)} frames"
+            )
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        wanted = np.arange(start, stop, dtype=np.int64)
+        reformatter = VideoReformatter()
+        next_index = start
+        # Seek to the keyframe before start; a fresh container already sits at the first one.
+        first_key = int(index.keyframes[0])
+        key = first_key if index.decode_order else index.keyframe_before(start)
+        if wanted.size and (was_read or key != first_key):
+            _seek(container, stream, index, key, name)
+        seeked = bool(wanted.size) and key != first_key
+        for _attempt in range(2):
+            overshot = False
+            for position, frame in _frames_with_positions(container, stream, index, wanted):
+                if position < next_index:
+                    continue  # before start
+                if position >= stop:
+                    break
+                if position > next_index:
+                    # An inexact container index put the seek past start: decode again from
+                    # the first keyframe, which is always exact. Otherwise a frame is missing.
+                    overshot = seeked and next_index == start
+                    break
+                yield position, _to_rgb(frame, reformatter, size)
+                next_index += 1
+            if not overshot:
+                break
+            _seek(container, stream, index, first_key, name)
+            seeked = False
+    if next_index < stop:
+        raise VideoDecodeError(
+            f"{name}: frames {next_index} to {stop - 1} could not be decoded "
+            "(the file is truncated or corrupt)"
+        )
+
+
 def read_time_range(
     source: Source,
     start: float,

@@ -1,3 +1,129 @@
-"""``sportslens form``: joint angles and repetitions from keypoints."""
+"""``sportslens form``: joint angles and repetitions from keypoints; ``bench reps``."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, cast
+
+import typer
+from rich.table import Table
+
+from sportslens.cli.app import Opt, app, bench_app, console, print_json, reports_errors
+
+if TYPE_CHECKING:
+    from sportslens.pose.backends import Backend
+    from sportslens.pose.form import FormAnalysis
+
+
+@app.command()
+@reports_errors
+def form(
+    source: Annotated[str, typer.Argument(help="A keypoint .npz (sportslens pose) or a video.")],
+    exercise: Annotated[
+        str | None,
+        Opt(
+            help="squat, deadlift, lunge, push_up, snatch, jumping_jack… or an angle name; "
+            "default: the most repetitive joint."
+        ),
+    ] = None,
+    plot: Annotated[
+        Path | None, Opt(help="Write the angle curves with repetitions as a PNG.")
+    ] = None,
+    backend: Annotated[
+        str, Opt(help="Pose backend for a video: mediapipe or vitpose.")
+    ] = "mediapipe",
+    min_score: Annotated[float, Opt(help="Joints scored at or below this count as unseen.")] = 0.0,
+    as_json: Annotated[
+        bool, Opt("--json", help="Print JSON (with every angle per frame).")
+    ] = False,
+) -> None:
+    """Joint angles over time and the repetitions: start, end, duration, angle range of each."""
+    from sportslens.pose.form import analyze_form, keypoints_from
+
+    if backend not in ("mediapipe", "vitpose"):
+        raise ValueError(f"backend must be mediapipe or vitpose, got {backend!r}")
+    kp = keypoints_from(source, cast("Backend", backend))
+    analysis = analyze_form(kp, exercise, min_score=min_score)
+    if plot is not None:
+        from sportslens.pose.form_plot import plot_form
+
+        plot_form(analysis, plot)
+    if as_json:
+        print_json(analysis.to_dict() | {"plot": None if plot is None else str(plot)})
+        return
+    report, frames = analysis.repetitions, analysis.angles.num_frames
+    plural = "" if report.count == 1 else "s"
+    period = f", period {report.period_s:.2f} s" if report.period_s else ""
+    console.print(
+        f"[bold]{report.count} repetition{plural}[/] in {frames} frames "
+        f"({frames / analysis.angles.fps:.1f} s), counted on {report.signal}{period}",
+        highlight=False,
+    )
+    if report.repetitions:
+        console.print(_repetition_table(analysis))
+    console.print(_angle_table(analysis))
+    if plot is not None:
+        console.print(f"plot: {plot}", soft_wrap=True)
+
+
+def _repetition_table(analysis: FormAnalysis) -> Table:
+    report = analysis.repetitions
+    table = Table(title=f"repetitions ({report.signal})")
+    for column in ["#", "start", "end", "seconds", "min °", "max °"]:
+        table.add_column(column, justify="right")
+    for number, rep in enumerate(report.repetitions, start=1):
+        table.add_row(
+            str(number),
+            str(rep.start),
+            str(rep.end),
+            f"{rep.duration_s:.2f}",
+            f"{rep.angle_min:.0f}",
+            f"{rep.angle_max:.0f}",
+        )
+    return table
+
+
+def _angle_table(analysis: FormAnalysis) -> Table:
+    table = Table(title="joint angles over the clip (degrees)")
+    for column in ["angle", "min", "max", "mean"]:
+        table.add_column(column, justify="left" if column == "angle" else "right")
+    for name, stats in analysis.angle_summary().items():
+        table.add_row(name, *("-" if v is None else f"{v:.0f}" for v in stats.values()))
+    return table
+
+
+@bench_app.command("reps")
+@reports_errors
+def bench_reps(
+    data: Annotated[Path, typer.Argument(help="Synthetic athletes (sportslens synth).")],
+    exercise_from_label: Annotated[
+        bool, Opt("--exercise-from-label", help="Count on each class's own signal.")
+    ] = False,
+    noise: Annotated[float, Opt(help="Gaussian keypoint noise in pixels.")] = 0.0,
+    seed: Annotated[int, Opt(help="Seed of the noise.")] = 0,
+    as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
+) -> None:
+    """Repetition counts against the synthetic athletes' true counts: exact rate and MAE."""
+    import numpy as np
+
+    from sportslens.pose.rep_benchmark import benchmark_repetitions
+
+    with console.status("counting repetitions"):
+        result = benchmark_repetitions(
+            data,
+            use_exercise=exercise_from_label,
+            noise_px=noise,
+            rng=np.random.default_rng(seed),
+        )
+    if as_json:
+        print_json(result)
+        return
+    table = Table(title=f"repetition counting, {result['clips']} clips, noise {noise:g} px")
+    for column in ["class", "clips", "exact", "mean |error|"]:
+        table.add_column(column, justify="left" if column == "class" else "right")
+    rows = [*result["per_class"].items(), ("all", result)]
+    for label, row in rows:
+        table.add_row(
+            label, str(row["clips"]), f"{row['exact_rate']:.1%}", f"{row['mean_abs_error']:.3f}"
+        )
+    console.print(table)

@@ -70,7 +70,9 @@ def models(as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False) 
             row["family"],
             f"{row['params_m']:.2f}",
             str(row["frames"]),
-            f"{row['crop_size']}x{row['crop_size']}",
+            "17 joints"
+            if row["family"] == "skeleton"
+            else f"{row['crop_size']}x{row['crop_size']}",
             ", ".join(row["weights"]) or "-",
         )
     console.print(table)

@@ -1,3 +1,214 @@
 """``sportslens pose`` and ``pose-extract``: body keypoints from videos."""
 
 from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, cast
+
+import typer
+from rich.table import Table
+
+from sportslens.cli.app import Opt, app, console, errors, print_json, reports_errors
+
+if TYPE_CHECKING:
+    from sportslens.pose.backends import Backend, VitPoseSettings
+
+
+class BackendChoice(StrEnum):
+    mediapipe = "mediapipe"
+    vitpose = "vitpose"
+    import_ = "import"
+
+
+class LayoutChoice(StrEnum):
+    coco17 = "coco17"
+    blazepose33 = "blazepose33"
+
+
+class SmoothChoice(StrEnum):
+    none = "none"
+    one_euro = "one-euro"
+    savgol = "savgol"
+
+
+BackendOpt = Annotated[
+    BackendChoice,
+    Opt(
+        help="mediapipe: offline BlazePose; vitpose: ViTPose + RT-DETR (needs weights); "
+        "import: read --from FILE.",
+    ),
+]
+LayoutOpt = Annotated[
+    LayoutChoice, Opt(help="Keypoint layout to save; blazepose33 keeps all 33 landmarks.")
+]
+SmoothOpt = Annotated[SmoothChoice, Opt(help="Temporal smoothing of the keypoints.")]
+VitPoseModelOpt = Annotated[
+    str | None, Opt("--vitpose-model", help="ViTPose hub id or local folder (vitpose).")
+]
+DetectorOpt = Annotated[
+    str | None,
+    Opt(help="Person detector hub id or local folder, or 'none' for the whole frame (vitpose)."),
+]
+DeviceOpt = Annotated[str, Opt(help="auto, cpu or cuda (vitpose).")]
+
+
+def _vitpose_settings(model: str | None, detector: str | None, device: str) -> VitPoseSettings:
+    from sportslens.pose.backends import VitPoseSettings
+
+    defaults = VitPoseSettings()
+    return VitPoseSettings(
+        model=model or defaults.model,
+        detector=None if detector == "none" else (detector or defaults.detector),
+        device=device,
+    )
+
+
+@app.command()
+@reports_errors
+def pose(
+    video: Annotated[str, typer.Argument(help="A video path or URL.")],
+    out: Annotated[Path, Opt(help="The keypoint file to write (.npz).")],
+    overlay: Annotated[
+        Path | None, Opt(help="Also write the video with the skeleton drawn (.mp4).")
+    ] = None,
+    backend: BackendOpt = BackendChoice.mediapipe,
+    layout: LayoutOpt = LayoutChoice.coco17,
+    smooth: SmoothOpt = SmoothChoice.none,
+    import_from: Annotated[
+        Path | None, Opt("--from", help="Keypoints from another tool (.npz/.json/.csv).")
+    ] = None,
+    vitpose_model: VitPoseModelOpt = None,
+    detector: DetectorOpt = None,
+    device: DeviceOpt = "auto",
+    as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
+) -> None:
+    """Body keypoints of the person in every frame of a video, saved as a keypoint .npz."""
+    from sportslens.pose import extract_keypoints, save_keypoints, smooth_keypoints, write_overlay
+
+    chosen = "import" if import_from is not None else backend.value
+    kp = extract_keypoints(
+        video,
+        cast("Backend", chosen),
+        layout=layout.value,
+        vitpose=_vitpose_settings(vitpose_model, detector, device),
+        import_from=import_from,
+        progress=not as_json,
+    )
+    kp = smooth_keypoints(kp, smooth.value)
+    save_keypoints(out, kp, backend=chosen, smoothing=smooth.value)
+    if overlay is not None:
+        write_overlay(video, kp, overlay, progress=not as_json)
+    facts = {
+        "keypoints": str(out),
+        "frames": kp.num_frames,
+        "detected": round(float(kp.detected.mean()) if kp.num_frames else 0.0, 4),
+        "layout": kp.layout,
+        "fps": kp.fps,
+        "size": list(kp.size),
+        "overlay": str(overlay) if overlay else None,
+    }
+    if as_json:
+        print_json(facts)
+        return
+    console.print(
+        f"{kp.num_frames} frames, a person in {facts['detected']:.0%} of them → {out}"
+        + (f"; overlay → {overlay}" if overlay else "")
+    )
+
+
+@app.command("pose-extract")
+@reports_errors
+def pose_extract(
+    data: Annotated[
+        Path, typer.Argument(help="A class-per-folder tree, labels.csv, Diving48 JSON or CSV.")
+    ],
+    out: Annotated[Path, Opt(help="Folder for the keypoint files (mirrors the video paths).")],
+    backend: BackendOpt = BackendChoice.mediapipe,
+    layout: LayoutOpt = LayoutChoice.coco17,
+    smooth: SmoothOpt = SmoothChoice.none,
+    workers: Annotated[
+        int | None, Opt(help="Parallel processes (default: half the cores; vitpose: 1).")
+    ] = None,
+    overwrite: Annotated[
+        bool, Opt("--overwrite", help="Extract again even where a keypoint file exists.")
+    ] = False,
+    min_detected: Annotated[
+        float, Opt(help="List videos with a person in fewer than this fraction of frames.")
+    ] = 0.5,
+    vitpose_model: VitPoseModelOpt = None,
+    detector: DetectorOpt = None,
+    device: DeviceOpt = "auto",
+    as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
+) -> None:
+    """Keypoints for every video of a dataset: resumable, in parallel; exits 1 if any failed."""
+    from sportslens.data import read_catalog
+    from sportslens.pose.extract import (
+        ExtractSettings,
+        default_workers,
+        extract_catalog,
+        few_detections,
+    )
+
+    if backend == BackendChoice.import_:
+        raise ValueError("pose-extract runs a pose model; import one file with `sportslens pose`")
+    chosen = cast("Backend", backend.value)
+    catalog = read_catalog(data)
+    settings = ExtractSettings(
+        backend=chosen,
+        layout=layout.value,
+        smooth=smooth.value,
+        vitpose=_vitpose_settings(vitpose_model, detector, device),
+    )
+    results = extract_catalog(
+        catalog,
+        data if data.is_dir() else data.parent,
+        out,
+        settings,
+        workers=workers or default_workers(chosen),
+        overwrite=overwrite,
+        progress=not as_json,
+    )
+    few = few_detections(results, min_detected)
+    failed = [r for r in results if r.status == "failed"]
+    if as_json:
+        print_json(_summary(results, few, failed, min_detected))
+    else:
+        _print_summary(results, few, failed, min_detected, out)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _summary(results: Any, few: Any, failed: Any, min_detected: float) -> dict[str, Any]:
+    def count(status: str) -> int:
+        return sum(r.status == status for r in results)
+
+    return {
+        "videos": len(results),
+        "done": count("done"),
+        "skipped": count("skipped"),
+        "failed": [{"source": r.source, "error": r.error} for r in failed],
+        "min_detected": min_detected,
+        "few_detections": [
+            {"source": r.source, "keypoints": str(r.keypoints), "detected": round(r.detected, 4)}
+            for r in few
+        ],
+    }
+
+
+def _print_summary(results: Any, few: Any, failed: Any, min_detected: float, out: Path) -> None:
+    summary = _summary(results, few, failed, min_detected)
+    console.print(
+        f"{summary['videos']} videos: {summary['done']} extracted, {summary['skipped']} already "
+        f"done, {len(failed)} failed → {out}"
+    )
+    if few:
+        table = Table(title=f"a person in fewer than {min_detected:.0%} of frames")
+        table.add_column("video")
+        table.add_column("frames", justify="right")
+        table.add_column("with a person", justify="right")
+        for r in few:
+            table.add_row(r.source, str(r.frames), f"{r.detected:.0%}")
+        console.print(table)
+    for r in failed:
+        errors.print(f"[bold red]failed:[/] {r.source}: {r.error}", highlight=False, soft_wrap=True)

@@ -14,8 +14,9 @@ Layout written by :func:`make_dataset`::
 
     OUT_DIR/labels.csv                 path,label,group (paths relative to OUT_DIR)
     OUT_DIR/<class>/<class>_0000.mp4   H.264
-    OUT_DIR/<class>/<class>_0000.npz   keypoints (T, 17, 2) px, visibility (T, 17), fps, reps,
-                                       class, size (H, W)
+    OUT_DIR/<class>/<class>_0000.npz   a keypoint file (docs/pose.md: keypoints (T, 17, 2) px,
+                                       scores, layout coco17, fps, size (W, H), source, version)
+                                       plus visibility (= scores), reps and class
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from sportslens.data.synth_scene import (
     clip_keypoints,
     sample_clip_spec,
 )
+from sportslens.pose.keypoints import Keypoints, save_keypoints
 from sportslens.writer import VideoWriter
 
 __all__ = [
@@ -114,19 +116,18 @@ def write_clip(spec: ClipSpec, video_path: Path) -> Path:
         for frame in render_frames(spec):
             writer.write(frame)
     keypoints, visibility = clip_keypoints(spec)
-    npz_path = video_path.with_suffix(".npz")
-    tmp_npz = npz_path.with_name(f".{npz_path.stem}.{os.getpid()}.tmp.npz")
-    arrays: dict[str, Any] = {
-        "keypoints": keypoints,  # (T, 17, 2) float32 pixels
-        "visibility": visibility,  # (T, 17) float32
-        "fps": np.float64(spec.fps),
-        "reps": np.int64(spec.schedule.reps),
-        "class": np.str_(spec.label),
-        "size": np.array([spec.size, spec.size], dtype=np.int64),  # (H, W)
-    }
-    with tmp_npz.open("wb") as file:
-        np.savez_compressed(file, **arrays)
-    tmp_npz.replace(npz_path)
+    # The keypoint file format (sportslens.pose), plus the truth only a synthetic clip knows.
+    # "visibility" stays beside "scores" (the same values) for readers of the first files.
+    truth = Keypoints(
+        keypoints,  # (T, 17, 2) float32 pixels
+        visibility,  # (T, 17) float32: 1 visible, 0 outside the frame or occluded
+        layout="coco17",
+        fps=spec.fps,
+        size=(spec.size, spec.size),  # (width, height)
+        source=video_path.name,  # the video beside the file
+    )
+    extra = {"visibility": visibility, "reps": np.int64(spec.schedule.reps)}
+    save_keypoints(video_path.with_suffix(".npz"), truth, **extra, **{"class": np.str_(spec.label)})
     tmp_video.replace(video_path)
     return video_path
 

@@ -1,0 +1,87 @@
+"""Pose backends behind one function: :func:`extract_keypoints`.
+
+* ``mediapipe`` — MediaPipe 0.10.21's bundled BlazePose (offline; the default).
+* ``vitpose`` — ViTPose through transformers, with an RT-DETR person detector (needs weights).
+* ``import`` — keypoints another tool wrote (``.npz``, ``.json`` or ``.csv``).
+
+Every backend returns one :class:`~sportslens.pose.keypoints.Keypoints` with a row per video
+frame; frames with no person have scores 0.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Literal
+
+from sportslens.pose.backends.imported import import_keypoints
+from sportslens.pose.backends.vitpose import ModelUnavailableError, VitPoseSettings
+from sportslens.pose.keypoints import Keypoints
+from sportslens.video import Source, describe_source, probe
+
+Backend = Literal["mediapipe", "vitpose", "import"]
+Layout = Literal["coco17", "blazepose33"]
+
+BACKENDS: tuple[Backend, ...] = ("mediapipe", "vitpose", "import")
+
+
+def extract_keypoints(
+    source: Source,
+    backend: Backend = "mediapipe",
+    *,
+    layout: Layout = "coco17",
+    vitpose: VitPoseSettings | None = None,
+    import_from: str | os.PathLike[str] | None = None,
+    progress: bool = False,
+) -> Keypoints:
+    """Body keypoints of the main person in every frame of the video ``source``.
+
+    ``layout`` is the layout returned: COCO-17 by default, so files from every backend (and the
+    synthetic athletes' ground truth) share one layout; MediaPipe alone can also return its
+    full 33 landmarks. ``vitpose`` configures that backend (default: the hub models);
+    ``import_from`` is the keypoint file the ``import`` backend reads, with fps and size taken
+    from the video. Frames are decoded one at a time.
+    """
+    match backend:
+        case "mediapipe":
+            from sportslens.pose.backends.mediapipe import extract_mediapipe
+
+            kp = extract_mediapipe(source, progress=progress)
+        case "vitpose":
+            from sportslens.pose.backends.vitpose import extract_vitpose
+
+            _require_coco(layout, "vitpose")
+            kp = extract_vitpose(source, vitpose or VitPoseSettings(), progress=progress)
+        case "import":
+            if import_from is None:
+                raise ValueError("the import backend needs the keypoint file to read (import_from)")
+            info = probe(source)
+            kp = import_keypoints(
+                import_from,
+                fps=info.fps,
+                size=(info.width, info.height),
+                source=describe_source(source),
+                num_frames=info.num_frames,
+            )
+        case _:
+            raise ValueError(f"unknown pose backend {backend!r}; expected one of {BACKENDS}")
+    if layout == kp.layout:
+        return kp
+    if layout == "coco17":
+        return kp.to_coco17()
+    raise ValueError(f"the {backend} backend gives {kp.layout} keypoints, not {layout}")
+
+
+def _require_coco(layout: str, backend: str) -> None:
+    if layout != "coco17":
+        raise ValueError(f"the {backend} backend gives coco17 keypoints only, not {layout}")
+
+
+__all__ = [
+    "BACKENDS",
+    "Backend",
+    "Layout",
+    "ModelUnavailableError",
+    "VitPoseSettings",
+    "extract_keypoints",
+    "import_keypoints",
+]

@@ -1,0 +1,187 @@
+"""Keypoints for every video of a catalog: one ``.npz`` per video, resumable, in parallel.
+
+The keypoint files mirror the videos' paths below the dataset root (``root/squat/a.mp4`` →
+``out/squat/a.npz``), so a keypoint dataset pairs them with the catalog's labels through
+:func:`keypoint_paths`. Each file is written atomically, so a file that exists is finished and a
+rerun skips it. A video that cannot be decoded is reported, and the others go on.
+
+Workers are processes, not threads: MediaPipe runs its own inference threads inside each graph and
+its Python calls hold the GIL between frames (two threads ran slower than one after the other), so
+each process owns one pose graph (rebuilt per video, as tracking state must not cross videos).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import urllib.parse
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from sportslens.data.catalog import Catalog, preview
+from sportslens.parallel import progress_bar
+from sportslens.pose.backends import Backend, Layout, VitPoseSettings, extract_keypoints
+from sportslens.pose.backends.vitpose import ModelUnavailableError
+from sportslens.pose.keypoints import load_keypoints, save_keypoints
+from sportslens.pose.smoothing import SmoothMethod, smooth_keypoints
+
+Status = Literal["done", "skipped", "failed"]
+
+
+@dataclass(frozen=True)
+class ExtractSettings:
+    """How each video is turned into keypoints."""
+
+    backend: Backend = "mediapipe"
+    layout: Layout = "coco17"
+    smooth: SmoothMethod = "none"
+    vitpose: VitPoseSettings | None = None
+
+
+@dataclass(frozen=True)
+class VideoResult:
+    """What happened to one video: written now, found finished, or failed (with the reason)."""
+
+    source: str
+    keypoints: Path
+    status: Status
+    frames: int = 0
+    detected: float = 0.0  # fraction of frames where a person was found
+    error: str = ""
+
+
+def default_workers(backend: Backend) -> int:
+    """Half the cores for MediaPipe (each graph keeps about two busy); one for ViTPose, whose
+    torch already uses every core or the one GPU."""
+    return 1 if backend == "vitpose" else max(1, (os.cpu_count() or 2) // 2)
+
+
+def keypoint_paths(
+    sources: Iterable[str], root: str | os.PathLike[str], out_dir: Path
+) -> dict[str, Path]:
+    """Where each video's keypoint file goes: its path below ``root`` under ``out_dir``, ``.npz``.
+
+    Videos outside ``root`` (a CSV may list any path) are placed by their path below the folder
+    all of them share. Two videos that would share a file (``a.mp4`` and ``a.avi``) are an error.
+    """
+    unique = list(dict.fromkeys(sources))
+    local = [Path(s).resolve() for s in unique if not _is_url(s)]
+    base = Path(root).resolve()
+    if not all(path.is_relative_to(base) for path in local):
+        base = Path(os.path.commonpath([p.parent for p in local])) if local else base
+    paths: dict[str, Path] = {}
+    for source in unique:
+        if _is_url(source):
+            relative = Path(urllib.parse.urlparse(source).path.lstrip("/"))
+        else:
+            relative = Path(source).resolve().relative_to(base)
+        paths[source] = out_dir / relative.with_suffix(".npz")
+    clashes = _clashes(paths)
+    if clashes:
+        raise ValueError(f"videos that would share a keypoint file: {preview(clashes)}")
+    return paths
+
+
+def _is_url(source: str) -> bool:
+    return "://" in source and not source.startswith("file://")
+
+
+def _clashes(paths: dict[str, Path]) -> list[str]:
+    seen: dict[Path, str] = {}
+    clashes = []
+    for source, path in paths.items():
+        if path in seen:
+            clashes.append(f"{seen[path]} and {source} → {path}")
+        seen.setdefault(path, source)
+    return clashes
+
+
+def extract_catalog(
+    catalog: Catalog,
+    root: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    settings: ExtractSettings = ExtractSettings(),
+    *,
+    workers: int = 1,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> list[VideoResult]:
+    """Write a keypoint file for every video of ``catalog`` (each video once, whole, even when
+    several records cut segments from it); returns one result per video, in catalog order."""
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    targets = keypoint_paths((r.source for r in catalog), root, Path(out_dir))
+    results: dict[str, VideoResult] = {}
+    todo: list[tuple[str, Path]] = []
+    for source, target in targets.items():
+        finished = None if overwrite else _finished(source, target)
+        if finished is not None:
+            results[source] = finished
+        else:
+            todo.append((source, target))
+    with progress_bar(enabled=progress) as bar:
+        task = bar.add_task("pose-extract", total=len(targets), completed=len(results))
+        for result in _run(todo, settings, workers):
+            results[result.source] = result
+            bar.advance(task)
+    return [results[source] for source in targets]
+
+
+def _run(
+    todo: Sequence[tuple[str, Path]], settings: ExtractSettings, workers: int
+) -> Iterable[VideoResult]:
+    """Results as they finish, in this process (one worker) or in a pool of processes."""
+    if workers == 1 or len(todo) <= 1:
+        for source, target in todo:
+            yield extract_one(source, target, settings)
+        return
+    # "spawn": a forked child would inherit MediaPipe's and torch's threads in an unknown state.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context) as pool:
+        futures = {pool.submit(extract_one, s, t, settings): (s, t) for s, t in todo}
+        for future in as_completed(futures):
+            try:
+                yield future.result()
+            except BrokenProcessPool as error:  # a worker died (a crash in native code)
+                source, target = futures[future]
+                yield VideoResult(source, target, "failed", error=f"worker process died: {error}")
+
+
+def extract_one(source: str, target: Path, settings: ExtractSettings) -> VideoResult:
+    """Extract, smooth and save one video's keypoints; any failure becomes a failed result."""
+    try:
+        kp = extract_keypoints(
+            source, settings.backend, layout=settings.layout, vitpose=settings.vitpose
+        )
+        kp = smooth_keypoints(kp, settings.smooth)
+        save_keypoints(
+            target, kp, backend=np.str_(settings.backend), smoothing=np.str_(settings.smooth)
+        )
+    except (ImportError, ModelUnavailableError):
+        raise  # the same for every video: stop at once with the message that fixes it
+    except Exception as error:  # reported per video; one bad file must not stop a catalog
+        return VideoResult(source, target, "failed", error=f"{type(error).__name__}: {error}")
+    return VideoResult(source, target, "done", kp.num_frames, float(kp.detected.mean()))
+
+
+def _finished(source: str, target: Path) -> VideoResult | None:
+    """The result for a keypoint file a previous run wrote, or None if it must be (re)made."""
+    if not target.is_file():
+        return None
+    try:
+        kp = load_keypoints(target)
+    except ValueError:
+        return None  # unreadable: extract again
+    detected = float(kp.detected.mean()) if kp.num_frames else 0.0
+    return VideoResult(source, target, "skipped", kp.num_frames, detected)
+
+
+def few_detections(results: Sequence[VideoResult], threshold: float = 0.5) -> list[VideoResult]:
+    """Videos (done or skipped) where a person was found in fewer than ``threshold`` of frames."""
+    return [r for r in results if r.status != "failed" and r.detected < threshold]

@@ -1,0 +1,80 @@
+"""Form analysis of one clip: joint angles over time and the repetitions, as data.
+
+:func:`analyze_form` returns a :class:`FormAnalysis`; ``sportslens form`` renders it as tables,
+JSON (:meth:`FormAnalysis.to_dict`) or a plot (:mod:`sportslens.pose.form_plot`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sportslens.pose.angles import JointAngles, joint_angles
+from sportslens.pose.keypoints import Keypoints, load_keypoints
+from sportslens.pose.reps import CountConfig, RepetitionReport, count_repetitions
+
+if TYPE_CHECKING:
+    from sportslens.pose.backends import Backend
+
+
+def keypoints_from(source: str | Path, backend: Backend = "mediapipe") -> Keypoints:
+    """A keypoint ``.npz`` file's keypoints, or those a pose backend finds in a video."""
+    if Path(source).suffix.lower() == ".npz":
+        return load_keypoints(source)
+    from sportslens.pose import extract_keypoints  # loads MediaPipe or transformers on use
+
+    return extract_keypoints(str(source), backend)
+
+
+@dataclass(frozen=True, eq=False)
+class FormAnalysis:
+    """The angles of a clip and the repetitions counted in them."""
+
+    source: str
+    exercise: str | None
+    angles: JointAngles
+    repetitions: RepetitionReport
+
+    def angle_summary(self) -> dict[str, dict[str, float | None]]:
+        """Per angle: min, max and mean over the frames where it was measured (None if never)."""
+        summary: dict[str, dict[str, float | None]] = {}
+        for name in self.angles.names:
+            values = self.angles[name][np.isfinite(self.angles[name])]
+            stats = (values.min(), values.max(), values.mean()) if values.size else (None,) * 3
+            summary[name] = {
+                key: None if value is None else round(float(value), 1)
+                for key, value in zip(("min", "max", "mean"), stats, strict=True)
+            }
+        return summary
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON data: summary, repetitions and every angle per frame (null: unmeasured)."""
+        per_frame = {
+            name: [None if np.isnan(v) else round(float(v), 1) for v in self.angles[name]]
+            for name in self.angles.names
+        }
+        return {
+            "source": self.source,
+            "exercise": self.exercise,
+            "fps": self.angles.fps,
+            "frames": self.angles.num_frames,
+            "angles": self.angle_summary(),
+            **self.repetitions.to_dict(),
+            "angles_per_frame": per_frame,
+        }
+
+
+def analyze_form(
+    kp: Keypoints,
+    exercise: str | None = None,
+    *,
+    min_score: float = 0.0,
+    config: CountConfig | None = None,
+) -> FormAnalysis:
+    """Joint angles of ``kp`` and the repetitions in them (on ``exercise``'s signal if named)."""
+    angles = joint_angles(kp, min_score=min_score)
+    report = count_repetitions(angles, exercise, config)
+    return FormAnalysis(kp.source, exercise, angles, report)

@@ -1,0 +1,117 @@
+"""The skeleton model contract: (B, C, T, V, M) -> (B, K), replaceable head, exact reloads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from sportslens.checkpoint import CheckpointInfo, load_checkpoint, save_checkpoint
+from sportslens.models import VideoClassifier, create_model, get_entry, list_models
+from sportslens.models.skeleton import skeleton_adjacency
+from sportslens.pose import COCO17_EDGES
+
+SKELETON = list_models(family="skeleton")
+TINY = {"stgcn": {"width": 4}, "tcn": {"width": 8, "levels": 2}}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread() -> Iterator[None]:
+    """One thread: tiny batches gain nothing from more, and stall on a shared, busy CPU."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def skeletons(batch: int = 2, frames: int = 16, persons: int = 1) -> torch.Tensor:
+    """A random (B, 3, T, 17, M) batch."""
+    return torch.randn(batch, 3, frames, 17, persons, generator=torch.Generator().manual_seed(0))
+
+
+def tiny(name: str, num_classes: int = 3) -> VideoClassifier:
+    torch.manual_seed(0)
+    return create_model(name, num_classes, **TINY[name])
+
+
+def test_both_skeleton_models_are_registered_with_their_sequence_length() -> None:
+    assert SKELETON == ["stgcn", "tcn"]
+    for name in SKELETON:
+        assert get_entry(name).family == "skeleton"
+        assert get_entry(name).preprocess.num_frames == 64
+
+
+@pytest.mark.parametrize("name", SKELETON)
+@pytest.mark.parametrize("persons", [1, 2])
+def test_forward_backward_reaches_backbone_and_head(name: str, persons: int) -> None:
+    model = tiny(name).train()
+    logits = model(skeletons(persons=persons))
+    assert logits.shape == (2, 3)
+    logits.logsumexp(dim=1).sum().backward()
+    assert model.head.weight.grad is not None and model.head.weight.grad.abs().sum() > 0
+    grads = [p.grad for p in model.backbone_parameters() if p.grad is not None]
+    assert grads and all(g.abs().sum() > 0 for g in grads)
+
+
+@pytest.mark.parametrize("name", SKELETON)
+def test_any_sequence_length_gives_one_prediction_per_sequence(name: str) -> None:
+    model = tiny(name).eval()
+    with torch.no_grad():
+        assert model(skeletons(frames=9)).shape == (2, 3)
+        assert model(skeletons(frames=64)).shape == (2, 3)
+
+
+@pytest.mark.parametrize("name", SKELETON)
+def test_reset_classifier_changes_classes(name: str) -> None:
+    model = tiny(name).eval()
+    model.reset_classifier(7)
+    with torch.no_grad():
+        features = model.backbone(skeletons())
+        logits = model(skeletons())
+    assert features.shape == (2, model.num_features) and logits.shape == (2, 7)
+    assert not {id(p) for p in model.head.parameters()} & {
+        id(p) for p in model.backbone_parameters()
+    }
+
+
+@pytest.mark.parametrize("name", SKELETON)
+def test_checkpoint_round_trip_gives_identical_logits(name: str, tmp_path: Path) -> None:
+    model = tiny(name)
+    model.train()
+    model(skeletons())  # move the BatchNorm running statistics away from their initial values
+    model.eval()
+    info = CheckpointInfo(name, ["a", "b", "c"], model.preprocess, dict(model.build_kwargs))
+    save_checkpoint(tmp_path / "ckpt", model, info)
+    torch.manual_seed(1)  # the rebuilt model starts from other weights, then loads the file's
+    reloaded, loaded_info = load_checkpoint(tmp_path / "ckpt")
+    assert {k: loaded_info.build_kwargs[k] for k in TINY[name]} == TINY[name]
+    with torch.no_grad():
+        torch.testing.assert_close(reloaded.eval()(skeletons()), model(skeletons()))
+
+
+@pytest.mark.parametrize("name", SKELETON)
+def test_local_weights_file_loads(name: str, tmp_path: Path) -> None:
+    from safetensors.torch import save_file
+
+    model = tiny(name).eval()
+    save_file(model.state_dict(), tmp_path / "w.safetensors")
+    torch.manual_seed(2)
+    loaded = create_model(name, 3, pretrained=tmp_path / "w.safetensors", **TINY[name]).eval()
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(skeletons()), model(skeletons()))
+
+
+def test_adjacency_partitions_the_normalised_neighbourhood() -> None:
+    spatial = skeleton_adjacency("spatial")  # (3, V, V)
+    uniform = skeleton_adjacency("uniform")  # (1, V, V)
+    assert spatial.shape == (3, 17, 17) and uniform.shape == (1, 17, 17)
+    np.testing.assert_allclose(spatial.sum(axis=0), uniform[0], atol=1e-6)  # a partition
+    np.testing.assert_allclose(uniform[0].sum(axis=0), 1.0, atol=1e-6)  # averages neighbours
+    np.testing.assert_allclose(np.diag(spatial[0]), np.diag(uniform[0]))  # self-loops are root
+    links = {tuple(sorted(pair)) for pair in zip(*np.nonzero(uniform[0]), strict=True)}
+    assert links == {(i, i) for i in range(17)} | {tuple(sorted(e)) for e in COCO17_EDGES}
+    with pytest.raises(ValueError, match="partition"):
+        skeleton_adjacency("distance")  # type: ignore[arg-type]
