@@ -23,6 +23,7 @@ import torch
 from sportslens.predict import Predictor
 
 Forward = Callable[[torch.Tensor], torch.Tensor]
+_POLL_S = 0.002
 
 
 @dataclass
@@ -82,10 +83,14 @@ class ForwardBatcher:
         batch, size = [first], len(first.clips)
         deadline = time.monotonic() + self.wait_s
         while size < self.max_batch and len(batch) < self._in_flight():
-            try:
-                call = self._calls.get(timeout=max(deadline - time.monotonic(), 0.0))
-            except queue.Empty:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
                 break
+            try:
+                # Short polls: a request that ends or fails lowers in_flight without calling.
+                call = self._calls.get(timeout=min(remaining, _POLL_S))
+            except queue.Empty:
+                continue
             if call is None:
                 self._calls.put(None)  # stop after this batch
                 break

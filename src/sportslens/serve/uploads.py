@@ -183,5 +183,7 @@ def display_name(filename: str) -> str:
 
 def _too_large(max_bytes: int) -> ApiError:
     return ApiError(
-        413, "upload_too_large", f"the upload is larger than the limit of {max_bytes / MB:g} MB"
+        413,
+        "upload_too_large",
+        f"the upload is larger than the limit of {max_bytes / MB:.4g} MB ({max_bytes} bytes)",
     )
