@@ -198,3 +198,32 @@ def test_playground_page_is_self_contained(client: TestClient) -> None:
     assert "/v1/predict" in html and 'name="viewport"' in html
     assert "http://" not in html.replace("http://www.w3.org/2000/svg", "")  # no external assets
     assert "https://" not in html and "<link" not in html and 'src="http' not in html
+
+
+class EmptyTimeline:
+    def to_dict(self) -> dict[str, Any]:
+        return {"segments": [], "windows": []}
+
+
+class TimelinePredictor(Predictor):
+    """Stands in for Predictor.timeline (another branch): records the options it is given."""
+
+    options: dict[str, float] = {}  # noqa: RUF012  (one test, one instance)
+
+    def timeline(self, video: Source, **options: float) -> EmptyTimeline:
+        TimelinePredictor.options = options
+        assert Path(str(video)).is_file()  # the server's own temporary file, never a client path
+        return EmptyTimeline()
+
+
+def test_timeline_passes_window_and_stride_to_the_predictor(
+    run_dir: Path, make_video: MakeVideo
+) -> None:
+    plain = Predictor.from_checkpoint(run_dir)
+    video = make_video("long.mp4", frames=30)
+    with TestClient(create_app(TimelinePredictor(plain.model, plain.classes))) as client:
+        assert client.get("/v1/model").json()["timeline"] is True
+        response = client.post("/v1/timeline?window=2&stride=0.5", **upload(video))
+    assert response.status_code == 200, response.text
+    assert response.json()["segments"] == [] and response.json()["source"] == "long.mp4"
+    assert TimelinePredictor.options == {"window": 2.0, "stride": 0.5}
