@@ -1,0 +1,71 @@
+"""``sportslens serve`` wiring (uvicorn replaced by a recorder) and the load generator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from conftest import MakeVideo
+from serve_helpers import running_server, write_tiny_checkpoint
+from sportslens.cli import app
+from sportslens.serve import create_app
+from sportslens.serve.loadtest import post_for, summarize_load
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """What ``sportslens serve`` hands to uvicorn, instead of serving forever."""
+    calls: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.update(app=app, **options))
+    return calls
+
+
+def test_serve_builds_the_app_from_its_options(served: dict[str, Any], tmp_path: Path) -> None:
+    run_dir = write_tiny_checkpoint(tmp_path / "run")
+    options = ["--checkpoint", str(run_dir), "--port", "8123", "--no-batching"]
+    result = runner.invoke(app, ["serve", *options, "--max-upload-mb", "1"])
+    assert result.exit_code == 0, result.output
+    assert (served["host"], served["port"]) == ("127.0.0.1", 8123)
+    with TestClient(served["app"]) as client:
+        info = client.get("/v1/model").json()
+    assert info["batching"] is False and info["max_upload_bytes"] == 2**20
+    assert info["name"] == "r2plus1d_tiny"
+
+
+def test_serve_takes_the_api_key_from_the_environment(
+    served: dict[str, Any], tmp_path: Path
+) -> None:
+    run_dir = write_tiny_checkpoint(tmp_path / "run")
+    env = {"SPORTSLENS_API_KEY": "from-env"}
+    result = runner.invoke(app, ["serve", "--checkpoint", str(run_dir)], env=env)
+    assert result.exit_code == 0, result.output
+    with TestClient(served["app"]) as client:
+        assert client.get("/v1/model").status_code == 401
+        assert client.get("/v1/model", headers={"x-api-key": "from-env"}).status_code == 200
+
+
+def test_serve_without_a_model_says_what_to_give(served: dict[str, Any]) -> None:
+    result = runner.invoke(app, ["serve"])
+    assert result.exit_code == 2
+    assert "--checkpoint RUN_DIR, or --model NAME with --pretrained" in result.output
+    assert not served
+
+
+def test_the_load_generator_counts_answers_and_orders_percentiles(
+    tmp_path: Path, make_video: MakeVideo
+) -> None:
+    video = make_video("a.mp4", frames=30).read_bytes()
+    with running_server(create_app(write_tiny_checkpoint(tmp_path / "run"))) as url:
+        latencies, errors = post_for(url, video, clients=2, seconds=0.3)
+        _, refused = post_for(url, b"not a video", clients=1, seconds=0.1)
+    assert errors == 0 and len(latencies) >= 2 and refused >= 1
+    row = summarize_load(latencies, errors, seconds=0.3)
+    assert row["requests"] == len(latencies)
+    assert row["p50_ms"] <= row["p95_ms"] <= row["p99_ms"] <= max(latencies)
