@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -69,3 +72,27 @@ def test_the_load_generator_counts_answers_and_orders_percentiles(
     row = summarize_load(latencies, errors, seconds=0.3)
     assert row["requests"] == len(latencies)
     assert row["p50_ms"] <= row["p95_ms"] <= row["p99_ms"] <= max(latencies)
+
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "serving.md"
+
+
+def test_the_curl_examples_in_the_serving_guide_work(tmp_path: Path, make_video: MakeVideo) -> None:
+    make_video("clip.mp4", frames=30)
+    blocks = re.findall(r"```bash\n(.*?)```", DOCS.read_text(), flags=re.DOTALL)
+    commands = [
+        line
+        for block in blocks
+        for line in block.replace("\\\n", " ").splitlines()
+        if line.startswith("curl ")
+    ]
+    assert len(commands) == 3
+    with running_server(create_app(write_tiny_checkpoint(tmp_path / "run"))) as url:
+        for command in commands:
+            command = command.replace("http://127.0.0.1:8000", url)
+            done = subprocess.run(
+                ["bash", "-c", command], cwd=tmp_path, capture_output=True, text=True, check=True
+            )
+            answer = json.loads(done.stdout)
+            assert "error" not in answer, (command, answer)
+            assert answer.get("source", "clip.mp4") == "clip.mp4"
