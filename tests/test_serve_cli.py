@@ -66,11 +66,12 @@ def test_the_load_generator_counts_answers_and_orders_percentiles(
 ) -> None:
     video = make_video("a.mp4", frames=30).read_bytes()
     with running_server(create_app(write_tiny_checkpoint(tmp_path / "run"))) as url:
-        latencies, errors = post_for(url, video, clients=2, seconds=0.3)
-        _, refused = post_for(url, b"not a video", clients=1, seconds=0.1)
+        latencies, errors, elapsed = post_for(url, video, clients=2, seconds=0.3)
+        _, refused, _ = post_for(url, b"not a video", clients=1, seconds=0.1)
     assert errors == 0 and len(latencies) >= 2 and refused >= 1
-    row = summarize_load(latencies, errors, seconds=0.3)
+    row = summarize_load(latencies, errors, elapsed)
     assert row["requests"] == len(latencies)
+    assert row["requests_per_s"] == len(latencies) / elapsed
     assert row["p50_ms"] <= row["p95_ms"] <= row["p99_ms"] <= max(latencies)
 
 
