@@ -127,6 +127,12 @@ def test_unsupported_types_get_415_and_undecodable_videos_422(
     assert str(tmp_path) not in message  # the temporary path is not leaked
     no_file = client.post("/v1/predict", files={"note": (None, b"no file here")})
     assert error_of(no_file)[:2] == (400, "no_file")
+    malformed = client.post(
+        "/v1/predict",
+        content=b"--XyZ\r\nbroken header line without a colon\r\n\r\n",
+        headers={"content-type": "multipart/form-data; boundary=XyZ"},
+    )
+    assert error_of(malformed)[:2] == (400, "bad_multipart")
     bad_query = client.post(
         "/v1/predict?top_k=0", content=b"x", headers={"content-type": "video/mp4"}
     )

@@ -166,7 +166,7 @@ def test_200_sequential_requests_leave_memory_and_file_descriptors_flat(
         for _ in range(200):
             assert post(client, video).status_code == 200
         grown_mb = (rss_bytes() - rss) / 2**20
-        assert grown_mb < 25, f"RSS grew by {grown_mb:.1f} MB over 200 requests"
+        assert grown_mb < 10, f"RSS grew by {grown_mb:.1f} MB over 200 requests"
         assert open_fds() <= fds + 2
     assert not list(uploads.iterdir())
 

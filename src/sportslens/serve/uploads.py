@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
 
@@ -112,9 +113,12 @@ def _multipart_receiver(boundary: bytes) -> Receiver:
     async def receive(chunks: AsyncIterator[bytes], file: IO[bytes]) -> str:
         part = _FilePart(file)
         parser = MultipartParser(boundary, part.callbacks())
-        async for chunk in chunks:
-            parser.write(chunk)
-        parser.finalize()
+        try:
+            async for chunk in chunks:
+                parser.write(chunk)
+            parser.finalize()
+        except MultipartParseError as error:
+            raise ApiError(400, "bad_multipart", f"malformed multipart body: {error}") from error
         if part.filename is None:
             raise ApiError(400, "no_file", f"the multipart body holds no file: {ACCEPTED_HINT}")
         return part.filename
