@@ -106,7 +106,17 @@ def bench_serve(
         print_json(rows)
         return
     table = Table(title=f"{clients} clients, {seconds:g} s per mode")
-    for column in ["batching", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms"]:
+    columns = [
+        "batching",
+        "requests",
+        "errors",
+        "req/s",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "CPU ms/req",
+    ]
+    for column in columns:
         table.add_column(column, justify="right")
     for row in rows:
         table.add_row(
@@ -114,6 +124,6 @@ def bench_serve(
             str(row["requests"]),
             str(row["errors"]),
             f"{row['requests_per_s']:.1f}",
-            *(f"{row[key]:.0f}" for key in ("p50_ms", "p95_ms", "p99_ms")),
+            *(f"{row[key]:.0f}" for key in ("p50_ms", "p95_ms", "p99_ms", "cpu_ms_per_request")),
         )
     console.print(table)

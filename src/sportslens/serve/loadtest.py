@@ -7,6 +7,7 @@ time, once with batching on and once with it off.
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -90,24 +91,48 @@ def summarize_load(latencies: list[float], errors: int, seconds: float) -> dict[
 def bench_serve(
     checkpoint: Path, video: Path, *, clients: int, seconds: float, warmup_s: float = 3.0
 ) -> list[dict[str, Any]]:
-    """One row per batching mode: the server's throughput and latency under ``clients``."""
+    """One row per batching mode: the server's throughput and latency under ``clients``.
+
+    ``cpu_ms_per_request`` is the CPU time the server process used per answered request: on a
+    machine shared with other work, throughput depends on the CPU share the server gets as well
+    as on the work per request, and this separates the two.
+    """
     data = video.read_bytes()
     rows = []
     for batching in (True, False):
-        with server_process(checkpoint, batching=batching, max_in_flight=max(clients, 1)) as url:
+        with server_process(checkpoint, batching=batching, max_in_flight=max(clients, 1)) as (
+            url,
+            pid,
+        ):
             # Unmeasured load first: the first forward pass at each batch size builds and caches
             # its kernels (hundreds of ms), which would otherwise land in the percentiles.
             post_for(url, data, clients, warmup_s)
+            cpu_before = _cpu_seconds(pid)
             latencies, errors, elapsed = post_for(url, data, clients, seconds)
+            cpu = _cpu_seconds(pid) - cpu_before
         rows.append(
-            {"batching": batching, "clients": clients, **summarize_load(latencies, errors, elapsed)}
+            {
+                "batching": batching,
+                "clients": clients,
+                **summarize_load(latencies, errors, elapsed),
+                "cpu_ms_per_request": cpu * 1000 / max(len(latencies), 1),
+            }
         )
     return rows
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its finished children, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def server_process(checkpoint: Path, *, batching: bool, max_in_flight: int) -> Iterator[str]:
-    """``sportslens serve`` in a child process on a free local port, until the block ends."""
+def server_process(
+    checkpoint: Path, *, batching: bool, max_in_flight: int
+) -> Iterator[tuple[str, int]]:
+    """``sportslens serve`` in a child process on a free local port: its URL and process id."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -120,7 +145,7 @@ def server_process(checkpoint: Path, *, batching: bool, max_in_flight: int) -> I
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(url, process)
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         process.wait(timeout=30)
