@@ -97,3 +97,16 @@ def test_the_curl_examples_in_the_serving_guide_work(tmp_path: Path, make_video:
             answer = json.loads(done.stdout)
             assert "error" not in answer, (command, answer)
             assert answer.get("source", "clip.mp4") == "clip.mp4"
+
+
+def test_the_python_example_in_the_serving_guide_builds_an_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tiny_checkpoint(tmp_path / "runs" / "quickstart")
+    monkeypatch.chdir(tmp_path)
+    [block] = re.findall(r"```python\n(.*?)```", DOCS.read_text(), flags=re.DOTALL)
+    namespace: dict[str, Any] = {}
+    exec(compile(block, str(DOCS), "exec"), namespace)
+    with TestClient(namespace["app"]) as client:  # the lifespan loads the run folder
+        info = client.get("/v1/model").json()
+    assert info["name"] == "r2plus1d_tiny" and info["max_upload_bytes"] == 50 * 2**20
