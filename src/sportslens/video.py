@@ -227,6 +227,12 @@ class _IndexCache:
     def clear(self) -> None:
         self._items.clear()
 
+    def discard(self, source: Source) -> None:
+        """Forget a file about to be deleted (a server's uploads: each name is used once)."""
+        key = self.key(source)
+        if key is not None:
+            self._items.pop(key, None)
+
 
 INDEX_CACHE = _IndexCache()
 

@@ -1,3 +1,129 @@
-"""``sportslens serve``: the HTTP API and web playground."""
+"""``sportslens serve``: the HTTP API and web playground; ``sportslens bench serve``."""
 
 from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Annotated
+
+from rich.table import Table
+
+from sportslens.cli.app import Opt, app, bench_app, console, print_json, reports_errors
+
+SERVE_EXTRA = 'the server needs the serve extra: pip install "sportslens[serve]"'
+
+
+@app.command()
+@reports_errors
+def serve(
+    checkpoint: Annotated[Path | None, Opt(help="A run folder or checkpoint folder.")] = None,
+    model: Annotated[str | None, Opt(help="A registered model, with --pretrained.")] = None,
+    pretrained: Annotated[str | None, Opt("--pretrained", "--weights")] = None,
+    host: Annotated[str, Opt(help="Interface to listen on (0.0.0.0: every interface).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, Opt()] = 8000,
+    api_key: Annotated[
+        str | None,
+        Opt(envvar="SPORTSLENS_API_KEY", help="Require this X-API-Key on /v1 requests."),
+    ] = None,
+    max_upload_mb: Annotated[float, Opt(help="Largest upload (413 above).")] = 200,
+    timeout: Annotated[float, Opt(help="Seconds per request once uploaded (504 after).")] = 60,
+    max_in_flight: Annotated[int, Opt(help="Requests at work at once.")] = 8,
+    max_queue: Annotated[int, Opt(help="Requests waiting beyond those (503 when full).")] = 32,
+    batching: Annotated[bool, Opt(help="Merge model calls of concurrent requests.")] = True,
+    max_batch: Annotated[int, Opt(help="Most clips per merged model call.")] = 8,
+    batch_wait_ms: Annotated[float, Opt(help="Longest wait for a batch to fill.")] = 10,
+    cors_origin: Annotated[
+        list[str] | None, Opt(help="Allow browser pages from this origin (repeatable).")
+    ] = None,
+    log_level: Annotated[str, Opt(help="uvicorn's log level.")] = "info",
+) -> None:
+    """Serve a model over HTTP: the /v1 API, its docs at /docs and the playground at /."""
+    try:
+        import uvicorn
+
+        from sportslens.serve import PredictorSource, ServeSettings, create_app
+    except ImportError as error:
+        raise ImportError(SERVE_EXTRA) from error
+    from sportslens.predict import Predictor
+    from sportslens.serve.settings import MB
+
+    source: PredictorSource
+    if checkpoint is not None:
+        source = checkpoint
+    elif model is not None and pretrained is not None:
+        source = functools.partial(Predictor.from_pretrained, model, pretrained)
+    else:
+        raise ValueError("give --checkpoint RUN_DIR, or --model NAME with --pretrained")
+    settings = ServeSettings(
+        max_upload_bytes=round(max_upload_mb * MB),
+        request_timeout_s=timeout,
+        max_in_flight=max_in_flight,
+        max_queue=max_queue,
+        api_key=api_key or None,
+        cors_origins=tuple(cors_origin or ()),
+        batching=batching,
+        max_batch=max_batch,
+        batch_wait_ms=batch_wait_ms,
+    )
+    console.print(f"playground: http://{host}:{port}/   API docs: http://{host}:{port}/docs")
+    uvicorn.run(create_app(source, settings), host=host, port=port, log_level=log_level)
+
+
+@bench_app.command("serve")
+@reports_errors
+def bench_serve(
+    checkpoint: Annotated[
+        Path | None, Opt(help="A run folder (default: a random-init r2plus1d_tiny).")
+    ] = None,
+    clients: Annotated[int, Opt(help="Concurrent clients posting back to back.")] = 8,
+    seconds: Annotated[float, Opt(help="Length of each load run.")] = 20,
+    workdir: Annotated[Path, Opt(help="Folder for the generated clip and checkpoint.")] = Path(
+        "bench_serve"
+    ),
+    as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
+) -> None:
+    """Requests/s and p50/p95/p99 latency of a local server, with batching on and off.
+
+    The clip: 2 s of 320x240 H.264 at 30 fps, as the decode benchmark generates them.
+    """
+    try:
+        from sportslens.serve.loadtest import bench_serve as run
+        from sportslens.serve.loadtest import write_random_checkpoint
+    except ImportError as error:
+        raise ImportError(SERVE_EXTRA) from error
+    from sportslens.bench import BenchVideo, ensure_bench_videos
+
+    if checkpoint is None:
+        checkpoint = workdir / "random_r2plus1d_tiny"
+        if not checkpoint.exists():
+            write_random_checkpoint(checkpoint)
+    [video] = ensure_bench_videos(workdir, [BenchVideo(320, 240, None, seconds=2.0)])
+    with console.status(f"{clients} clients for {seconds:g} s, batching on then off"):
+        rows = run(checkpoint, video, clients=clients, seconds=seconds)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title=f"{clients} clients, {seconds:g} s per mode")
+    columns = [
+        "batching",
+        "requests",
+        "errors",
+        "req/s",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "CPU ms/req",
+    ]
+    for column in columns:
+        table.add_column(column, justify="right")
+    for row in rows:
+        table.add_row(
+            "on" if row["batching"] else "off",
+            str(row["requests"]),
+            str(row["errors"]),
+            f"{row['requests_per_s']:.1f}",
+            *(f"{row[key]:.0f}" for key in ("p50_ms", "p95_ms", "p99_ms", "cpu_ms_per_request")),
+        )
+    console.print(table)

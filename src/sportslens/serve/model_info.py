@@ -1,0 +1,38 @@
+"""What ``GET /v1/model`` reports: the model, its classes and preprocessing, its metrics."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sportslens.checkpoint import read_info, resolve_checkpoint
+from sportslens.predict import Predictor
+
+
+def find_metrics(checkpoint: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """The run's evaluation ``metrics.json``, else the checkpoint's training metrics, and whence.
+
+    ``checkpoint`` is a run folder or one of its checkpoint folders (``best``, ``last``):
+    ``sportslens evaluate`` writes ``metrics.json`` into the run folder.
+    """
+    folder = resolve_checkpoint(checkpoint)
+    for candidate in (checkpoint / "metrics.json", folder.parent / "metrics.json"):
+        if candidate.is_file():
+            return json.loads(candidate.read_text()), f"{candidate.parent.name}/metrics.json"
+    training = read_info(folder).metrics
+    return (training, f"{folder.name}/config.json") if training else (None, None)
+
+
+def describe_model(predictor: Predictor, checkpoint: Path | None) -> dict[str, Any]:
+    """Name, classes, preprocessing and metrics (None when there is no checkpoint or report)."""
+    metrics, source = find_metrics(checkpoint) if checkpoint is not None else (None, None)
+    return {
+        "name": predictor.model.name,
+        "classes": predictor.classes,
+        "num_classes": len(predictor.classes),
+        "preprocess": predictor.model.preprocess.to_dict(),
+        "metrics": metrics,
+        "metrics_source": source,
+        "timeline": hasattr(predictor, "timeline"),
+    }

@@ -1,0 +1,186 @@
+"""The endpoints: the playground page, health, and the ``/v1`` API."""
+
+from __future__ import annotations
+
+import hmac
+import time
+from functools import partial
+from importlib import resources
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import HTMLResponse
+
+from sportslens.predict import Predictor
+from sportslens.serve.errors import ApiError, error_response
+from sportslens.serve.schemas import (
+    ErrorBody,
+    HealthResponse,
+    ModelResponse,
+    PredictResponse,
+    ReadyResponse,
+    TimelineResponse,
+)
+from sportslens.serve.state import ServerState, State
+from sportslens.serve.uploads import Upload, receive_upload
+from sportslens.video import INDEX_CACHE, VideoDecodeError
+
+PLAYGROUND = resources.files("sportslens.serve").joinpath("static/index.html")
+
+
+def require_api_key(
+    state: State, x_api_key: Annotated[str | None, Header(include_in_schema=False)] = None
+) -> None:
+    """401 unless the request's ``X-API-Key`` matches, when the server has a key."""
+    expected = state.settings.api_key
+    if expected is None:
+        return
+    if x_api_key is None:
+        raise ApiError(401, "missing_api_key", "this server needs an X-API-Key header")
+    # Constant-time comparison: response timing must not reveal how much of a guess was right.
+    if not hmac.compare_digest(x_api_key.encode(), expected.encode()):
+        raise ApiError(401, "bad_api_key", "the X-API-Key header does not match")
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {status: {"model": ErrorBody} for status in statuses}
+
+
+# The upload is read from the raw stream (to cap and spool it), so its schema is given by hand.
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            },
+            "video/*": _BINARY,
+            "application/octet-stream": _BINARY,
+        },
+    }
+}
+UPLOAD_ERRORS = _errors(400, 413, 415, 422, 503, 504)
+
+page_router = APIRouter()
+api_router = APIRouter(
+    prefix="/v1", dependencies=[Depends(require_api_key)], responses=_errors(401)
+)
+
+
+@page_router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def playground() -> HTMLResponse:
+    """The web playground: one self-contained page."""
+    return HTMLResponse(PLAYGROUND.read_text(encoding="utf-8"))
+
+
+@page_router.get("/health", response_model=HealthResponse)
+def health() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+@page_router.get("/ready", response_model=ReadyResponse, responses=_errors(503))
+def ready(state: State) -> Any:
+    """Readiness: the model is loaded and the server is not shutting down."""
+    if not state.ready:
+        return error_response(503, "not_ready", "the server is shutting down")
+    return {"status": "ready", "model": state.model_info["name"]}
+
+
+@api_router.get("/model", response_model=ModelResponse)
+def model(state: State) -> dict[str, Any]:
+    """The model's name, classes, preprocessing and metrics (from its run's report)."""
+    return {
+        **state.model_info,
+        "batching": state.settings.batching,
+        "max_upload_bytes": state.settings.max_upload_bytes,
+    }
+
+
+TopK = Annotated[int | None, Query(ge=1, le=1000, description="Labels to return (default 5).")]
+
+
+@api_router.post(
+    "/predict", response_model=PredictResponse, responses=UPLOAD_ERRORS, openapi_extra=UPLOAD_BODY
+)
+async def predict(request: Request, state: State, top_k: TopK = None) -> dict[str, Any]:
+    """Top-k labels with scores for one uploaded video (multipart ``file`` or a raw body)."""
+    k = top_k or state.settings.top_k
+    return await _serve_upload(request, state, partial(_predict, state.predictor, top_k=k))
+
+
+@api_router.post(
+    "/timeline",
+    response_model=TimelineResponse,
+    responses=UPLOAD_ERRORS | _errors(501),
+    openapi_extra=UPLOAD_BODY,
+)
+async def timeline(
+    request: Request,
+    state: State,
+    window: Annotated[float | None, Query(gt=0, description="Window length.")] = None,
+    stride: Annotated[float | None, Query(gt=0, description="Step between windows.")] = None,
+) -> dict[str, Any]:
+    """Per-window scores and labelled segments of a long video."""
+    if not hasattr(state.predictor, "timeline"):
+        raise ApiError(
+            501,
+            "timeline_unavailable",
+            "this server's predictor has no timeline (Predictor.timeline); "
+            "use POST /v1/predict for one label per video",
+        )
+    options = {k: v for k, v in {"window": window, "stride": stride}.items() if v is not None}
+    return await _serve_upload(request, state, partial(_timeline, state.predictor, options=options))
+
+
+async def _serve_upload(request: Request, state: ServerState, work: partial[Any]) -> dict[str, Any]:
+    """Receive the upload, run ``work(upload)`` under the limits, add names and timings."""
+    settings = state.settings
+    start = time.perf_counter()
+    upload = await receive_upload(request, settings.max_upload_bytes, settings.temp_dir)
+    received = time.perf_counter()
+    try:
+        body, began = await state.limiter.run(
+            partial(_in_worker, work, upload), settings.request_timeout_s
+        )
+    finally:
+        upload.delete()
+    done = time.perf_counter()
+    timing = {
+        **body.get("timing_ms", {}),
+        "upload": (received - start) * 1000,
+        "wait": (began - received) * 1000,
+        "total": (done - start) * 1000,
+    }
+    return {
+        **body,
+        "source": upload.filename,
+        "model": state.model_info["name"],
+        "timing_ms": timing,
+    }
+
+
+def _in_worker(work: partial[Any], upload: Upload) -> tuple[dict[str, Any], float]:
+    """Runs in a worker thread: the work's JSON and when it began; decode errors become 422."""
+    began = time.perf_counter()
+    try:
+        return work(upload).to_dict(), began
+    except VideoDecodeError as error:
+        # The decoder names the temporary file; the client knows its upload by its own name.
+        reason = str(error).replace(str(upload.path), upload.filename)
+        raise ApiError(422, "undecodable_video", reason) from error
+    finally:
+        INDEX_CACHE.discard(upload.path)
+
+
+def _predict(predictor: Predictor, upload: Upload, *, top_k: int) -> Any:
+    return predictor.predict(upload.path, top_k=top_k)
+
+
+def _timeline(predictor: Predictor, upload: Upload, *, options: dict[str, float]) -> Any:
+    return predictor.timeline(upload.path, **options)  # type: ignore[attr-defined]

@@ -1,0 +1,58 @@
+"""Helpers for the server tests: a tiny real checkpoint, and uvicorn on a free local port."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+import uvicorn
+from fastapi import FastAPI
+
+from sportslens.checkpoint import CheckpointInfo, save_checkpoint
+from sportslens.models import create_model
+
+CLASSES = ["back_dive", "forward_dive", "squat", "push_up"]
+
+
+def write_tiny_checkpoint(run_dir: Path, *, seed: int = 0) -> Path:
+    """A run folder with a random-init ``r2plus1d_tiny`` (width 4, 4 frames of 32 px) as best."""
+    torch.manual_seed(seed)
+    model = create_model("r2plus1d_tiny", len(CLASSES), width=4)
+    model.preprocess = replace(
+        model.preprocess, num_frames=4, crop_size=32, resize=36, train_scale=(32, 40)
+    )
+    info = CheckpointInfo(
+        model="r2plus1d_tiny",
+        classes=CLASSES,
+        preprocess=model.preprocess,
+        build_kwargs={"width": 4},
+        metrics={"best_val_acc1": 0.25},
+    )
+    save_checkpoint(run_dir / "best", model, info)
+    return run_dir
+
+
+@contextmanager
+def running_server(app: FastAPI) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on 127.0.0.1 in a thread; yields the base URL."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))  # the kernel picks a free port; no race with other tests
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            threading.Event().wait(0.01)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join()
+        sock.close()

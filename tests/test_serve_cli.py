@@ -1,0 +1,112 @@
+"""``sportslens serve`` wiring (uvicorn replaced by a recorder) and the load generator."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from conftest import MakeVideo
+from serve_helpers import running_server, write_tiny_checkpoint
+from sportslens.cli import app
+from sportslens.serve import create_app
+from sportslens.serve.loadtest import post_for, summarize_load
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """What ``sportslens serve`` hands to uvicorn, instead of serving forever."""
+    calls: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.update(app=app, **options))
+    return calls
+
+
+def test_serve_builds_the_app_from_its_options(served: dict[str, Any], tmp_path: Path) -> None:
+    run_dir = write_tiny_checkpoint(tmp_path / "run")
+    options = ["--checkpoint", str(run_dir), "--port", "8123", "--no-batching"]
+    result = runner.invoke(app, ["serve", *options, "--max-upload-mb", "1"])
+    assert result.exit_code == 0, result.output
+    assert (served["host"], served["port"]) == ("127.0.0.1", 8123)
+    with TestClient(served["app"]) as client:
+        info = client.get("/v1/model").json()
+    assert info["batching"] is False and info["max_upload_bytes"] == 2**20
+    assert info["name"] == "r2plus1d_tiny"
+
+
+def test_serve_takes_the_api_key_from_the_environment(
+    served: dict[str, Any], tmp_path: Path
+) -> None:
+    run_dir = write_tiny_checkpoint(tmp_path / "run")
+    env = {"SPORTSLENS_API_KEY": "from-env"}
+    result = runner.invoke(app, ["serve", "--checkpoint", str(run_dir)], env=env)
+    assert result.exit_code == 0, result.output
+    with TestClient(served["app"]) as client:
+        assert client.get("/v1/model").status_code == 401
+        assert client.get("/v1/model", headers={"x-api-key": "from-env"}).status_code == 200
+
+
+def test_serve_without_a_model_says_what_to_give(served: dict[str, Any]) -> None:
+    result = runner.invoke(app, ["serve"])
+    assert result.exit_code == 2
+    assert "--checkpoint RUN_DIR, or --model NAME with --pretrained" in result.output
+    assert not served
+
+
+def test_the_load_generator_counts_answers_and_orders_percentiles(
+    tmp_path: Path, make_video: MakeVideo
+) -> None:
+    video = make_video("a.mp4", frames=30).read_bytes()
+    with running_server(create_app(write_tiny_checkpoint(tmp_path / "run"))) as url:
+        latencies, errors, elapsed = post_for(url, video, clients=2, seconds=0.3)
+        _, refused, _ = post_for(url, b"not a video", clients=1, seconds=0.1)
+    assert errors == 0 and len(latencies) >= 2 and refused >= 1
+    row = summarize_load(latencies, errors, elapsed)
+    assert row["requests"] == len(latencies)
+    assert row["requests_per_s"] == len(latencies) / elapsed
+    assert row["p50_ms"] <= row["p95_ms"] <= row["p99_ms"] <= max(latencies)
+
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "serving.md"
+
+
+def test_the_curl_examples_in_the_serving_guide_work(tmp_path: Path, make_video: MakeVideo) -> None:
+    make_video("clip.mp4", frames=30)
+    blocks = re.findall(r"```bash\n(.*?)```", DOCS.read_text(), flags=re.DOTALL)
+    commands = [
+        line
+        for block in blocks
+        for line in block.replace("\\\n", " ").splitlines()
+        if line.startswith("curl ")
+    ]
+    assert len(commands) == 3
+    with running_server(create_app(write_tiny_checkpoint(tmp_path / "run"))) as url:
+        for command in commands:
+            command = command.replace("http://127.0.0.1:8000", url)
+            done = subprocess.run(
+                ["bash", "-c", command], cwd=tmp_path, capture_output=True, text=True, check=True
+            )
+            answer = json.loads(done.stdout)
+            assert "error" not in answer, (command, answer)
+            assert answer.get("source", "clip.mp4") == "clip.mp4"
+
+
+def test_the_python_example_in_the_serving_guide_builds_an_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tiny_checkpoint(tmp_path / "runs" / "quickstart")
+    monkeypatch.chdir(tmp_path)
+    [block] = re.findall(r"```python\n(.*?)```", DOCS.read_text(), flags=re.DOTALL)
+    namespace: dict[str, Any] = {}
+    exec(compile(block, str(DOCS), "exec"), namespace)
+    with TestClient(namespace["app"]) as client:  # the lifespan loads the run folder
+        info = client.get("/v1/model").json()
+    assert info["name"] == "r2plus1d_tiny" and info["max_upload_bytes"] == 50 * 2**20
