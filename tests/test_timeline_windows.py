@@ -1,4 +1,4 @@
-"""Window arithmetic: starts, the last partial window, defaults from the model, the frame lattice."""
+"""Window arithmetic: starts, the last partial window, model defaults, the frame lattice."""
 
 from __future__ import annotations
 
