@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from conftest import MakeVideo
-from sportslens.timeline import Timeline, TimelineOptions, WindowSize, assemble_timeline
+from sportslens.timeline import (
+    Timeline,
+    TimelineOptions,
+    WindowPlan,
+    WindowSize,
+    assemble_timeline,
+    build_timeline,
+)
 from sportslens.timeline.export import write_clips, write_csv, write_json
 from sportslens.timeline.overlay import palette, swatch_box, write_overlay
 from sportslens.timeline.windows import plan_windows
@@ -30,7 +40,7 @@ def _timeline(video: Path) -> Timeline:
     return assemble_timeline(str(video), plan, scores, CLASSES, options)
 
 
-def _swatch_label(frame: np.ndarray, colours: dict[str, tuple[int, int, int]]) -> str:
+def _swatch_label(frame: NDArray[Any], colours: dict[str, tuple[int, int, int]]) -> str:
     """The label whose colour is nearest the middle of the overlay's swatch."""
     top, left, bottom, right = swatch_box(*frame.shape[:2])
     middle = frame[top + 2 : bottom - 2, left + 2 : right - 2].reshape(-1, 3).mean(axis=0)
@@ -83,3 +93,45 @@ def test_plot_is_written(make_video: MakeVideo, tmp_path: Path) -> None:
 
     path = plot_timeline(_timeline(make_video("v.mp4", frames=90)), tmp_path / "t.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_an_interrupted_overlay_stays_playable(make_video: MakeVideo, tmp_path: Path) -> None:
+    video = make_video("v.mp4", frames=90)
+
+    def stop_at_frame_40(done: int) -> None:
+        if done == 40:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_overlay(_timeline(video), video, tmp_path / "o.mp4", progress=stop_at_frame_40)
+    assert probe(tmp_path / "o.mp4").num_frames == 40
+
+
+class _StoppingScorer:
+    """Scores windows from a real plan but is interrupted after ``batches`` batches."""
+
+    classes = CLASSES
+
+    def __init__(self, batches: int) -> None:
+        self.batches = batches
+
+    def default_window(self, fps: float) -> WindowSize:
+        return WindowSize(window=20, stride=10, step=5)
+
+    def plan(self, num_frames: int, fps: float, size: WindowSize) -> WindowPlan:
+        return plan_windows(num_frames, fps, size, PRE)
+
+    def score(self, source: object, plan: WindowPlan, progress: object = None) -> Iterator[Any]:
+        for _ in range(self.batches):
+            yield np.tile([0.9, 0.05, 0.05], (2, 1))  # two squat windows per batch
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_keeps_the_windows_scored_so_far(make_video: MakeVideo) -> None:
+    video = make_video("v.mp4", frames=90)
+    timeline = build_timeline(_StoppingScorer(2), video, stop_on_interrupt=True)
+    assert not timeline.complete and len(timeline.windows) == 4
+    assert timeline.num_frames == 50  # the fourth window ends on frame 49
+    assert [s.label for s in timeline.segments] == ["squat"]
+    with pytest.raises(KeyboardInterrupt):
+        build_timeline(_StoppingScorer(2), video)
