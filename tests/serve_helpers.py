@@ -30,7 +30,7 @@ def write_tiny_checkpoint(run_dir: Path, *, seed: int = 0) -> Path:
         model="r2plus1d_tiny",
         classes=CLASSES,
         preprocess=model.preprocess,
-        build_kwargs={"width": 4},
+        build_kwargs=model.build_kwargs,
         metrics={"best_val_acc1": 0.25},
     )
     save_checkpoint(run_dir / "best", model, info)

@@ -74,7 +74,7 @@ def test_model_health_ready_and_openapi(client: TestClient, run_dir: Path) -> No
     assert info["preprocess"]["num_frames"] == 4
     assert info["metrics"] == {"best_val_acc1": 0.25}  # training metrics from the checkpoint
     assert info["metrics_source"] == "best/config.json"
-    assert info["timeline"] is False and info["batching"] is True
+    assert info["timeline"] is True and info["batching"] is True
     (run_dir / "metrics.json").write_text(json.dumps({"video_acc1": 61.5}))
     with TestClient(create_app(run_dir)) as fresh:  # an evaluation report wins
         assert fresh.get("/v1/model").json()["metrics"] == {"video_acc1": 61.5}
@@ -141,13 +141,21 @@ def test_unsupported_types_get_415_and_undecodable_videos_422(
     assert not list(tmp_path.glob("sportslens-upload-*"))
 
 
-def test_timeline_without_predictor_support_is_501(
-    client: TestClient, make_video: MakeVideo
+def test_timeline_matches_the_predictors_own(
+    client: TestClient, run_dir: Path, make_video: MakeVideo
 ) -> None:
-    video = make_video("long.mp4", frames=30)
-    status, code, message = error_of(client.post("/v1/timeline", **upload(video)))
-    assert (status, code) == (501, "timeline_unavailable")
-    assert "Predictor.timeline" in message
+    video = make_video("long.mp4", frames=90)
+    response = client.post("/v1/timeline?window=1&stride=0.5", **upload(video))
+    assert response.status_code == 200, response.text
+    expected = Predictor.from_checkpoint(run_dir).timeline(video, window=1, stride=0.5).to_dict()
+    got = response.json()
+    assert got["source"] == "long.mp4"
+    assert [w["top"][0]["label"] for w in got["windows"]] == [
+        w["top"][0]["label"] for w in expected["windows"]
+    ]
+    assert [(s["label"], s["start"], s["end"]) for s in got["segments"]] == [
+        (s["label"], s["start"], s["end"]) for s in expected["segments"]
+    ]
 
 
 def test_api_key_is_required_when_set(run_dir: Path, make_video: MakeVideo) -> None:
@@ -212,12 +220,14 @@ class EmptyTimeline:
 
 
 class TimelinePredictor(Predictor):
-    """Stands in for Predictor.timeline (another branch): records the options it is given."""
+    """Records the options the server passes to Predictor.timeline."""
 
-    options: dict[str, float] = {}  # noqa: RUF012  (one test, one instance)
+    options: dict[str, float | None] = {}  # noqa: RUF012  (one test, one instance)
 
-    def timeline(self, video: Source, **options: float) -> EmptyTimeline:
-        TimelinePredictor.options = options
+    def timeline(  # type: ignore[override]
+        self, video: Source, *, window: float | None = None, stride: float | None = None
+    ) -> EmptyTimeline:
+        TimelinePredictor.options = {"window": window, "stride": stride}
         assert Path(str(video)).is_file()  # the server's own temporary file, never a client path
         return EmptyTimeline()
 

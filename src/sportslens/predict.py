@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -16,6 +17,9 @@ from sportslens.model_data import is_skeleton, skeleton_input
 from sportslens.models import VideoClassifier, create_model
 from sportslens.transforms import eval_transform
 from sportslens.video import Source, describe_source, frame_count, read_frames
+
+if TYPE_CHECKING:
+    from sportslens.timeline import Timeline, TimelineOptions
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,37 @@ class Predictor:
     def predict(self, video: Source, *, top_k: int = 5) -> Prediction:
         """Top-k labels and scores for one video."""
         return self.predict_many([video], top_k=top_k)[0]
+
+    def timeline(
+        self,
+        video: Source,
+        *,
+        window: float | None = None,
+        stride: float | None = None,
+        options: TimelineOptions | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        stop_on_interrupt: bool = False,
+    ) -> Timeline:
+        """Slide the model over a whole video of any length: window scores and segments.
+
+        ``window`` and ``stride`` (seconds, or frames with ``options.unit="frames"``) override
+        ``options``; ``progress(frames_done, num_frames)`` follows decoding; with
+        ``stop_on_interrupt`` Ctrl-C returns the windows scored so far (``complete=False``).
+        """
+        from sportslens.timeline import TimelineOptions, VideoScorer, build_timeline
+
+        chosen = options or TimelineOptions()
+        if window is not None:
+            chosen = dataclasses.replace(chosen, window=window)
+        if stride is not None:
+            chosen = dataclasses.replace(chosen, stride=stride)
+        scorer = VideoScorer(
+            self.model.preprocess, self.transform, self.forward, self.classes,
+            batch_size=chosen.batch_size,
+        )  # fmt: skip
+        return build_timeline(
+            scorer, video, chosen, progress=progress, stop_on_interrupt=stop_on_interrupt
+        )
 
 
 def pretrained_class_names(name: str, pretrained: str | Path) -> list[str]:

@@ -375,61 +375,54 @@ def read_frames(
 
 
 def iter_frames(
-    source: Source,
-    *,
-    size: Size | None = None,
-    start: int = 0,
-    end: int | None = None,
+    source: Source, *, size: Size | None = None, start: int = 0, end: int | None = None
 ) -> Iterator[tuple[int, NDArray[Any]]]:
-    """Yield ``(index, frame)`` for frames ``start`` to ``end`` (exclusive; default: the last),
-    each an upright RGB ``(H, W, 3) uint8`` array, decoding one frame at a time.
+    """Decode frames ``start`` to ``end`` (inclusive) in order as ``(index, (H, W, 3) uint8)``.
 
-    Memory stays flat whatever the video's length. A file that breaks off before ``end`` raises
-    a :class:`VideoDecodeError` naming the frames that could not be decoded, after the last
-    good one was yielded.
+    One sequential pass holding one frame at a time, so memory stays flat for a video of any
+    length; ``size`` resizes in FFmpeg's scaler as in :func:`read_frames`. A frame that cannot
+    be decoded (a corrupt or truncated file) raises :class:`VideoDecodeError` when it is reached.
     """
     name = describe_source(source)
     with _open_container(source) as container:
         index, was_read = _frame_index(source, container)
-        stop = len(index.pts) if end is None else min(end, len(index.pts))
-        if start < 0 or start > stop:
-            raise VideoDecodeError(
-                f"{name}: frame range [{start}, {end}) does not fit the {len(index.pts)} frames"
-            )
+        last = _check_frame_range(name, len(index.pts), start, end)
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        wanted = np.arange(start, stop, dtype=np.int64)
         reformatter = VideoReformatter()
-        next_index = start
-        # Seek to the keyframe before start; a fresh container already sits at the first one.
+        wanted = np.arange(start, last + 1, dtype=np.int64)  # every frame: none may be skipped
         first_key = int(index.keyframes[0])
-        key = first_key if index.decode_order else index.keyframe_before(start)
-        if wanted.size and (was_read or key != first_key):
-            _seek(container, stream, index, key, name)
-        seeked = bool(wanted.size) and key != first_key
-        for _attempt in range(2):
-            overshot = False
+        keys = [first_key if index.decode_order else index.keyframe_before(start)]
+        if keys[0] != first_key:
+            keys.append(first_key)  # a seek that lands past ``start`` retries from the beginning
+        expected = start
+        for attempt, key in enumerate(keys):
+            if was_read or attempt or key != first_key:
+                _seek(container, stream, index, key, name)
             for position, frame in _frames_with_positions(container, stream, index, wanted):
-                if position < next_index:
-                    continue  # before start
-                if position >= stop:
-                    break
-                if position > next_index:
-                    # An inexact container index put the seek past start: decode again from
-                    # the first keyframe, which is always exact. Otherwise a frame is missing.
-                    overshot = seeked and next_index == start
+                if position < expected:
+                    continue  # decoded on the way from the keyframe to ``start``
+                if position > expected:
                     break
                 yield position, _to_rgb(frame, reformatter, size)
-                next_index += 1
-            if not overshot:
-                break
-            _seek(container, stream, index, first_key, name)
-            seeked = False
-    if next_index < stop:
+                if position == last:
+                    return
+                expected += 1
+            if expected > start:
+                break  # frames came out, so the gap is a real decoding failure
+    raise VideoDecodeError(
+        f"{name}: frame {expected} could not be decoded (the file is truncated or corrupt there)"
+    )
+
+
+def _check_frame_range(name: str, count: int, start: int, end: int | None) -> int:
+    """The inclusive last frame of ``[start, end]`` after checking it lies inside the video."""
+    last = count - 1 if end is None else end
+    if not 0 <= start <= last < count:
         raise VideoDecodeError(
-            f"{name}: frames {next_index} to {stop - 1} could not be decoded "
-            "(the file is truncated or corrupt)"
+            f"{name}: frame range [{start}, {end}] is not inside the video's {count} frames"
         )
+    return last
 
 
 def read_time_range(

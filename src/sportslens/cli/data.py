@@ -78,11 +78,25 @@ def synth(
     size: Annotated[int, Opt(help="Square frame side in pixels (even).")] = 160,
     seed: Annotated[int, Opt(help="The same seed gives the same videos.")] = 0,
     workers: Annotated[int, Opt(help="Parallel processes.")] = 2,
+    kind: Annotated[
+        str, Opt(help="athletes (clips of one class) or sessions (long videos, true segments).")
+    ] = "athletes",
+    sessions: Annotated[int, Opt(help="--kind sessions: how many videos.")] = 10,
+    session_seconds: Annotated[float, Opt(help="--kind sessions: about how long each is.")] = 60.0,
 ) -> None:
     """Generate labelled synthetic athletes (videos, keypoints, labels.csv), deterministically."""
     from sportslens.data.synth import DEFAULT_CLASSES, make_dataset
 
     chosen = classes or list(DEFAULT_CLASSES)
+    if kind == "sessions":
+        from sportslens.data.synth_sessions import make_sessions
+
+        made = make_sessions(out_dir, count=sessions, classes=chosen, seconds=session_seconds,
+                             fps=fps, size=size, seed=seed, workers=workers)  # fmt: skip
+        console.print(f"wrote {len(made)} sessions with their true segments to {out_dir}")
+        return
+    if kind != "athletes":
+        raise ValueError(f"--kind must be athletes or sessions, got {kind!r}")
     make_dataset(
         out_dir,
         classes=chosen,

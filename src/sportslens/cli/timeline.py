@@ -1,3 +1,239 @@
 """``sportslens timeline`` and ``evaluate-timeline``: what happens when in a long video."""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sportslens.cli.app import Opt, app, console, errors, print_json, reports_errors
+
+if TYPE_CHECKING:
+    from sportslens.predict import Predictor
+    from sportslens.timeline import Timeline, TimelineOptions
+
+WindowOpt = Annotated[
+    float | None, Opt(help="Window length in seconds (frames with --frames); default: the model's.")
+]
+StrideOpt = Annotated[float | None, Opt(help="Between window starts; default: a quarter window.")]
+FramesOpt = Annotated[bool, Opt("--frames", help="Read --window and --stride as frames.")]
+SmoothOpt = Annotated[int, Opt(help="Windows in the moving average of scores (odd, 1 = none).")]
+ThresholdOpt = Annotated[float, Opt(help="Smoothed score below which a window is background.")]
+MinSegmentOpt = Annotated[float, Opt(help="Seconds; shorter segments merge into a neighbour.")]
+BatchOpt = Annotated[int, Opt(help="Windows per forward pass.")]
+
+
+@app.command()
+@reports_errors
+def timeline(
+    video: Annotated[str, typer.Argument(help="A video path or URL, of any length.")],
+    checkpoint: Annotated[Path | None, Opt(help="A run folder or checkpoint folder.")] = None,
+    model: Annotated[str | None, Opt(help="A registered model, with --weights.")] = None,
+    weights: Annotated[str | None, Opt("--weights", "--pretrained")] = None,
+    window: WindowOpt = None,
+    stride: StrideOpt = None,
+    frames: FramesOpt = False,
+    smooth: SmoothOpt = 3,
+    threshold: ThresholdOpt = 0.5,
+    min_segment: MinSegmentOpt = 1.0,
+    top_k: Annotated[int, Opt(help="Labels kept per window in the JSON.")] = 3,
+    batch_size: BatchOpt = 8,
+    as_json: Annotated[bool, Opt("--json", help="Print the timeline as JSON.")] = False,
+    out: Annotated[Path | None, Opt(help="Write the timeline JSON to this file.")] = None,
+    csv: Annotated[Path | None, Opt("--csv", help="Write the segments as CSV.")] = None,
+    plot: Annotated[Path | None, Opt(help="Save a strip chart of scores (PNG).")] = None,
+    overlay: Annotated[Path | None, Opt(help="Write the annotated video (MP4).")] = None,
+    clips: Annotated[Path | None, Opt(help="Cut each action segment into DIR/<label>/.")] = None,
+) -> None:
+    """Slide the model over a whole video: segments with start, end, label and scores.
+
+    Ctrl-C stops early; the windows scored so far still give a (partial) timeline, every file
+    written is complete, and an interrupted overlay video stays playable.
+    """
+    from sportslens.timeline import TimelineOptions
+
+    predictor = _load_predictor(checkpoint, model, weights)
+    options = TimelineOptions(
+        window=window, stride=stride, unit="frames" if frames else "seconds",
+        batch_size=batch_size, top_k=top_k, smooth=smooth, threshold=threshold,
+        min_segment=min_segment,
+    )  # fmt: skip
+    result = _score(predictor, video, options)
+    try:
+        _write_outputs(result, video, out=out, csv=csv, plot=plot, overlay=overlay, clips=clips)
+    except KeyboardInterrupt:
+        errors.print("[yellow]interrupted[/]: the files listed above are complete")
+        raise typer.Exit(130) from None
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        _print_segments(result)
+    if not result.complete:
+        raise typer.Exit(130)
+
+
+def _load_predictor(checkpoint: Path | None, model: str | None, weights: str | None) -> Predictor:
+    from sportslens.predict import Predictor
+
+    if checkpoint is not None:
+        return Predictor.from_checkpoint(checkpoint)
+    if model is not None and weights is not None:
+        return Predictor.from_pretrained(model, weights)
+    raise ValueError("give --checkpoint RUN_DIR, or --model NAME with --weights")
+
+
+def _score(predictor: Predictor, video: str, options: TimelineOptions) -> Timeline:
+    """Build the timeline under a progress bar over the video's duration; Ctrl-C stops early."""
+    from sportslens.video import probe
+
+    info = probe(video)
+    with _progress("timeline", info.duration, "s") as advance:
+        result = predictor.timeline(
+            video,
+            options=options,
+            progress=lambda done, _: advance(done / info.fps),
+            stop_on_interrupt=True,
+        )
+    if not result.complete:
+        errors.print(
+            f"[yellow]interrupted[/] after {result.duration:.1f} s of {info.duration:.1f} s"
+        )
+    return result
+
+
+def _write_outputs(result: Timeline, video: str, **paths: Path | None) -> None:
+    """Write each requested file, the quick ones first, and say where each went."""
+    from sportslens.timeline import export
+
+    written: dict[str, Callable[[Path], Any]] = {
+        "out": lambda p: export.write_json(result, p),
+        "csv": lambda p: export.write_csv(result, p),
+        "plot": lambda p: _plot(result, p),
+        "overlay": lambda p: _overlay(result, video, p),
+        "clips": lambda p: _clips(result, video, p),
+    }
+    for name, write in written.items():
+        path = paths.get(name)
+        if path is not None:
+            write(path)
+            errors.print(f"wrote {path}", highlight=False, soft_wrap=True)
+
+
+def _plot(result: Timeline, path: Path) -> None:
+    from sportslens.timeline.plot import plot_timeline
+
+    plot_timeline(result, path)
+
+
+def _overlay(result: Timeline, video: str, path: Path) -> None:
+    from sportslens.timeline.overlay import write_overlay
+
+    with _progress("overlay", result.duration, "s") as advance:
+        write_overlay(result, video, path, progress=lambda done: advance(done / result.fps))
+
+
+def _clips(result: Timeline, video: str, path: Path) -> None:
+    from sportslens.timeline.export import write_clips
+
+    with _progress("clips", len(result.actions), "") as advance:
+        write_clips(result, video, path, progress=lambda done: advance(float(done)))
+
+
+@contextmanager
+def _progress(name: str, total: float, unit: str) -> Iterator[Callable[[float], None]]:
+    """A progress bar on stderr; ``advance(done)`` sets how much of ``total`` is done."""
+    columns = (
+        TextColumn(name),
+        BarColumn(),
+        TextColumn(f"{{task.completed:.1f}}/{{task.total:.1f}} {unit}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=errors, transient=True) as bar:
+        task = bar.add_task(name, total=total)
+        yield lambda done: bar.update(task, completed=done)
+
+
+def _print_segments(result: Timeline) -> None:
+    title = (
+        f"{result.source}: {len(result.actions)} actions in {result.duration:.1f} s "
+        f"(window {result.window_frames} frames, stride {result.stride_frames}; "
+        f"{result.timing.get('realtime', 0):.1f}x real time)"
+    )
+    table = Table(title=title)
+    for column in ["#", "label", "start", "end", "seconds", "mean", "peak"]:
+        table.add_column(column, justify="left" if column == "label" else "right")
+    for i, s in enumerate(result.segments):
+        style = "dim" if s.background else None
+        cells = [f"{v:.2f}" for v in (s.start, s.end, s.duration, s.mean_score, s.peak_score)]
+        table.add_row(str(i), s.label, *cells, style=style)
+    console.print(table)
+
+
+@app.command("evaluate-timeline")
+@reports_errors
+def evaluate_timeline(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder or checkpoint folder.")],
+    data: Annotated[Path, Opt(help="Sessions from `sportslens synth --kind sessions`.")],
+    iou: Annotated[float, Opt(help="Temporal IoU a segment needs to count as found.")] = 0.5,
+    window: WindowOpt = None,
+    stride: StrideOpt = None,
+    frames: FramesOpt = False,
+    smooth: SmoothOpt = 3,
+    threshold: ThresholdOpt = 0.5,
+    min_segment: MinSegmentOpt = 1.0,
+    batch_size: BatchOpt = 8,
+    out: Annotated[Path | None, Opt(help="Write the metrics JSON to this file.")] = None,
+    as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
+) -> None:
+    """Segment precision, recall and F1 at a temporal IoU, and frame accuracy, over sessions."""
+    from sportslens.timeline import TimelineOptions
+    from sportslens.timeline.evaluate import evaluate_sessions
+    from sportslens.timeline.export import write_atomic
+
+    if not 0 < iou <= 1:
+        raise ValueError(f"--iou must lie in (0, 1], got {iou}")
+    predictor = _load_predictor(run_dir, None, None)
+    options = TimelineOptions(
+        window=window, stride=stride, unit="frames" if frames else "seconds",
+        batch_size=batch_size, smooth=smooth, threshold=threshold, min_segment=min_segment,
+    )  # fmt: skip
+    with errors.status("scoring sessions") as status:
+        report = evaluate_sessions(
+            lambda video: predictor.timeline(video, options=options),
+            data,
+            threshold=iou,
+            progress=lambda name: status.update(f"scoring {name}"),
+        )
+    report["options"] = options.to_dict()
+    if out is not None:
+        import json
+
+        write_atomic(out, json.dumps(report, indent=2))
+    if as_json:
+        print_json(report)
+        return
+    _print_report(report)
+
+
+def _print_report(report: dict[str, Any]) -> None:
+    table = Table(title=f"segments at temporal IoU {report['iou_threshold']:g}")
+    columns = ["video", "true", "found", "hits", "precision", "recall", "F1", "frame acc"]
+    for column in columns:
+        table.add_column(column, justify="left" if column == "video" else "right")
+    for row in [*report["videos"], {"video": "total", **report["total"]}]:
+        if row["video"] == "total":
+            table.add_section()
+        rates = [f"{row[k]:.3f}" for k in ("precision", "recall", "f1", "frame_accuracy")]
+        table.add_row(
+            row["video"], str(row["true"]), str(row["predicted"]), str(row["hits"]), *rates
+        )
+    console.print(table)
+    console.print(
+        f"{report['seconds_of_video']:.0f} s of video in {report['seconds_taken']:.0f} s: "
+        f"{report['realtime']:.1f}x real time"
+    )

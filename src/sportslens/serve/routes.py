@@ -117,7 +117,7 @@ async def predict(request: Request, state: State, top_k: TopK = None) -> dict[st
 @api_router.post(
     "/timeline",
     response_model=TimelineResponse,
-    responses=UPLOAD_ERRORS | _errors(501),
+    responses=UPLOAD_ERRORS,
     openapi_extra=UPLOAD_BODY,
 )
 async def timeline(
@@ -127,15 +127,8 @@ async def timeline(
     stride: Annotated[float | None, Query(gt=0, description="Step between windows.")] = None,
 ) -> dict[str, Any]:
     """Per-window scores and labelled segments of a long video."""
-    if not hasattr(state.predictor, "timeline"):
-        raise ApiError(
-            501,
-            "timeline_unavailable",
-            "this server's predictor has no timeline (Predictor.timeline); "
-            "use POST /v1/predict for one label per video",
-        )
-    options = {k: v for k, v in {"window": window, "stride": stride}.items() if v is not None}
-    return await _serve_upload(request, state, partial(_timeline, state.predictor, options=options))
+    work = partial(_timeline, state.predictor, window=window, stride=stride)
+    return await _serve_upload(request, state, work)
 
 
 async def _serve_upload(request: Request, state: ServerState, work: partial[Any]) -> dict[str, Any]:
@@ -182,5 +175,7 @@ def _predict(predictor: Predictor, upload: Upload, *, top_k: int) -> Any:
     return predictor.predict(upload.path, top_k=top_k)
 
 
-def _timeline(predictor: Predictor, upload: Upload, *, options: dict[str, float]) -> Any:
-    return predictor.timeline(upload.path, **options)  # type: ignore[attr-defined]
+def _timeline(
+    predictor: Predictor, upload: Upload, *, window: float | None, stride: float | None
+) -> Any:
+    return predictor.timeline(upload.path, window=window, stride=stride)

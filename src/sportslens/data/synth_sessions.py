@@ -1,0 +1,235 @@
+"""Synthetic sessions: long videos of several exercises with idle stretches, true segments known.
+
+A session concatenates blocks, each one synthetic-athlete clip with its own athlete, camera and
+room (so blocks meet at a cut): rests and sets alternate, starting and ending with a rest. A set
+block does repetitions of one class with a moment of its own rest pose on either side; a rest
+block is an athlete of a standing, empty-handed class (squat, jumping jack, lunge) standing idle,
+so a rest does not show a class (a plank or a barbell would). The true segment of a set is from
+its first repetition's start to its last one's end.
+
+Layout written by :func:`make_sessions`::
+
+    OUT_DIR/session_000.mp4    H.264
+    OUT_DIR/session_000.json   {"video", "fps", "num_frames", "duration", "classes", "segments":
+                                [{"label", "start", "end", "start_frame", "end_frame", "reps"}]}
+    OUT_DIR/session_000.csv    the same segments, one per row
+    OUT_DIR/session_000.npz    keypoints (T, 17, 2) px and visibility (T, 17) of the whole video
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sportslens.data.synth import DEFAULT_CLASSES, render_frames
+from sportslens.data.synth_motion import EXERCISES, Schedule
+from sportslens.data.synth_scene import (
+    ClipSpec,
+    check_classes,
+    check_clip_settings,
+    clip_keypoints,
+    sample_clip_spec,
+)
+from sportslens.writer import VideoWriter
+
+SET_SECONDS = (4.0, 8.0)  # a set of repetitions lasts about this long
+SET_MARGIN_SECONDS = (0.2, 0.8)  # the set's own athlete at rest before and after it
+REST_SECONDS = (2.0, 5.0)  # the rest blocks between sets
+_NEVER = 1e6  # seconds: a schedule starting this late never starts
+TRUTH_COLUMNS = ["label", "start", "end", "start_frame", "end_frame", "reps"]
+
+
+@dataclass(frozen=True)
+class TrueSegment:
+    """One set of repetitions in a session, as written beside the video."""
+
+    label: str
+    start: float  # seconds
+    end: float  # seconds, exclusive
+    start_frame: int
+    end_frame: int  # inclusive
+    reps: int = 0
+
+
+def sample_session(
+    index: int,
+    *,
+    classes: Sequence[str] = DEFAULT_CLASSES,
+    seconds: float = 60.0,
+    fps: float = 30.0,
+    size: int = 160,
+    seed: int = 0,
+) -> list[ClipSpec]:
+    """The blocks of session ``index``, alternating rests and sets and starting with a rest.
+
+    Blocks are added until the next set would pass ``seconds``, then a last rest closes the
+    session; the same arguments give the same session.
+    """
+    check_classes(classes)
+    check_clip_settings(num_frames=2, fps=fps, size=size, athletes=20, seed=seed)
+    if seconds <= 0:
+        raise ValueError(f"seconds must be positive, got {seconds}")
+    rng = np.random.default_rng([seed, 0x5E55, index])
+    resting = [c for c in classes if _stands_empty_handed(c)] or list(classes)
+    blocks = [_rest(rng, resting, index, 0, fps, size, seed)]
+    total = blocks[0].num_frames
+    while True:
+        label = str(classes[int(rng.integers(len(classes)))])
+        low, high = EXERCISES[label].period
+        period = float(rng.uniform(low, high))
+        reps = max(2, round(float(rng.uniform(*SET_SECONDS)) / period))
+        lead, tail = (float(rng.uniform(*SET_MARGIN_SECONDS)) for _ in range(2))
+        frames = math.ceil((lead + reps * period + tail) * fps)
+        if len(blocks) > 1 and total + frames > seconds * fps:
+            break
+        number = len(blocks)
+        spec = sample_clip_spec(
+            label, index * 1000 + number, seed=seed, num_frames=frames, fps=fps, size=size
+        )
+        amplitudes = tuple(float(a) for a in rng.uniform(0.85, 1.0, reps))
+        blocks.append(
+            replace(spec, schedule=Schedule(reps, period, lead, amplitudes, spec.schedule.sway))
+        )
+        blocks.append(_rest(rng, resting, index, number + 1, fps, size, seed))
+        total += frames + blocks[-1].num_frames
+    return blocks
+
+
+def _rest(
+    rng: np.random.Generator,
+    resting: Sequence[str],
+    index: int,
+    number: int,
+    fps: float,
+    size: int,
+    seed: int,
+) -> ClipSpec:
+    """A clip of an athlete standing at rest: a standing class whose repetitions never start."""
+    label = str(resting[int(rng.integers(len(resting)))])
+    frames = math.ceil(float(rng.uniform(*REST_SECONDS)) * fps)
+    spec = sample_clip_spec(
+        label, index * 1000 + number, seed=seed, num_frames=frames, fps=fps, size=size
+    )
+    return replace(spec, schedule=replace(spec.schedule, start=_NEVER))
+
+
+def _stands_empty_handed(label: str) -> bool:
+    """Whether the class rests standing with nothing in its hands, so its rest shows no class."""
+    exercise = EXERCISES[label]
+    return not (exercise.on_hands or exercise.barbell)
+
+
+def is_rest(spec: ClipSpec) -> bool:
+    """Whether a session block is a rest (its repetitions start after it ends)."""
+    return spec.schedule.start >= spec.num_frames / spec.fps
+
+
+def true_segments(blocks: Sequence[ClipSpec]) -> list[TrueSegment]:
+    """Each set of repetitions as a segment of the whole session."""
+    segments = []
+    offset = 0  # frames before this block
+    for spec in blocks:
+        schedule = spec.schedule
+        if not is_rest(spec):
+            start = offset / spec.fps + schedule.start
+            end = start + schedule.reps * schedule.period
+            segments.append(
+                TrueSegment(
+                    label=spec.label,
+                    start=start,
+                    end=end,
+                    start_frame=math.ceil(start * spec.fps),
+                    end_frame=math.ceil(end * spec.fps) - 1,
+                    reps=schedule.reps,
+                )
+            )
+        offset += spec.num_frames
+    return segments
+
+
+def write_session(blocks: Sequence[ClipSpec], video_path: Path) -> Path:
+    """Write a session's mp4 and, beside it, its true segments (JSON, CSV) and keypoints."""
+    video_path.parent.mkdir(parents=True, exist_ok=True)
+    fps = blocks[0].fps
+    tmp = video_path.with_name(f".{video_path.stem}.{os.getpid()}.tmp.mp4")
+    options = {"threads": "1", "preset": "ultrafast", "x264-params": "cpu-independent=1"}
+    with VideoWriter(tmp, fps, options=options) as writer:
+        for spec in blocks:
+            for frame in render_frames(spec):
+                writer.write(frame)
+    points = [clip_keypoints(spec) for spec in blocks]
+    np.savez_compressed(
+        video_path.with_suffix(".npz"),
+        keypoints=np.concatenate([k for k, _ in points]),  # (T, 17, 2) float32 pixels
+        visibility=np.concatenate([v for _, v in points]),  # (T, 17) float32
+        fps=np.float64(fps),
+    )
+    segments = true_segments(blocks)
+    num_frames = sum(spec.num_frames for spec in blocks)
+    truth = {
+        "video": video_path.name,
+        "fps": fps,
+        "num_frames": num_frames,
+        "duration": num_frames / fps,
+        "classes": sorted({spec.label for spec in blocks}),
+        "segments": [vars(s) for s in segments],
+    }
+    _write_atomic(video_path.with_suffix(".json"), json.dumps(truth, indent=2))
+    with video_path.with_suffix(".csv").open("w", newline="") as file:
+        rows = csv.DictWriter(file, TRUTH_COLUMNS)
+        rows.writeheader()
+        rows.writerows(vars(s) for s in segments)
+    tmp.replace(video_path)
+    return video_path
+
+
+def read_true_segments(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[TrueSegment]]:
+    """A session's truth file (``.json`` beside its video): its facts and its segments."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text())
+        segments = [TrueSegment(**row) for row in data["segments"]]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"{path}: not a session truth file ({error})") from error
+    return data, segments
+
+
+def make_sessions(
+    out_dir: str | os.PathLike[str],
+    *,
+    count: int = 10,
+    classes: Sequence[str] = DEFAULT_CLASSES,
+    seconds: float = 60.0,
+    fps: float = 30.0,
+    size: int = 160,
+    seed: int = 0,
+    workers: int = 2,
+) -> list[Path]:
+    """Write ``count`` sessions (one process per session) and return their video paths."""
+    if count < 1 or workers < 1:
+        raise ValueError(f"count and workers must be at least 1, got {count} and {workers}")
+    root = Path(out_dir)
+    sessions = [
+        sample_session(i, classes=classes, seconds=seconds, fps=fps, size=size, seed=seed)
+        for i in range(count)
+    ]
+    paths = [root / f"session_{i:03d}.mp4" for i in range(count)]
+    if workers == 1:
+        return [write_session(blocks, path) for blocks, path in zip(sessions, paths, strict=True)]
+    with ProcessPoolExecutor(workers) as pool:
+        return list(pool.map(write_session, sessions, paths))
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
