@@ -1,3 +1,64 @@
-"""``sportslens dive``: dive numbers decoded into their parts."""
+"""``sportslens dive NUMBER…``: decode dive numbers."""
 
 from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from sportslens.cli.app import Opt, app, console, print_json, reports_errors
+
+
+@app.command("dive")
+@reports_errors
+def dive(
+    numbers: Annotated[list[str], typer.Argument(help="Dive numbers, e.g. 107B 5253B.")],
+    as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
+) -> None:
+    """Decode FINA dive numbers: group, direction, somersaults, twists, position."""
+    from sportslens.dive import parse
+
+    dives = [parse(number) for number in numbers]  # any invalid number fails before output
+    if as_json:
+        print_json([d.to_dict() for d in dives])
+        return
+    table = Table()
+    for column in ("number", "description", "group", "direction", "som.", "twists", "position"):
+        table.add_column(column, justify="right" if column in ("som.", "twists") else "left")
+    for d in dives:
+        group = f"{d.group} {d.to_dict()['group_name']}" + (" flying" if d.flying else "")
+        table.add_row(
+            d.number,
+            d.describe(),
+            group,
+            d.direction,
+            f"{d.half_somersaults / 2:g}",
+            f"{d.half_twists / 2:g}",
+            d.position,
+        )
+    console.print(table)
+
+
+def print_diving48(*, as_json: bool) -> None:
+    """The Diving48 vocabulary, one row per class index (``sportslens labels diving48``)."""
+    from sportslens.labels.diving48 import DIVING48
+
+    if as_json:
+        print_json([row.to_dict() for row in DIVING48])
+        return
+    table = Table(title="Diving48: 48 classes")
+    for column in ("class", "takeoff", "somersaults", "twists", "position", "number", "dive"):
+        table.add_column(column)
+    for row in DIVING48:
+        somersaults = "Dive" if row.somersaults == 0.5 else f"{row.somersaults:g}"
+        table.add_row(
+            str(row.index),
+            row.takeoff,
+            somersaults,
+            f"{row.twists:g}",
+            row.position,
+            row.number,
+            row.dive.describe(),
+        )
+    console.print(table)
