@@ -69,8 +69,10 @@ def _sample(
 def synth(
     out_dir: Annotated[Path, typer.Argument(help="Folder for <class>/ videos and labels.csv.")],
     classes: Annotated[
-        list[str] | None, Opt("--classes", help="Exercise names (repeat); default: six.")
+        list[str] | None,
+        Opt("--classes", help="Exercise names, or dive numbers with --kind dives (repeat)."),
     ] = None,
+    kind: Annotated[str, Opt(help="athletes (exercises) or dives.")] = "athletes",
     per_class: Annotated[int, Opt(help="Clips per class.")] = 50,
     frames: Annotated[int | None, Opt(help="Frames per clip (overrides --seconds).")] = None,
     seconds: Annotated[float, Opt(help="Clip length.")] = 3.0,
@@ -81,6 +83,14 @@ def synth(
 ) -> None:
     """Generate labelled synthetic athletes (videos, keypoints, labels.csv), deterministically."""
     from sportslens.data.synth import DEFAULT_CLASSES, make_dataset
+
+    if kind == "dives":
+        from sportslens.cli.dive import synth_dives
+
+        synth_dives(out_dir, classes, per_class, frames, seconds, fps, size, seed, workers)
+        return
+    if kind != "athletes":
+        raise ValueError(f"unknown --kind {kind!r}; expected athletes or dives")
 
     chosen = classes or list(DEFAULT_CLASSES)
     make_dataset(

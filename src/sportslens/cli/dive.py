@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -62,3 +63,34 @@ def print_diving48(*, as_json: bool) -> None:
             row.dive.describe(),
         )
     console.print(table)
+
+
+def synth_dives(
+    out_dir: Path,
+    numbers: list[str] | None,
+    per_class: int,
+    frames: int | None,
+    seconds: float,
+    fps: float,
+    size: int,
+    seed: int,
+    workers: int,
+) -> None:
+    """``sportslens synth OUT --kind dives``: synthetic dives labelled by dive number."""
+    from sportslens.data.synth_dive import DEFAULT_DIVES, make_dive_dataset
+
+    chosen = numbers or list(DEFAULT_DIVES)
+    make_dive_dataset(
+        out_dir,
+        dives=chosen,
+        per_class=per_class,
+        num_frames=frames,
+        seconds=seconds,
+        fps=fps,
+        size=size,
+        seed=seed,
+        workers=workers,
+    )
+    console.print(
+        f"wrote {per_class * len(chosen)} dive clips of {len(chosen)} numbers to {out_dir}"
+    )
