@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from sportslens.cli.app import Opt, app, console, print_json, reports_errors
+if TYPE_CHECKING:
+    from sportslens.attributes import DivePrediction
+
+from sportslens.cli.app import Opt, app, bench_app, console, print_json, reports_errors
 
 
 @app.command("dive")
@@ -94,3 +97,43 @@ def synth_dives(
     console.print(
         f"wrote {per_class * len(chosen)} dive clips of {len(chosen)} numbers to {out_dir}"
     )
+
+
+@bench_app.command("compose")
+@reports_errors
+def bench_compose(
+    run: Annotated[Path, typer.Argument(help="A run trained with --heads attributes.")],
+    data: Annotated[Path, typer.Argument(help="Videos labelled by dive number.")],
+    as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
+) -> None:
+    """How often the dive number composed from the attribute heads is exactly right, on dives
+    held out of training and on the trained ones (where class top-1 is shown beside it)."""
+    from sportslens.attribute_eval import evaluate_composition
+
+    with console.status("predicting"):
+        result = evaluate_composition(run, data)
+    if as_json:
+        print_json(result)
+        return
+    table = Table(title=f"composed dive numbers: {run} on {data}")
+    for column in ("videos", "count", "composed exact", "class top-1", *_HEADS):
+        table.add_column(column, justify="left" if column == "videos" else "right")
+    for subset in ("held_out", "trained", "all"):
+        row = result[subset]
+        if row is None:
+            continue
+        accuracy = [f"{100 * row['attributes'][name]['accuracy']:.1f}%" for name in _HEADS]
+        class_top1 = f"{100 * row['class_accuracy']:.1f}%" if "class_accuracy" in row else "-"
+        composed = f"{100 * row['composed_accuracy']:.1f}%"
+        table.add_row(subset, str(row["videos"]), composed, class_top1, *accuracy)
+    console.print(table)
+
+
+_HEADS = ("direction", "half_somersaults", "half_twists", "position")
+
+
+def print_composed(dive: DivePrediction) -> None:
+    """The dive the attribute heads compose, under a prediction's top-k table."""
+    parts = ", ".join(f"{k} {v} ({dive.probabilities[k]:.2f})" for k, v in dive.values.items())
+    seen = "a trained class" if dive.seen else "[bold]unseen[/]: no trained class"
+    console.print(f"composed: [bold]{dive.number}[/] {dive.description} ({seen}); {parts}")

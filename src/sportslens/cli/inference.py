@@ -49,6 +49,10 @@ def predict(
         for name, score in zip(result.labels, result.scores, strict=True):
             table.add_row(name, f"{score:.3f}")
         console.print(table)
+        if result.dive is not None:
+            from sportslens.cli.dive import print_composed
+
+            print_composed(result.dive)
 
 
 @app.command()
