@@ -196,3 +196,14 @@ def test_cli_decodes_as_json_and_exits_2_on_invalid() -> None:
     bad = runner.invoke(app, ["dive", "107B", "7001Z"])
     assert bad.exit_code == 2
     assert "rule 2" in bad.stderr and "7001Z" in bad.stderr
+
+
+def test_docs_diving_python_examples_run() -> None:
+    import re
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[1] / "docs" / "diving.md"
+    blocks = re.findall(r"```python\n(.*?)```", page.read_text(), flags=re.DOTALL)
+    assert len(blocks) == 2
+    for block in blocks:
+        exec(compile(block, str(page), "exec"), {})
