@@ -34,7 +34,6 @@ class Prediction:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "dive": self.dive.to_dict() if self.dive is not None else None,
             "source": self.source,
             "top": [
                 {"label": name, "score": score}
@@ -42,6 +41,7 @@ class Prediction:
             ],
             "frames": self.frames,
             "timing_ms": self.timing_ms,
+            "dive": self.dive.to_dict() if self.dive is not None else None,
         }
 
 
