@@ -125,10 +125,11 @@ def test_diving48_keeps_segment_bounds(tmp_path: Path, make_video: MakeVideo) ->
     catalog = from_diving48(annotations)
 
     assert len(catalog.classes) == 48
-    assert (catalog.classes[0], catalog.classes[47]) == ("class_00", "class_47")
+    assert catalog.classes[0] == "5231D Back 1½ somersaults, ½ twist, free"
+    assert catalog.classes[47] == "301C Reverse dive, tuck"
     assert [(r.label, r.label_index, r.start_frame, r.end_frame) for r in catalog] == [
-        ("class_03", 3, 0, 5),
-        ("class_47", 47, 2, 7),
+        ("203B Back 1½ somersaults, pike", 3, 0, 5),
+        ("301C Reverse dive, tuck", 47, 2, 7),
     ]
     assert catalog[0].source == str(tmp_path / "rgb/dive_a.mp4")
     assert catalog.splits == ("train",)

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from sportslens.dive import parse
 from sportslens.labels import (
+    DIVING48,
     SPORT_GROUPS,
+    Diving48Class,
+    dive_number_of,
+    diving48_class_names,
     kinetics400_classes,
     kinetics400_sports,
     sport_of,
@@ -109,3 +116,53 @@ def test_sport_of_rejects_unknown_name() -> None:
 def test_duplicate_class_across_groups_is_refused() -> None:
     with pytest.raises(ValueError, match=r"'yoga' is in two sport groups"):
         _sport_by_class({"fitness": ("yoga",), "dance": ("yoga",)})
+
+
+# Diving48 -------------------------------------------------------------------------------------
+
+_TAKEOFF = {"Back": "back", "Forward": "forward", "Inward": "inward", "Reverse": "reverse"}
+_POSITION = {"FREE": "free", "PIKE": "pike", "TUCK": "tuck", "STR": "straight"}
+
+
+@pytest.mark.parametrize("row", DIVING48, ids=lambda row: row.number)
+def test_diving48_row_number_decodes_to_the_row(row: Diving48Class) -> None:
+    dive = parse(row.number)
+    assert dive.direction == _TAKEOFF[row.takeoff]
+    assert dive.half_somersaults == round(row.somersaults * 2)
+    assert dive.half_twists == round(row.twists * 2)
+    assert dive.position == _POSITION[row.position]
+    assert dive.group == (5 if row.twists else dive.group) and not dive.flying
+    assert dive_number_of(row.name) == row.number
+    assert row.name.startswith(f"{row.number} ") and row.name.endswith(dive.describe())
+
+
+def test_diving48_vocabulary_shape() -> None:
+    assert [row.index for row in DIVING48] == list(range(48))
+    assert len({row.number for row in DIVING48}) == 48
+    names = diving48_class_names()
+    assert names[15] == "201B Back dive, pike" and names[28] == "109C Forward 4½ somersaults, tuck"
+
+
+@pytest.mark.parametrize(
+    ("label", "number"), [("203b", "203B"), ("5253B", "5253B"), ("107C Forward 3½", "107C")]
+)
+def test_dive_number_of(label: str, number: str) -> None:
+    assert dive_number_of(label) == number
+
+
+@pytest.mark.parametrize("label", ["squat", "", "7001Z something", "class_03"])
+def test_dive_number_of_rejects(label: str) -> None:
+    with pytest.raises(ValueError, match="is not a dive number"):
+        dive_number_of(label)
+
+
+def test_labels_diving48_cli() -> None:
+    from typer.testing import CliRunner
+
+    from sportslens.cli import app
+
+    result = CliRunner().invoke(app, ["labels", "diving48", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert len(rows) == 48
+    assert rows[0] == DIVING48[0].to_dict() and rows[29]["somersaults"] == "Dive"

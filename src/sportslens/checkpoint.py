@@ -35,6 +35,8 @@ class CheckpointInfo:
     build_kwargs: dict[str, Any] = field(default_factory=dict)
     train_config: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
+    heads: dict[str, list[str]] = field(default_factory=dict)
+    """Attribute heads beside the class head: each head's value names (empty: none)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -44,6 +46,7 @@ class CheckpointInfo:
             "build_kwargs": self.build_kwargs,
             "train_config": self.train_config,
             "metrics": self.metrics,
+            "heads": self.heads,
         }
 
     @classmethod
@@ -55,6 +58,7 @@ class CheckpointInfo:
             build_kwargs=dict(data.get("build_kwargs", {})),
             train_config=dict(data.get("train_config", {})),
             metrics=dict(data.get("metrics", {})),
+            heads={k: list(v) for k, v in data.get("heads", {}).items()},
         )
 
 
@@ -112,6 +116,10 @@ def load_checkpoint(
         # Small-model checkpoints written before the motion channels existed lack the key.
         kwargs.setdefault("motion", False)
     model = create_model(info.model, len(info.classes), **kwargs)
+    if info.heads:
+        from sportslens.attributes import add_attribute_heads
+
+        add_attribute_heads(model)
     model.load_state_dict(load_file(folder / MODEL_FILE, device=str(device)))
     model.preprocess = info.preprocess
     return model.to(device), info

@@ -145,4 +145,13 @@ def evaluate_run(run_dir: Path, cfg: EvalConfig, out_dir: Path | None = None) ->
         gallery=[] if is_skeleton(model) else misclassified_gallery(predictions),
     )
     (Path(out) / "model_info.json").write_text(json.dumps(facts, indent=2))
+    if len(model.attribute_heads):
+        from sportslens.attribute_eval import report_attributes
+
+        clip_cfg = ClipConfig(
+            mode="eval", temporal_views=cfg.views, spatial_crops=3 if cfg.crops == 3 else 1
+        )
+        report_attributes(
+            model, catalog, cfg.split, clip_cfg, paths, workers=cfg.workers, device=cfg.device
+        )
     return paths

@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from sportslens.attributes import DivePrediction, compose_prediction
 from sportslens.checkpoint import load_checkpoint
 from sportslens.data.dataset import clip_indices
+from sportslens.labels.diving48 import dive_number_of
 from sportslens.model_data import is_skeleton, skeleton_input
 from sportslens.models import VideoClassifier, create_model
 from sportslens.transforms import eval_transform
@@ -32,6 +34,8 @@ class Prediction:
     frames: list[int]
     """The frame indices the model saw."""
     timing_ms: dict[str, float] = field(default_factory=dict)
+    dive: DivePrediction | None = None
+    """With attribute heads: each attribute's answer and the dive number they compose."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -42,6 +46,7 @@ class Prediction:
             ],
             "frames": self.frames,
             "timing_ms": self.timing_ms,
+            "dive": self.dive.to_dict() if self.dive is not None else None,
         }
 
 
@@ -57,6 +62,10 @@ class Predictor:
         self.model = model.to(self.device).eval()
         self.classes = list(classes)
         self.transform = eval_transform(model.preprocess)
+        self.trained_numbers = (
+            [dive_number_of(name) for name in self.classes] if model.attribute_heads else []
+        )
+        """The dive numbers of the classes, when the model has attribute heads."""
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str | torch.device = "cpu") -> Predictor:
@@ -93,6 +102,12 @@ class Predictor:
         logits: torch.Tensor = self.model(clips.to(self.device))  # (B, K)
         return logits.float().softmax(dim=1).cpu()
 
+    @torch.no_grad()
+    def forward_heads(self, clips: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Softmax probabilities of every head: ``class`` (B, K) and each attribute's."""
+        logits = self.model.forward_heads(clips.to(self.device))
+        return {name: values.float().softmax(dim=1).cpu() for name, values in logits.items()}
+
     def postprocess(self, probs: torch.Tensor, top_k: int, allowed: Sequence[int] | None) -> Any:
         """The top-k (names, scores) of (K,) probabilities, optionally among ``allowed`` only."""
         if allowed is not None:
@@ -118,16 +133,21 @@ class Predictor:
             start = time.perf_counter()
             prepared = [self.preprocess(video) for video in chunk]
             decoded = time.perf_counter()
-            probs = self.forward(torch.stack([clip for clip, _ in prepared]))  # (B, K)
+            heads = self.forward_heads(torch.stack([clip for clip, _ in prepared]))
+            probs = heads["class"]  # (B, K)
             done = time.perf_counter()
             timing = {
                 "decode": (decoded - start) * 1000 / len(chunk),
                 "model": (done - decoded) * 1000 / len(chunk),
             }
-            for video, (_, indices), row in zip(chunk, prepared, probs, strict=True):
-                names, scores = self.postprocess(row, top_k, allowed)
+            for i, (video, (_, indices)) in enumerate(zip(chunk, prepared, strict=True)):
+                names, scores = self.postprocess(probs[i], top_k, allowed)
+                dive = None
+                if self.trained_numbers:
+                    attributes = {k: v[i] for k, v in heads.items() if k != "class"}
+                    dive = compose_prediction(attributes, self.trained_numbers)
                 results.append(
-                    Prediction(describe_source(video), names, scores, indices, dict(timing))
+                    Prediction(describe_source(video), names, scores, indices, dict(timing), dive)
                 )
         return results
 

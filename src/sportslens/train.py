@@ -25,6 +25,16 @@ from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler
 
 from sportslens import distributed as dist
+from sportslens.attributes import (
+    ATTRIBUTES,
+    AttributeObjective,
+    Objective,
+    WithAttributes,
+    add_attribute_heads,
+    attribute_targets,
+    class_objective,
+    head_weights,
+)
 from sportslens.checkpoint import (
     CheckpointInfo,
     load_training_state,
@@ -74,6 +84,11 @@ class TrainConfig:
     split_strategy: Literal["random", "stratified", "group"] = "stratified"
     splits_file: str | None = None
     """A saved split to reuse (``sportslens split``); else one is made and saved in the run."""
+    heads: Literal["class", "attributes"] = "class"
+    """``attributes`` adds a head per dive attribute (labels must be dive numbers)."""
+    head_weights: dict[str, float] = field(default_factory=dict)
+    """Loss weight per head (class, direction, half_somersaults, half_twists, position); 1.0
+    for any not given. Used with ``heads: attributes``."""
 
     def __post_init__(self) -> None:
         # Literal types are not enforced at run time, and YAML or flags can hold anything.
@@ -82,6 +97,7 @@ class TrainConfig:
             "schedule": ("cosine", "linear", "plateau", "constant"),
             "precision": ("fp32", "bf16", "fp16"),
             "split_strategy": ("random", "stratified", "group"),
+            "heads": ("class", "attributes"),
         }
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
@@ -180,13 +196,14 @@ class Trainer:
     scaler: torch.amp.GradScaler
     cfg: TrainConfig
     device: torch.device
+    objective: Objective
+    """(network outputs, labels) -> (loss, class logits)."""
 
 
 def train_one_epoch(trainer: Trainer, loader: DataLoader[Any], epoch: int) -> dict[str, float]:
     """One pass over the training loader; returns loss, top-1/top-5, clips/s and failures."""
     cfg, model, device = trainer.cfg, trainer.model, trainer.device
     model.train()
-    loss_fn = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
     totals = {"loss": 0.0, "acc1": 0, "acc5": 0, "clips": 0, "failures": 0}
     start = time.perf_counter()
     trainer.optimizer.zero_grad(set_to_none=True)
@@ -195,9 +212,10 @@ def train_one_epoch(trainer: Trainer, loader: DataLoader[Any], epoch: int) -> di
         for step, batch in enumerate(loader):
             clips, labels = batch.clip.to(device), batch.label.to(device)  # (B, C, T, H, W)
             with _autocast(cfg, device):
-                logits = model(clips)  # (B, K)
-                loss = loss_fn(logits, labels) / cfg.accumulate
-            trainer.scaler.scale(loss).backward()
+                total, logits = trainer.objective(model(clips), labels)  # logits (B, K)
+                loss = total / cfg.accumulate
+            # Tensor.backward carries no annotations in this torch's stubs.
+            trainer.scaler.scale(loss).backward()  # type: ignore[no-untyped-call]
             if (step + 1) % cfg.accumulate == 0 or step + 1 == len(loader):
                 _optimizer_step(trainer)
             totals["loss"] += float(loss.detach()) * cfg.accumulate * len(labels)
@@ -335,8 +353,9 @@ def fit(
     torch.manual_seed(cfg.seed)
     catalog = prepare_catalog(data, cfg, run_dir)
     model = create_training_model(cfg, len(catalog.classes)).to(device)
+    network, objective, heads = _objective(model, catalog, cfg)
     train_set, train_loader, val_loader = build_loaders(catalog, model, cfg)
-    wrapped = dist.wrap(model, device)
+    wrapped = dist.wrap(network, device)
     optimizer = build_optimizer(wrapped, cfg)
     trainer = Trainer(
         model=wrapped,
@@ -345,6 +364,7 @@ def fit(
         scaler=torch.amp.GradScaler(device.type, enabled=cfg.precision == "fp16"),
         cfg=cfg,
         device=device,
+        objective=objective,
     )
     info = CheckpointInfo(
         model=cfg.model,
@@ -352,6 +372,7 @@ def fit(
         preprocess=model.preprocess,
         build_kwargs=dict(model.build_kwargs),
         train_config=cfg.to_dict() | {"data": str(data)},
+        heads=heads,
     )
     start_epoch, best, history = _resume(run_dir, trainer, model) if resume else (0, -1.0, [])
     stale = 0
@@ -367,6 +388,19 @@ def fit(
             break
     dist.cleanup()
     return max(history, key=lambda r: r["val_acc1"]) if history else {}
+
+
+def _objective(
+    model: VideoClassifier, catalog: Catalog, cfg: TrainConfig
+) -> tuple[nn.Module, Objective, dict[str, list[str]]]:
+    """The network to train, its loss, and the extra heads to record (``cfg.heads``)."""
+    if cfg.heads == "class":
+        return model, class_objective(cfg.label_smoothing), {}
+    objective = AttributeObjective(
+        attribute_targets(catalog.classes), head_weights(cfg.head_weights), cfg.label_smoothing
+    )
+    add_attribute_heads(model)
+    return WithAttributes(model), objective, {k: list(v) for k, v in ATTRIBUTES.items()}
 
 
 def _run_epoch(

@@ -69,8 +69,15 @@ def _sample(
 def synth(
     out_dir: Annotated[Path, typer.Argument(help="Folder for <class>/ videos and labels.csv.")],
     classes: Annotated[
-        list[str] | None, Opt("--classes", help="Exercise names (repeat); default: six.")
+        list[str] | None,
+        Opt("--classes", help="Exercise names, or dive numbers with --kind dives (repeat)."),
     ] = None,
+    kind: Annotated[
+        str,
+        Opt(
+            help="athletes (one exercise a clip), dives, or sessions (long videos, true segments)."
+        ),
+    ] = "athletes",
     per_class: Annotated[int, Opt(help="Clips per class.")] = 50,
     frames: Annotated[int | None, Opt(help="Frames per clip (overrides --seconds).")] = None,
     seconds: Annotated[float, Opt(help="Clip length.")] = 3.0,
@@ -78,15 +85,19 @@ def synth(
     size: Annotated[int, Opt(help="Square frame side in pixels (even).")] = 160,
     seed: Annotated[int, Opt(help="The same seed gives the same videos.")] = 0,
     workers: Annotated[int, Opt(help="Parallel processes.")] = 2,
-    kind: Annotated[
-        str, Opt(help="athletes (clips of one class) or sessions (long videos, true segments).")
-    ] = "athletes",
     sessions: Annotated[int, Opt(help="--kind sessions: how many videos.")] = 10,
     session_seconds: Annotated[float, Opt(help="--kind sessions: about how long each is.")] = 60.0,
 ) -> None:
     """Generate labelled synthetic athletes (videos, keypoints, labels.csv), deterministically."""
     from sportslens.data.synth import DEFAULT_CLASSES, make_dataset
 
+    if kind == "dives":
+        from sportslens.cli.dive import synth_dives
+
+        synth_dives(out_dir, classes, per_class, frames, seconds, fps, size, seed, workers)
+        return
+    if kind not in ("athletes", "sessions"):
+        raise ValueError(f"unknown --kind {kind!r}; expected athletes, dives or sessions")
     chosen = classes or list(DEFAULT_CLASSES)
     if kind == "sessions":
         from sportslens.data.synth_sessions import make_sessions
@@ -95,8 +106,6 @@ def synth(
                              fps=fps, size=size, seed=seed, workers=workers)  # fmt: skip
         console.print(f"wrote {len(made)} sessions with their true segments to {out_dir}")
         return
-    if kind != "athletes":
-        raise ValueError(f"--kind must be athletes or sessions, got {kind!r}")
     make_dataset(
         out_dir,
         classes=chosen,

@@ -49,6 +49,10 @@ def predict(
         for name, score in zip(result.labels, result.scores, strict=True):
             table.add_row(name, f"{score:.3f}")
         console.print(table)
+        if result.dive is not None:
+            from sportslens.cli.dive import print_composed
+
+            print_composed(result.dive)
 
 
 @app.command()
@@ -81,15 +85,23 @@ def models(as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False) 
 @app.command()
 @reports_errors
 def labels(
-    vocabulary: Annotated[str, typer.Argument(help="kinetics400")],
+    vocabulary: Annotated[str, typer.Argument(help="kinetics400 or diving48")],
     sports: Annotated[bool, Opt("--sports", help="Only the sports subset, by sport.")] = False,
     as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
 ) -> None:
     """Print a label vocabulary (index and name), or the Kinetics-400 sports subset by sport."""
     from sportslens.labels import SPORT_GROUPS, kinetics400_classes
 
+    if vocabulary == "diving48" and not sports:
+        from sportslens.cli.dive import print_diving48
+
+        print_diving48(as_json=as_json)
+        return
     if vocabulary != "kinetics400":
-        raise ValueError(f"unknown vocabulary {vocabulary!r}; known: kinetics400")
+        raise ValueError(
+            f"unknown vocabulary {vocabulary!r}; known: kinetics400, diving48 (--sports is "
+            "for kinetics400 only)"
+        )
     names = kinetics400_classes()
     if sports:
         groups = {group: list(members) for group, members in SPORT_GROUPS.items()}

@@ -41,6 +41,12 @@ def train(
     device: Annotated[str | None, Opt(help="auto, cpu, cuda, cuda:1 ...")] = None,
     split_strategy: Annotated[str | None, Opt(help="random, stratified or group.")] = None,
     splits_file: Annotated[str | None, Opt(help="A saved split CSV to reuse.")] = None,
+    heads: Annotated[
+        str | None, Opt(help="class, or attributes: also a head per dive attribute.")
+    ] = None,
+    head_weight: Annotated[
+        list[str] | None, Opt(help="A head's loss weight, e.g. position=2 (repeat).")
+    ] = None,
     resume: Annotated[bool, Opt("--resume", help="Continue from RUN_DIR/last.")] = False,
 ) -> None:
     """Fine-tune a model on a dataset; checkpoints and metrics go to the run folder."""
@@ -49,11 +55,25 @@ def train(
     given = dict(locals())
     names = [f for f in TrainConfig.__dataclass_fields__ if f not in ("pretrained",)]
     overrides = {k: given[k] for k in names if given.get(k) is not None}
+    if head_weight:
+        overrides["head_weights"] = _weights(head_weight)
     if weights is not None:
         overrides["pretrained"] = weights
     cfg = TrainConfig.from_yaml(config, **overrides) if config else TrainConfig(**overrides)
     best = fit(data, out, cfg, resume=resume)
     console.print(f"best validation top-1 {best.get('val_acc1', 0):.3f}; checkpoints in {out}")
+
+
+def _weights(pairs: list[str]) -> dict[str, float]:
+    """``["position=2", "class=0.5"]`` → ``{"position": 2.0, "class": 0.5}``."""
+    weights = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        try:
+            weights[name.strip()] = float(value)
+        except ValueError as error:
+            raise ValueError(f"--head-weight wants NAME=NUMBER, got {pair!r}") from error
+    return weights
 
 
 @app.command()

@@ -11,14 +11,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from sportslens.data.catalog import (
-    SPLIT_ORDER,
-    Catalog,
-    Record,
-    default_class_names,
-    preview,
-    split_name,
-)
+from sportslens.data.catalog import SPLIT_ORDER, Catalog, Record, preview, split_name
 from sportslens.data.readers import (
     VIDEO_EXTENSIONS,
     PathLike,
@@ -28,6 +21,7 @@ from sportslens.data.readers import (
     from_csv,
     from_folder,
 )
+from sportslens.labels.diving48 import diving48_class_names
 
 DIVING48_CLASSES = 48
 
@@ -45,7 +39,8 @@ def from_diving48(
     end_frame}`` objects whose videos are ``<video_root>/<vid_name>.mp4``.
 
     ``video_root`` defaults to an ``rgb`` folder beside the JSON, else the JSON's folder. Labels
-    are class indices; names default to ``class_00`` … ``class_47``. The split comes from the
+    are class indices; names default to the vocabulary's, each the class's dive number and
+    description (``203B Back 1½ somersaults, pike``), in label order. The split comes from the
     file name (``Diving48_V2_train.json`` → train). Start and end frames (inclusive) are kept.
     """
     json_path = Path(json_path)
@@ -54,7 +49,7 @@ def from_diving48(
         rgb = json_path.parent / "rgb"
         video_root = rgb if rgb.is_dir() else json_path.parent
     video_root = Path(video_root)
-    names = tuple(class_names) if class_names is not None else default_class_names(DIVING48_CLASSES)
+    names = tuple(class_names) if class_names is not None else diving48_class_names()
     split = _split_from_file_name(json_path)
     if not video_root.is_dir():
         raise ValueError(f"{video_root}: the Diving48 video folder does not exist")

@@ -28,7 +28,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -63,6 +63,8 @@ __all__ = [
     "sample_clip_spec",
     "write_clip",
 ]
+
+S = TypeVar("S")
 
 DEFAULT_CLASSES = CLASSES[:6]
 """What :func:`make_dataset` generates unless told otherwise (``arm_circles`` is opt-in)."""
@@ -182,23 +184,28 @@ def make_dataset(
         for index in range(per_class)
     ]
     paths = [root / spec.label / f"{spec.label}_{spec.index:04d}.mp4" for spec in specs]
-    _write_clips(specs, paths, workers, progress)
-    _write_labels(root, specs, paths)
+    write_clips(write_clip, specs, paths, workers, progress)
+    write_labels(root, [(spec.label, spec.group) for spec in specs], paths)
     return root
 
 
-def _write_clips(
-    specs: Sequence[ClipSpec], paths: Sequence[Path], workers: int, progress: bool
+def write_clips(
+    write: Callable[[S, Path], Path],
+    specs: Sequence[S],
+    paths: Sequence[Path],
+    workers: int,
+    progress: bool,
 ) -> None:
-    """Write every clip, one clip per task; a failing clip stops the run and is re-raised."""
+    """Write every clip with ``write(spec, path)``, one clip per task; a failing clip stops the
+    run and is re-raised. Shared by every kind of synthetic clip."""
     with _progress_bar(progress, len(specs)) as advance:
         if workers == 1:
             for spec, path in zip(specs, paths, strict=True):
-                write_clip(spec, path)
+                write(spec, path)
                 advance()
             return
         with ProcessPoolExecutor(workers) as pool:
-            futures = [pool.submit(write_clip, s, p) for s, p in zip(specs, paths, strict=True)]
+            futures = [pool.submit(write, s, p) for s, p in zip(specs, paths, strict=True)]
             try:
                 for future in as_completed(futures):
                     future.result()  # a worker's exception surfaces here, unchanged
@@ -221,12 +228,13 @@ def _progress_bar(enabled: bool, total: int) -> Iterator[Callable[[], None]]:
         yield lambda: bar.advance(task)
 
 
-def _write_labels(root: Path, specs: Sequence[ClipSpec], paths: Sequence[Path]) -> None:
-    """``labels.csv`` with one ``path,label,group`` row per clip, paths relative to ``root``."""
+def write_labels(root: Path, rows: Sequence[tuple[str, str]], paths: Sequence[Path]) -> None:
+    """``labels.csv`` with one ``path,label,group`` row per clip (``rows`` hold label and
+    group), paths relative to ``root``."""
     tmp = root / f".labels.{os.getpid()}.tmp.csv"
     with tmp.open("w", newline="") as file:
         writer = csv.writer(file)
         writer.writerow(["path", "label", "group"])
-        for spec, path in zip(specs, paths, strict=True):
-            writer.writerow([path.relative_to(root).as_posix(), spec.label, spec.group])
+        for (label, group), path in zip(rows, paths, strict=True):
+            writer.writerow([path.relative_to(root).as_posix(), label, group])
     tmp.replace(root / "labels.csv")

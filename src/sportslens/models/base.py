@@ -31,6 +31,8 @@ class VideoClassifier(nn.Module):
         """Keyword arguments that rebuild this architecture (saved with checkpoints)."""
         self.id2label: dict[int, str] = {}
         """Class names that came with pretrained weights whose head was kept (else empty)."""
+        self.attribute_heads = nn.ModuleDict()
+        """Extra linear heads beside the class head, by name (``--heads attributes``)."""
 
     @property
     def num_classes(self) -> int:
@@ -38,6 +40,13 @@ class VideoClassifier(nn.Module):
 
     def forward(self, clips: torch.Tensor) -> torch.Tensor:
         logits: torch.Tensor = self.head(self.backbone(clips))  # (B, F) -> (B, K)
+        return logits
+
+    def forward_heads(self, clips: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Logits of every head from one backbone pass: ``class`` (B, K), then each attribute."""
+        features = self.backbone(clips)  # (B, F)
+        logits = {"class": self.head(features)}
+        logits |= {name: head(features) for name, head in self.attribute_heads.items()}
         return logits
 
     def reset_classifier(self, num_classes: int) -> None:
