@@ -13,7 +13,7 @@ import torch
 
 from sportslens.checkpoint import load_checkpoint
 from sportslens.data.dataset import clip_indices
-from sportslens.model_data import is_skeleton, skeleton_input
+from sportslens.model_data import is_skeleton, skeleton_input, skeleton_prediction_input
 from sportslens.models import VideoClassifier, create_model
 from sportslens.transforms import eval_transform
 from sportslens.video import Source, describe_source, frame_count, read_frames
@@ -32,6 +32,8 @@ class Prediction:
     frames: list[int]
     """The frame indices the model saw."""
     timing_ms: dict[str, float] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)
+    """Fields a model family adds, JSON-ready: a skeleton model's ``pose`` and ``form``."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -42,6 +44,7 @@ class Prediction:
             ],
             "frames": self.frames,
             "timing_ms": self.timing_ms,
+            **self.extras,
         }
 
 
@@ -87,6 +90,13 @@ class Predictor:
         frames = read_frames(video, indices, size=pre.resize)  # (T, C, H, W) uint8
         return self.transform(frames), indices.tolist()
 
+    def _prepare(self, video: Source) -> tuple[torch.Tensor, list[int], dict[str, Any]]:
+        """:meth:`preprocess`, and the prediction's extra fields (a skeleton model's pose)."""
+        if is_skeleton(self.model):
+            return skeleton_prediction_input(self.model, str(video))
+        clip, indices = self.preprocess(video)
+        return clip, indices, {}
+
     @torch.no_grad()
     def forward(self, clips: torch.Tensor) -> torch.Tensor:
         """Softmax probabilities (B, K) for a batch of clips (B, C, T, H, W)."""
@@ -116,19 +126,18 @@ class Predictor:
         for begin in range(0, len(videos), batch_size):
             chunk = videos[begin : begin + batch_size]
             start = time.perf_counter()
-            prepared = [self.preprocess(video) for video in chunk]
+            prepared = [self._prepare(video) for video in chunk]
             decoded = time.perf_counter()
-            probs = self.forward(torch.stack([clip for clip, _ in prepared]))  # (B, K)
+            probs = self.forward(torch.stack([clip for clip, _, _ in prepared]))  # (B, K)
             done = time.perf_counter()
             timing = {
                 "decode": (decoded - start) * 1000 / len(chunk),
                 "model": (done - decoded) * 1000 / len(chunk),
             }
-            for video, (_, indices), row in zip(chunk, prepared, probs, strict=True):
+            for video, (_, indices, extras), row in zip(chunk, prepared, probs, strict=True):
                 names, scores = self.postprocess(row, top_k, allowed)
-                results.append(
-                    Prediction(describe_source(video), names, scores, indices, dict(timing))
-                )
+                source = describe_source(video)
+                results.append(Prediction(source, names, scores, indices, dict(timing), extras))
         return results
 
     def predict(self, video: Source, *, top_k: int = 5) -> Prediction:
