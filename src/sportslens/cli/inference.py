@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -49,6 +49,8 @@ def predict(
         for name, score in zip(result.labels, result.scores, strict=True):
             table.add_row(name, f"{score:.3f}")
         console.print(table)
+        if "pose" in result.extras:  # a skeleton model: the pose it read and the repetitions
+            console.print(_pose_line(result.extras["pose"], result.extras["form"]))
 
 
 @app.command()
@@ -104,3 +106,11 @@ def labels(
         return
     for index, name in enumerate(names):
         typer.echo(f"{index}\t{name}")
+
+
+def _pose_line(pose: dict[str, Any], form: dict[str, Any] | None) -> str:
+    found = f"person found in {pose['detected_fraction']:.0%} of {pose['frames']} frames"
+    if form is None:
+        return f"{found}; no joint angle measured, no repetitions counted"
+    plural = "" if form["count"] == 1 else "s"
+    return f"{found}; {form['count']} repetition{plural} (counted on {form['signal']})"
