@@ -124,6 +124,9 @@ def test_unusable_keypoint_uploads_are_422_naming_the_upload(
         "error": "unusable_keypoints",
         "message": "nobody.npz: no frame has a shoulder and a hip detected",
     }
+    video = post(client, "broken.mp4", b"not a video either", "video/mp4")
+    assert video.status_code == 422 and video.json()["error"] == "undecodable_video"
+    assert video.json()["message"].startswith("broken.mp4: not a readable video container")
     text = post(client, "notes.txt", b"squat", "text/plain")
     assert text.status_code == 415
 
