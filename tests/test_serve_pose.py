@@ -143,6 +143,7 @@ def test_video_models_answer_without_pose_and_refuse_keypoints(tmp_path: Path, s
 
 def test_openapi_documents_pose_and_form(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
+    assert "application/zip" in schema["paths"]["/v1/predict"]["post"]["requestBody"]["content"]
     components = schema["components"]["schemas"]
     predict = components["PredictResponse"]["properties"]
     assert {"pose", "form"} <= set(predict)

@@ -61,6 +61,7 @@ UPLOAD_BODY = {
             },
             "video/*": _BINARY,
             "application/octet-stream": _BINARY,
+            "application/zip": _BINARY,  # a keypoint .npz, for skeleton models
         },
     }
 }
