@@ -1,4 +1,4 @@
-"""Helpers for the server tests: a tiny real checkpoint, and uvicorn on a free local port."""
+"""Helpers for the server tests: tiny real checkpoints, and uvicorn on a free local port."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from sportslens.checkpoint import CheckpointInfo, save_checkpoint
 from sportslens.models import create_model
 
 CLASSES = ["back_dive", "forward_dive", "squat", "push_up"]
+SKELETON_CLASSES = ["squat", "push_up", "jumping_jack"]
 
 
 def write_tiny_checkpoint(run_dir: Path, *, seed: int = 0) -> Path:
@@ -35,6 +36,29 @@ def write_tiny_checkpoint(run_dir: Path, *, seed: int = 0) -> Path:
     )
     save_checkpoint(run_dir / "best", model, info)
     return run_dir
+
+
+def write_tiny_skeleton_checkpoint(run_dir: Path, *, seed: int = 0) -> Path:
+    """A run folder with a random-init ``tcn`` (width 8, one level, 16 frames) as best."""
+    torch.manual_seed(seed)
+    model = create_model("tcn", len(SKELETON_CLASSES), width=8, levels=1)
+    model.preprocess = replace(model.preprocess, num_frames=16)
+    info = CheckpointInfo(
+        model="tcn",
+        classes=SKELETON_CLASSES,
+        preprocess=model.preprocess,
+        build_kwargs=model.build_kwargs,
+    )
+    save_checkpoint(run_dir / "best", model, info)
+    return run_dir
+
+
+def write_squat(folder: Path, frames: int = 60) -> Path:
+    """A synthetic squat (160 px, 30 fps) as ``squat.mp4``, its true keypoints ``squat.npz``."""
+    from sportslens.data.synth import sample_clip_spec, write_clip
+
+    spec = sample_clip_spec("squat", 0, seed=1, num_frames=frames, size=160)
+    return write_clip(spec, folder / "squat.mp4")
 
 
 @contextmanager

@@ -48,7 +48,7 @@ def gated_predictor(tmp_path: Path) -> tuple[Predictor, GatedHead]:
     return predictor, gated
 
 
-def until(condition: Callable[[], bool], what: str, limit_s: float = 30) -> None:
+def until(condition: Callable[[], bool], what: str, limit_s: float = 120) -> None:
     """Poll for a state the server reaches on its own; the limit only guards against a hang."""
     deadline = time.monotonic() + limit_s
     while not condition():

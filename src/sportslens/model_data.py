@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -17,6 +18,9 @@ import torch
 from sportslens.data import Catalog, ClipConfig, Record, VideoDataset, read_catalog
 from sportslens.data.keypoint_dataset import KeypointDataset, read_keypoint_catalog
 from sportslens.models import VideoClassifier, get_entry
+
+if TYPE_CHECKING:
+    from sportslens.pose.keypoints import Keypoints
 
 ModelDataset = VideoDataset | KeypointDataset
 
@@ -51,16 +55,19 @@ def example_input(model: VideoClassifier, batch: int = 1) -> torch.Tensor:
     return torch.randn(batch, 3, pre.num_frames, pre.crop_size, pre.crop_size)
 
 
-def skeleton_input(model: VideoClassifier, source: str | Path) -> tuple[torch.Tensor, list[int]]:
+def skeleton_input(
+    model: VideoClassifier, source: str | Path, keypoints: Keypoints | None = None
+) -> tuple[torch.Tensor, list[int]]:
     """One normalised sequence (3, T, 17, 1) from a keypoint ``.npz`` or a video, and the frames.
 
     A video goes through pose extraction first (:func:`sportslens.pose.extract_keypoints`, the
-    MediaPipe backend by default), which needs the ``pose`` extra.
+    MediaPipe backend by default), which needs the ``pose`` extra. ``keypoints``, when given, are
+    ``source``'s keypoints already read: they are used instead of reading them again.
     """
     from sportslens.pose.form import keypoints_from
     from sportslens.pose.normalize import normalize_sequence
 
-    kp = keypoints_from(source)
+    kp = keypoints if keypoints is not None else keypoints_from(source)
     length = model.preprocess.num_frames
     try:
         sequence = normalize_sequence(kp, length)  # (3, T, 17, 1)
@@ -68,3 +75,18 @@ def skeleton_input(model: VideoClassifier, source: str | Path) -> tuple[torch.Te
         raise ValueError(f"{source}: {error}") from error
     frames = [int(i) for i in np.rint(np.linspace(0, kp.num_frames - 1, length))]
     return torch.from_numpy(sequence), frames
+
+
+def skeleton_prediction_input(
+    model: VideoClassifier, source: str | Path
+) -> tuple[torch.Tensor, list[int], dict[str, Any]]:
+    """:func:`skeleton_input` plus what the prediction reports besides labels: ``pose``, ``form``.
+
+    The keypoints are read (or extracted) once and serve both the model and the summary.
+    """
+    from sportslens.pose.form import keypoints_from
+    from sportslens.pose.summary import pose_extras
+
+    kp = keypoints_from(source)
+    sequence, frames = skeleton_input(model, source, kp)  # (3, T, 17, 1)
+    return sequence, frames, pose_extras(kp)

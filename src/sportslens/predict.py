@@ -15,7 +15,7 @@ from sportslens.attributes import DivePrediction, compose_prediction
 from sportslens.checkpoint import load_checkpoint
 from sportslens.data.dataset import clip_indices
 from sportslens.labels.diving48 import dive_number_of
-from sportslens.model_data import is_skeleton, skeleton_input
+from sportslens.model_data import is_skeleton, skeleton_input, skeleton_prediction_input
 from sportslens.models import VideoClassifier, create_model
 from sportslens.transforms import eval_transform
 from sportslens.video import Source, describe_source, frame_count, read_frames
@@ -36,6 +36,8 @@ class Prediction:
     timing_ms: dict[str, float] = field(default_factory=dict)
     dive: DivePrediction | None = None
     """With attribute heads: each attribute's answer and the dive number they compose."""
+    extras: dict[str, Any] = field(default_factory=dict)
+    """Fields a model family adds, JSON-ready: a skeleton model's ``pose`` and ``form``."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -47,6 +49,7 @@ class Prediction:
             "frames": self.frames,
             "timing_ms": self.timing_ms,
             "dive": self.dive.to_dict() if self.dive is not None else None,
+            **self.extras,
         }
 
 
@@ -96,6 +99,13 @@ class Predictor:
         frames = read_frames(video, indices, size=pre.resize)  # (T, C, H, W) uint8
         return self.transform(frames), indices.tolist()
 
+    def _prepare(self, video: Source) -> tuple[torch.Tensor, list[int], dict[str, Any]]:
+        """:meth:`preprocess`, and the prediction's extra fields (a skeleton model's pose)."""
+        if is_skeleton(self.model):
+            return skeleton_prediction_input(self.model, str(video))
+        clip, indices = self.preprocess(video)
+        return clip, indices, {}
+
     @torch.no_grad()
     def forward(self, clips: torch.Tensor) -> torch.Tensor:
         """Softmax probabilities (B, K) for a batch of clips (B, C, T, H, W)."""
@@ -131,23 +141,28 @@ class Predictor:
         for begin in range(0, len(videos), batch_size):
             chunk = videos[begin : begin + batch_size]
             start = time.perf_counter()
-            prepared = [self.preprocess(video) for video in chunk]
+            prepared = [self._prepare(video) for video in chunk]
             decoded = time.perf_counter()
-            heads = self.forward_heads(torch.stack([clip for clip, _ in prepared]))
+            clips = torch.stack([clip for clip, _, _ in prepared])  # (B, C, T, H, W)
+            if self.trained_numbers:  # attribute heads: every head's probabilities
+                heads = self.forward_heads(clips)
+            else:  # one head, through forward: the server's micro-batcher wraps that call
+                heads = {"class": self.forward(clips)}
             probs = heads["class"]  # (B, K)
             done = time.perf_counter()
             timing = {
                 "decode": (decoded - start) * 1000 / len(chunk),
                 "model": (done - decoded) * 1000 / len(chunk),
             }
-            for i, (video, (_, indices)) in enumerate(zip(chunk, prepared, strict=True)):
+            for i, (video, (_, indices, extras)) in enumerate(zip(chunk, prepared, strict=True)):
                 names, scores = self.postprocess(probs[i], top_k, allowed)
                 dive = None
                 if self.trained_numbers:
                     attributes = {k: v[i] for k, v in heads.items() if k != "class"}
                     dive = compose_prediction(attributes, self.trained_numbers)
+                source = describe_source(video)
                 results.append(
-                    Prediction(describe_source(video), names, scores, indices, dict(timing), dive)
+                    Prediction(source, names, scores, indices, dict(timing), dive, extras)
                 )
         return results
 

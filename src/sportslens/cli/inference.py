@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -53,6 +53,8 @@ def predict(
             from sportslens.cli.dive import print_composed
 
             print_composed(result.dive)
+        if "pose" in result.extras:  # a skeleton model: the pose it read and the repetitions
+            console.print(_pose_line(result.extras["pose"], result.extras["form"]))
 
 
 @app.command()
@@ -116,3 +118,11 @@ def labels(
         return
     for index, name in enumerate(names):
         typer.echo(f"{index}\t{name}")
+
+
+def _pose_line(pose: dict[str, Any], form: dict[str, Any] | None) -> str:
+    found = f"person found in {pose['detected_fraction']:.0%} of {pose['frames']} frames"
+    if form is None:
+        return f"{found}; no joint angle measured, no repetitions counted"
+    plural = "" if form["count"] == 1 else "s"
+    return f"{found}; {form['count']} repetition{plural} (counted on {form['signal']})"

@@ -61,6 +61,7 @@ UPLOAD_BODY = {
             },
             "video/*": _BINARY,
             "application/octet-stream": _BINARY,
+            "application/zip": _BINARY,  # a keypoint .npz, for skeleton models
         },
     }
 }
@@ -106,7 +107,11 @@ TopK = Annotated[int | None, Query(ge=1, le=1000, description="Labels to return 
 
 
 @api_router.post(
-    "/predict", response_model=PredictResponse, responses=UPLOAD_ERRORS, openapi_extra=UPLOAD_BODY
+    "/predict",
+    response_model=PredictResponse,
+    response_model_exclude_unset=True,  # a video model's answer has no pose: no "pose": null
+    responses=UPLOAD_ERRORS,
+    openapi_extra=UPLOAD_BODY,
 )
 async def predict(request: Request, state: State, top_k: TopK = None) -> dict[str, Any]:
     """Top-k labels with scores for one uploaded video (multipart ``file`` or a raw body)."""
@@ -167,6 +172,13 @@ def _in_worker(work: partial[Any], upload: Upload) -> tuple[dict[str, Any], floa
         # The decoder names the temporary file; the client knows its upload by its own name.
         reason = str(error).replace(str(upload.path), upload.filename)
         raise ApiError(422, "undecodable_video", reason) from error
+    except ValueError as error:
+        # Keypoint readers name the file they could not use (a broken .npz, no person found):
+        # a fault of the upload. Any other ValueError is the server's own and stays a 500.
+        if not str(error).startswith(str(upload.path)):
+            raise
+        reason = str(error).replace(str(upload.path), upload.filename)
+        raise ApiError(422, "unusable_keypoints", reason) from error
     finally:
         INDEX_CACHE.discard(upload.path)
 

@@ -19,11 +19,54 @@ class LabelScore(BaseModel):
     score: float = Field(description="Softmax probability in [0, 1].")
 
 
+class PoseSummary(BaseModel):
+    """The keypoints a skeleton model read, for drawing the skeleton over the video."""
+
+    layout: str = Field(description="Joint layout of ``keypoints``: always coco17 here.")
+    frames: int = Field(description="Frames of the video (frames with no person included).")
+    fps: float
+    size: list[int] = Field(description="(width, height) of the video in pixels.")
+    detected_fraction: float = Field(description="Share of frames with a person found, 0-1.")
+    stride: int = Field(
+        description="keypoints[i] is frame i * stride: 1 up to 900 frames, more for longer videos."
+    )
+    keypoints: list[list[list[float] | None]] = Field(
+        description="(frames / stride, 17) joints as [x, y] pixels (0.1 px), null if not detected."
+    )
+    edges: list[list[int]] = Field(description="Bones as pairs of joint indices.")
+
+
+class RepetitionSummary(BaseModel):
+    start: int = Field(description="First frame of the repetition.")
+    end: int = Field(description="Last frame (inclusive).")
+    duration_s: float
+    angle_min: float = Field(description="Smallest angle of the counted signal (e.g. depth).")
+    angle_max: float
+    extremes: dict[str, list[float]] = Field(description="(min, max) of every angle signal.")
+
+
+class FormSummary(BaseModel):
+    """Joint angles over time and repetitions: ``sportslens form --json`` less its source."""
+
+    exercise: str | None
+    fps: float
+    frames: int
+    angles: dict[str, dict[str, float | None]] = Field(description="min, max, mean per angle.")
+    signal: str = Field(description="The angle signal the repetitions were counted on.")
+    count: int
+    periodicity: float
+    period_s: float | None
+    repetitions: list[RepetitionSummary]
+    angles_per_frame: dict[str, list[float | None]] = Field(
+        description="Every angle in degrees at every frame; null where not measured."
+    )
+
+
 class PredictResponse(BaseModel):
     """Top-k labels of one uploaded video, best first.
 
-    Fields that the predictor adds for some models (a dive's attributes and number, a skeleton
-    model's keypoint summary and repetitions) are passed through unchanged.
+    Skeleton models add ``pose`` and ``form``. Fields that the predictor adds for other models
+    (a dive's attributes and number) are passed through unchanged.
     """
 
     model_config = ConfigDict(extra="allow")
@@ -34,6 +77,13 @@ class PredictResponse(BaseModel):
     frames: list[int] = Field(description="Indices of the frames the model saw.")
     timing_ms: dict[str, float] = Field(
         description="decode and model (from the predictor), upload, wait and total (server)."
+    )
+    pose: PoseSummary | None = Field(
+        default=None, description="Skeleton models: the keypoints the model read."
+    )
+    form: FormSummary | None = Field(
+        default=None,
+        description="Skeleton models: angles and repetitions; null when no angle was measured.",
     )
 
 

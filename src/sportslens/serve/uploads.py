@@ -3,7 +3,8 @@
 The body is read chunk by chunk (never whole into memory) and counted as it arrives, so a
 client that lies in Content-Length, or sends chunked data, still meets the cap. The server
 only ever reads the file it wrote itself: a client's file name is kept for display, never used
-as a path.
+as a path. A keypoint ``.npz`` file (for skeleton models) is recognised by its content, a zip
+archive, and its temporary file gets the ``.npz`` suffix that keypoint readers go by.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
 
 ACCEPTED_HINT = "send a video as multipart/form-data (field 'file') or as a raw video/* body"
+KEYPOINT_TYPES = ("application/zip", "application/x-zip-compressed", "application/x-npz")
+"""Media types a keypoint ``.npz`` (a zip archive) may arrive with, besides untyped bytes."""
+ZIP_MAGIC = b"PK\x03\x04"  # the first bytes of every zip archive, so of every .npz
 
 
 @dataclass
@@ -44,16 +48,20 @@ class Upload:
         self.path.unlink(missing_ok=True)
 
 
-def is_video_type(media_type: str) -> bool:
-    """Whether a part or body may hold a video: ``video/*``, or bytes of unstated type."""
+def is_accepted_type(media_type: str) -> bool:
+    """Whether a part or body may hold a video (``video/*``), a keypoint file, or untyped bytes."""
     media_type = media_type.strip().lower()
-    return media_type.startswith("video/") or media_type in ("", "application/octet-stream")
+    return (
+        media_type.startswith("video/")
+        or media_type in ("", "application/octet-stream")
+        or media_type in KEYPOINT_TYPES
+    )
 
 
 async def receive_upload(request: Request, max_bytes: int, temp_dir: Path | None) -> Upload:
     """Write the request's video to a new temporary file; raise ApiError on a bad request.
 
-    413 when the body exceeds ``max_bytes``, 415 when it is not a video type, 400 when a
+    413 when the body exceeds ``max_bytes``, 415 when it is not an accepted type, 400 when a
     multipart body holds no file. On any failure, a client disconnect included, the file is
     deleted before the error propagates.
     """
@@ -67,7 +75,7 @@ async def receive_upload(request: Request, max_bytes: int, temp_dir: Path | None
         if not boundary:
             raise ApiError(400, "bad_multipart", "multipart/form-data without a boundary")
         receive = _multipart_receiver(boundary)
-    elif is_video_type(media):
+    elif is_accepted_type(media):
         receive = _raw_receiver(request.headers.get("x-filename", "upload"))
     else:
         raise ApiError(415, "unsupported_media_type", f"content type {media!r}: {ACCEPTED_HINT}")
@@ -77,6 +85,7 @@ async def receive_upload(request: Request, max_bytes: int, temp_dir: Path | None
     try:
         with os.fdopen(handle, "wb") as file:
             upload.filename = await receive(_chunks(request, max_bytes, upload), file)
+        _name_keypoint_file(upload)
         return upload
     except ClientDisconnect:
         upload.delete()
@@ -163,10 +172,9 @@ class _FilePart:
         if self.filename is not None or b"filename" not in disposition:
             return  # a plain form field, or a second file: ignored
         media = self._headers.get(b"content-type", b"").decode("latin-1")
-        if not is_video_type(media):
-            raise ApiError(
-                415, "unsupported_media_type", f"the uploaded file is {media!r}, not a video"
-            )
+        if not is_accepted_type(media):
+            reason = f"the uploaded file is {media!r}, not a video (or a keypoint .npz)"
+            raise ApiError(415, "unsupported_media_type", reason)
         self.filename = display_name(disposition[b"filename"].decode("utf-8", "replace"))
         self._writing = True
 
@@ -176,6 +184,14 @@ class _FilePart:
 
     def _end(self) -> None:
         self._writing = False
+
+
+def _name_keypoint_file(upload: Upload) -> None:
+    """Give a zip upload (a keypoint ``.npz``) that suffix: keypoint readers go by the name."""
+    with upload.path.open("rb") as file:
+        head = file.read(len(ZIP_MAGIC))
+    if head == ZIP_MAGIC:
+        upload.path = upload.path.rename(upload.path.with_suffix(".npz"))
 
 
 def display_name(filename: str) -> str:
