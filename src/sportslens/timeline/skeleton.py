@@ -24,7 +24,13 @@ import torch
 from numpy.typing import NDArray
 
 from sportslens.pose.keypoints import Keypoints, load_keypoints
-from sportslens.pose.normalize import normalize_sequence
+from sportslens.pose.normalize import (
+    LEFT_HIP,
+    LEFT_SHOULDER,
+    RIGHT_HIP,
+    RIGHT_SHOULDER,
+    normalize_sequence,
+)
 from sportslens.timeline.build import Timeline
 from sportslens.timeline.repetitions import count_span_repetitions
 from sportslens.timeline.scoring import Progress
@@ -64,15 +70,19 @@ def window_sequence(kp: Keypoints, start: int, end: int, length: int) -> NDArray
     """Model input ``(3, length, 17, 1)`` for frames ``start..end`` (inclusive) of ``kp``, as a
     training clip of those frames is prepared. Raises ValueError when no body is seen there."""
     span = replace(kp, keypoints=kp.keypoints[start : end + 1], scores=kp.scores[start : end + 1])
-    return normalize_sequence(span, length)  # (3, T, 17, 1)
+    try:
+        return normalize_sequence(span, length)  # (3, T, 17, 1)
+    except ValueError as error:
+        raise ValueError(f"{kp.source}, frames {start}-{end}: {error}") from error
 
 
 class SkeletonScorer:
     """Scores windows of a video with a skeleton model, on keypoints of the whole video.
 
     ``forward`` maps a batch ``(B, 3, T, 17, 1)`` to probabilities ``(B, K)`` (a
-    :class:`~sportslens.predict.Predictor`'s). A window in which no shoulder and hip are seen
-    (nobody in view) scores 0 for every class, so it is background at any positive threshold.
+    :class:`~sportslens.predict.Predictor`'s). A window in which no frame shows a shoulder and a
+    hip (nobody in view) cannot be normalised; it scores 0 for every class, so it is background
+    at any positive threshold.
     """
 
     def __init__(
@@ -113,22 +123,28 @@ class SkeletonScorer:
         self, source: Source, plan: WindowPlan, progress: Progress | None = None
     ) -> Iterator[NDArray[Any]]:
         """Probabilities per batch of windows; ``source`` is not decoded, the keypoints are."""
+        empty = np.zeros((3, self.length, 17, 1), np.float32)
         for first in range(0, len(plan), self.batch_size):
             rows = range(first, min(first + self.batch_size, len(plan)))
-            inputs, seen = [], []
-            for i in rows:
-                try:
-                    start, end = int(plan.starts[i]), int(plan.ends[i])
-                    inputs.append(window_sequence(self.keypoints, start, end, self.length))
-                    seen.append(True)
-                except ValueError:  # nobody in view in this window
-                    inputs.append(np.zeros((3, self.length, 17, 1), np.float32))
-                    seen.append(False)
+            spans = [(int(plan.starts[i]), int(plan.ends[i])) for i in rows]
+            seen = np.array([body_in_view(self.keypoints, a, b) for a, b in spans])  # (B,)
+            inputs = [
+                window_sequence(self.keypoints, a, b, self.length) if body else empty
+                for (a, b), body in zip(spans, seen, strict=True)
+            ]  # B x (3, T, 17, 1)
             probs = self.forward(torch.from_numpy(np.stack(inputs))).numpy()  # (B, K)
-            probs[~np.asarray(seen)] = 0.0
+            probs[~seen] = 0.0
             yield probs
             if progress is not None:
-                progress(int(plan.ends[rows[-1]]) + 1)
+                progress(spans[-1][1] + 1)
+
+
+def body_in_view(kp: Keypoints, start: int, end: int) -> bool:
+    """Whether some frame of ``start..end`` shows a shoulder and a hip, which normalising needs."""
+    scores = kp.scores[start : end + 1]  # (n, 17) COCO-17
+    shoulder = (scores[:, [LEFT_SHOULDER, RIGHT_SHOULDER]] > 0).any(axis=1)  # (n,)
+    hip = (scores[:, [LEFT_HIP, RIGHT_HIP]] > 0).any(axis=1)
+    return bool((shoulder & hip).any())
 
 
 def video_keypoints(path: str | os.PathLike[str], info: VideoInfo) -> Keypoints:
@@ -166,6 +182,7 @@ __all__ = [
     "SKELETON_WINDOW_SECONDS",
     "SkeletonScorer",
     "add_repetitions",
+    "body_in_view",
     "plan_skeleton_windows",
     "skeleton_window",
     "video_keypoints",
