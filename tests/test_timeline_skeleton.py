@@ -261,3 +261,25 @@ def test_first_session_keypoint_files_load_with_the_videos_size(tmp_path: Path) 
         load_keypoints(old)
     kp = load_keypoints(old, size=(160, 90))
     assert kp.size == (160, 90) and kp.num_frames == 5 and kp.layout == "coco17"
+
+
+def test_cli_without_keypoints_extracts_the_pose_once(
+    session: Path, checkpoint: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sportslens.pose
+
+    asked: list[str] = []
+
+    def extract(source: str, backend: str = "mediapipe", **_: object) -> sportslens.pose.Keypoints:
+        asked.append(str(source))  # stands in for MediaPipe: the session's true keypoints
+        return load_keypoints(session.with_suffix(".npz"))
+
+    monkeypatch.setattr(sportslens.pose, "extract_keypoints", extract)
+    base = ["timeline", str(session), "--checkpoint", str(checkpoint), "--threshold", "0"]
+    extracted = runner.invoke(app, [*base, "--json"])
+    assert extracted.exit_code == 0, extracted.output
+    assert asked == [str(session)]
+    given = runner.invoke(app, [*base, "--json", "--keypoints", str(session.with_suffix(".npz"))])
+    assert json.loads(extracted.stdout)["segments"] == json.loads(given.stdout)["segments"]
+    table = runner.invoke(app, [*base, "--keypoints", str(session.with_suffix(".npz"))])
+    assert table.exit_code == 0 and "reps" in table.output
