@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +22,8 @@ from sportslens.transforms import eval_transform
 from sportslens.video import Source, describe_source, frame_count, read_frames
 
 if TYPE_CHECKING:
-    from sportslens.timeline import Timeline, TimelineOptions
+    from sportslens.pose.keypoints import Keypoints
+    from sportslens.timeline import Timeline, TimelineOptions, WindowScorer
 
 
 @dataclass(frozen=True)
@@ -177,29 +179,76 @@ class Predictor:
         window: float | None = None,
         stride: float | None = None,
         options: TimelineOptions | None = None,
+        keypoints: str | os.PathLike[str] | Keypoints | None = None,
         progress: Callable[[int, int], None] | None = None,
         stop_on_interrupt: bool = False,
     ) -> Timeline:
         """Slide the model over a whole video of any length: window scores and segments.
 
         ``window`` and ``stride`` (seconds, or frames with ``options.unit="frames"``) override
-        ``options``; ``progress(frames_done, num_frames)`` follows decoding; with
+        ``options``; ``progress(frames_done, num_frames)`` follows scoring; with
         ``stop_on_interrupt`` Ctrl-C returns the windows scored so far (``complete=False``).
+
+        A skeleton model scores windows of the video's keypoints: ``keypoints`` (a keypoint file
+        or :class:`~sportslens.pose.Keypoints` of this video), or else those MediaPipe extracts
+        from the whole video first. Its action segments of known exercises get repetitions.
         """
-        from sportslens.timeline import TimelineOptions, VideoScorer, build_timeline
+        from sportslens.timeline import TimelineOptions, build_timeline
 
         chosen = options or TimelineOptions()
         if window is not None:
             chosen = dataclasses.replace(chosen, window=window)
         if stride is not None:
             chosen = dataclasses.replace(chosen, stride=stride)
-        scorer = VideoScorer(
-            self.model.preprocess, self.transform, self.forward, self.classes,
+        if not is_skeleton(self.model):
+            if keypoints is not None:
+                raise ValueError(f"keypoints are for skeleton models; {self.model.name} is not")
+            return build_timeline(
+                self._video_scorer(chosen.batch_size), video, chosen,
+                progress=progress, stop_on_interrupt=stop_on_interrupt,
+            )  # fmt: skip
+        from sportslens.timeline.skeleton import SkeletonScorer, add_repetitions
+
+        kp = timeline_keypoints(video, keypoints)
+        scorer = SkeletonScorer(
+            kp, self.model.preprocess.num_frames, self.forward, self.classes,
             batch_size=chosen.batch_size,
         )  # fmt: skip
-        return build_timeline(
+        result = build_timeline(
             scorer, video, chosen, progress=progress, stop_on_interrupt=stop_on_interrupt
         )
+        return add_repetitions(result, kp)
+
+    def _video_scorer(self, batch_size: int) -> WindowScorer:
+        from sportslens.timeline import VideoScorer
+
+        pre = self.model.preprocess
+        return VideoScorer(pre, self.transform, self.forward, self.classes, batch_size=batch_size)
+
+
+def timeline_keypoints(
+    video: Source, keypoints: str | os.PathLike[str] | Keypoints | None
+) -> Keypoints:
+    """The whole video's keypoints for a skeleton timeline: given, read from a file, or extracted
+    with MediaPipe (the ``pose`` extra); checked to have one row per frame of ``video``."""
+    from sportslens.pose import extract_keypoints
+    from sportslens.timeline.skeleton import video_keypoints
+    from sportslens.video import probe
+
+    name = describe_source(video)
+    if keypoints is None and name.lower().endswith(".npz"):
+        raise ValueError(f"{name}: a timeline needs the video; give its keypoint file as keypoints")
+    info = probe(video)
+    if keypoints is None:
+        return extract_keypoints(video)
+    if isinstance(keypoints, (str, os.PathLike)):
+        return video_keypoints(keypoints, info)
+    if keypoints.num_frames != info.num_frames:
+        raise ValueError(
+            f"{keypoints.source}: {keypoints.num_frames} keypoint frames for {name}'s "
+            f"{info.num_frames} frames"
+        )
+    return keypoints
 
 
 def pretrained_class_names(name: str, pretrained: str | Path) -> list[str]:

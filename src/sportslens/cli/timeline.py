@@ -26,6 +26,10 @@ SmoothOpt = Annotated[int, Opt(help="Windows in the moving average of scores (od
 ThresholdOpt = Annotated[float, Opt(help="Smoothed score below which a window is background.")]
 MinSegmentOpt = Annotated[float, Opt(help="Seconds; shorter segments merge into a neighbour.")]
 BatchOpt = Annotated[int, Opt(help="Windows per forward pass.")]
+KeypointsOpt = Annotated[
+    Path | None,
+    Opt(help="Skeleton models: the video's keypoint file (default: extract pose with MediaPipe)."),
+]
 
 
 @app.command()
@@ -43,6 +47,7 @@ def timeline(
     min_segment: MinSegmentOpt = 1.0,
     top_k: Annotated[int, Opt(help="Labels kept per window in the JSON.")] = 3,
     batch_size: BatchOpt = 8,
+    keypoints: KeypointsOpt = None,
     as_json: Annotated[bool, Opt("--json", help="Print the timeline as JSON.")] = False,
     out: Annotated[Path | None, Opt(help="Write the timeline JSON to this file.")] = None,
     csv: Annotated[Path | None, Opt("--csv", help="Write the segments as CSV.")] = None,
@@ -52,6 +57,8 @@ def timeline(
 ) -> None:
     """Slide the model over a whole video: segments with start, end, label and scores.
 
+    A skeleton model slides over the video's keypoints (--keypoints, or pose extracted once
+    for the whole video) and counts repetitions in segments of known exercises.
     Ctrl-C stops early; the windows scored so far still give a (partial) timeline, every file
     written is complete, and an interrupted overlay video stays playable.
     """
@@ -63,7 +70,7 @@ def timeline(
         batch_size=batch_size, top_k=top_k, smooth=smooth, threshold=threshold,
         min_segment=min_segment,
     )  # fmt: skip
-    result = _score(predictor, video, options)
+    result = _score(predictor, video, options, keypoints)
     try:
         _write_outputs(result, video, out=out, csv=csv, plot=plot, overlay=overlay, clips=clips)
     except KeyboardInterrupt:
@@ -87,15 +94,26 @@ def _load_predictor(checkpoint: Path | None, model: str | None, weights: str | N
     raise ValueError("give --checkpoint RUN_DIR, or --model NAME with --weights")
 
 
-def _score(predictor: Predictor, video: str, options: TimelineOptions) -> Timeline:
-    """Build the timeline under a progress bar over the video's duration; Ctrl-C stops early."""
+def _score(
+    predictor: Predictor, video: str, options: TimelineOptions, keypoints: Path | None
+) -> Timeline:
+    """Build the timeline under a progress bar over the video's duration; Ctrl-C stops early.
+
+    A skeleton model's pose is extracted first, under the extractor's own progress bar.
+    """
+    from sportslens.model_data import is_skeleton
+    from sportslens.pose import Keypoints, extract_keypoints
     from sportslens.video import probe
 
     info = probe(video)
+    pose: Path | Keypoints | None = keypoints
+    if is_skeleton(predictor.model) and keypoints is None and not video.endswith(".npz"):
+        pose = extract_keypoints(video, progress=True)
     with _progress("timeline", info.duration, "s") as advance:
         result = predictor.timeline(
             video,
             options=options,
+            keypoints=pose,
             progress=lambda done, _: advance(done / info.fps),
             stop_on_interrupt=True,
         )
@@ -165,11 +183,15 @@ def _print_segments(result: Timeline) -> None:
         f"{result.timing.get('realtime', 0):.1f}x real time)"
     )
     table = Table(title=title)
-    for column in ["#", "label", "start", "end", "seconds", "mean", "peak"]:
+    counted = any(s.repetitions is not None for s in result.segments)
+    columns = ["#", "label", "start", "end", "seconds", "mean", "peak"] + ["reps"] * counted
+    for column in columns:
         table.add_column(column, justify="left" if column == "label" else "right")
     for i, s in enumerate(result.segments):
         style = "dim" if s.background else None
         cells = [f"{v:.2f}" for v in (s.start, s.end, s.duration, s.mean_score, s.peak_score)]
+        if counted:
+            cells.append("" if s.repetitions is None else str(s.repetitions.count))
         table.add_row(str(i), s.label, *cells, style=style)
     console.print(table)
 
@@ -187,10 +209,20 @@ def evaluate_timeline(
     threshold: ThresholdOpt = 0.5,
     min_segment: MinSegmentOpt = 1.0,
     batch_size: BatchOpt = 8,
+    keypoints_dir: Annotated[
+        Path | None,
+        Opt(
+            help="Skeleton models: read DIR/<video stem>.npz (the sessions' own folder holds "
+            "their true keypoints) instead of extracting pose."
+        ),
+    ] = None,
     out: Annotated[Path | None, Opt(help="Write the metrics JSON to this file.")] = None,
     as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Segment precision, recall and F1 at a temporal IoU, and frame accuracy, over sessions."""
+    """Segment precision, recall and F1 at a temporal IoU, and frame accuracy, over sessions.
+
+    For skeleton models also the repetition counts of the found segments against the truth.
+    """
     from sportslens.timeline import TimelineOptions
     from sportslens.timeline.evaluate import evaluate_sessions
     from sportslens.timeline.export import write_atomic
@@ -204,7 +236,9 @@ def evaluate_timeline(
     )  # fmt: skip
     with errors.status("scoring sessions") as status:
         report = evaluate_sessions(
-            lambda video: predictor.timeline(video, options=options),
+            lambda video: predictor.timeline(
+                video, options=options, keypoints=_session_keypoints(video, keypoints_dir)
+            ),
             data,
             threshold=iou,
             progress=lambda name: status.update(f"scoring {name}"),
@@ -220,15 +254,29 @@ def evaluate_timeline(
     _print_report(report)
 
 
+def _session_keypoints(video: Path, folder: Path | None) -> Path | None:
+    """``folder/<stem>.npz``, named in the error when it is missing; None without a folder."""
+    if folder is None:
+        return None
+    path = folder / f"{video.stem}.npz"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no keypoint file for {video.name} in --keypoints-dir")
+    return path
+
+
 def _print_report(report: dict[str, Any]) -> None:
     table = Table(title=f"segments at temporal IoU {report['iou_threshold']:g}")
     columns = ["video", "true", "found", "hits", "precision", "recall", "F1", "frame acc"]
+    counted = report["total"]["counted"] > 0
+    columns += ["reps counted", "reps exact"] * counted
     for column in columns:
         table.add_column(column, justify="left" if column == "video" else "right")
     for row in [*report["videos"], {"video": "total", **report["total"]}]:
         if row["video"] == "total":
             table.add_section()
         rates = [f"{row[k]:.3f}" for k in ("precision", "recall", "f1", "frame_accuracy")]
+        if counted:
+            rates += [str(row["counted"]), str(row["counts_exact"])]
         table.add_row(
             row["video"], str(row["true"]), str(row["predicted"]), str(row["hits"]), *rates
         )

@@ -13,7 +13,7 @@ Layout written by :func:`make_sessions`::
     OUT_DIR/session_000.json   {"video", "fps", "num_frames", "duration", "classes", "segments":
                                 [{"label", "start", "end", "start_frame", "end_frame", "reps"}]}
     OUT_DIR/session_000.csv    the same segments, one per row
-    OUT_DIR/session_000.npz    keypoints (T, 17, 2) px and visibility (T, 17) of the whole video
+    OUT_DIR/session_000.npz    the whole video's true keypoints, a keypoint file (sportslens.pose)
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from sportslens.data.synth_scene import (
     clip_keypoints,
     sample_clip_spec,
 )
+from sportslens.pose.keypoints import Keypoints, save_keypoints
 from sportslens.writer import VideoWriter
 
 SET_SECONDS = (4.0, 8.0)  # a set of repetitions lasts about this long
@@ -167,12 +168,17 @@ def write_session(blocks: Sequence[ClipSpec], video_path: Path) -> Path:
             for frame in render_frames(spec):
                 writer.write(frame)
     points = [clip_keypoints(spec) for spec in blocks]
-    np.savez_compressed(
-        video_path.with_suffix(".npz"),
-        keypoints=np.concatenate([k for k, _ in points]),  # (T, 17, 2) float32 pixels
-        visibility=np.concatenate([v for _, v in points]),  # (T, 17) float32
-        fps=np.float64(fps),
+    visibility = np.concatenate([v for _, v in points])  # (T, 17) float32
+    true_keypoints = Keypoints(
+        np.concatenate([k for k, _ in points]),  # (T, 17, 2) float32 pixels
+        visibility,  # 1 visible, 0 outside the frame or occluded
+        layout="coco17",
+        fps=fps,
+        size=(blocks[0].size, blocks[0].size),  # (width, height)
+        source=video_path.name,
     )
+    # The keypoint file format, with "visibility" (= scores) kept for readers of the first files.
+    save_keypoints(video_path.with_suffix(".npz"), true_keypoints, visibility=visibility)
     segments = true_segments(blocks)
     num_frames = sum(spec.num_frames for spec in blocks)
     truth = {

@@ -142,12 +142,16 @@ def save_keypoints(path: str | os.PathLike[str], kp: Keypoints, **extra: Any) ->
     return path
 
 
-def load_keypoints(path: str | os.PathLike[str]) -> Keypoints:
+def load_keypoints(
+    path: str | os.PathLike[str], *, size: tuple[int, int] | None = None
+) -> Keypoints:
     """Read a keypoint file written by :func:`save_keypoints` (or a synthetic athlete's ``.npz``).
 
     Files from before the format was versioned (the synthetic athletes' first files, with
-    ``visibility`` in place of ``scores``, no layout and ``size`` as height, width) still load.
-    Any missing key, bad shape or newer version raises a ValueError that names the file.
+    ``visibility`` in place of ``scores``, no layout and ``size`` as height, width) still load;
+    so do the first synthetic sessions' files, which record no size, when ``size`` (width,
+    height) is given. Any missing key, bad shape or newer version raises a ValueError that names
+    the file.
     """
     path = Path(path)
     if not path.is_file():
@@ -158,6 +162,8 @@ def load_keypoints(path: str | os.PathLike[str]) -> Keypoints:
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
         raise ValueError(f"{path}: not a readable keypoint .npz file ({error})") from error
     try:
+        if size is not None and "size" not in arrays and "version" not in arrays:
+            arrays["size"] = np.array(size[::-1])  # stored as (height, width) in these files
         return _from_arrays(arrays, path)
     except (ValueError, TypeError) as error:
         raise ValueError(f"{path}: {error}") from error

@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from sportslens.timeline.repetitions import SegmentRepetitions
 from sportslens.timeline.scoring import WindowScorer
 from sportslens.timeline.segments import (
     BACKGROUND,
@@ -21,6 +22,9 @@ from sportslens.timeline.segments import (
 )
 from sportslens.timeline.windows import Unit, WindowPlan, resolve_window
 from sportslens.video import Source, describe_source, probe
+
+if TYPE_CHECKING:
+    from sportslens.pose.keypoints import Keypoints
 
 BACKGROUND_LABEL = "background"
 """The label of segments where no action is recognised."""
@@ -83,6 +87,8 @@ class Segment:
     mean_score: float
     peak_score: float
     background: bool
+    repetitions: SegmentRepetitions | None = None
+    """Counted for action segments of a known exercise by skeleton models; None otherwise."""
 
     @property
     def duration(self) -> float:
@@ -93,7 +99,8 @@ class Segment:
         return (self.start + self.end) / 2
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "duration": self.duration}
+        reps = None if self.repetitions is None else self.repetitions.to_dict()
+        return {**asdict(self), "duration": self.duration, "repetitions": reps}
 
 
 @dataclass(frozen=True)
@@ -114,6 +121,8 @@ class Timeline:
     smoothed: NDArray[Any] = field(repr=False)  # (W, K) after the moving average
     complete: bool = True
     timing: dict[str, float] = field(default_factory=dict)
+    keypoints: Keypoints | None = field(default=None, repr=False)
+    """The whole video's keypoints a skeleton model was scored on (drawn by the overlay)."""
 
     @property
     def actions(self) -> list[Segment]:

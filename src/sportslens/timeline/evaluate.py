@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -33,13 +33,21 @@ class Span(Protocol):
 
 @dataclass(frozen=True)
 class SegmentScores:
-    """Counts and rates of one or more videos."""
+    """Counts and rates of one or more videos.
+
+    ``counted`` is the hits whose predicted segment has a repetition count (skeleton models)
+    and whose true segment knows its repetitions; ``counts_exact`` of them match the true count
+    and ``count_error`` sums the absolute differences.
+    """
 
     hits: int
     predicted: int
     true: int
     frames_right: int
     frames: int
+    counted: int = 0
+    counts_exact: int = 0
+    count_error: int = 0
 
     @property
     def precision(self) -> float:
@@ -58,11 +66,23 @@ class SegmentScores:
     def frame_accuracy(self) -> float:
         return self.frames_right / self.frames if self.frames else 0.0
 
+    @property
+    def count_exact_rate(self) -> float | None:
+        """The share of counted hits with the true repetition count (None: none counted)."""
+        return self.counts_exact / self.counted if self.counted else None
+
+    @property
+    def count_mean_abs_error(self) -> float | None:
+        return self.count_error / self.counted if self.counted else None
+
     def __add__(self, other: SegmentScores) -> SegmentScores:
         return SegmentScores(*(a + b for a, b in zip(_counts(self), _counts(other), strict=True)))
 
     def to_dict(self) -> dict[str, Any]:
-        rates = ("precision", "recall", "f1", "frame_accuracy")
+        rates = (
+            "precision", "recall", "f1", "frame_accuracy", "count_exact_rate",
+            "count_mean_abs_error",
+        )  # fmt: skip
         return {**asdict(self), **{name: getattr(self, name) for name in rates}}
 
 
@@ -109,11 +129,20 @@ def score_timeline(
 ) -> SegmentScores:
     """Compare one timeline with the true action segments of its video."""
     predicted = timeline.actions
-    hits = len(match_segments(predicted, true, threshold))
+    matches = match_segments(predicted, true, threshold)
     shown = frame_labels(predicted, timeline.num_frames, timeline.fps)
     wanted = frame_labels(true, timeline.num_frames, timeline.fps)
     right = int((shown == wanted).sum())
-    return SegmentScores(hits, len(predicted), len(true), right, timeline.num_frames)
+    errors = [
+        abs(reps.count - true_reps)
+        for i, j, _ in matches
+        if (reps := predicted[i].repetitions) is not None
+        and (true_reps := int(getattr(true[j], "reps", 0))) > 0
+    ]
+    return SegmentScores(
+        len(matches), len(predicted), len(true), right, timeline.num_frames,
+        len(errors), errors.count(0), sum(errors),
+    )  # fmt: skip
 
 
 def evaluate_sessions(
@@ -157,4 +186,4 @@ def evaluate_sessions(
 
 
 def _counts(scores: SegmentScores) -> tuple[int, ...]:
-    return (scores.hits, scores.predicted, scores.true, scores.frames_right, scores.frames)
+    return tuple(getattr(scores, f.name) for f in fields(scores))

@@ -31,6 +31,7 @@ SEGMENT_COLUMNS = [
     "mean_score",
     "peak_score",
     "background",
+    "repetitions",
 ]
 
 
@@ -40,12 +41,13 @@ def write_json(timeline: Timeline, path: str | os.PathLike[str]) -> Path:
 
 
 def write_csv(timeline: Timeline, path: str | os.PathLike[str]) -> Path:
-    """One row per segment, background included."""
+    """One row per segment, background included; ``repetitions`` is the count where counted."""
     text = io.StringIO()
     rows = csv.DictWriter(text, SEGMENT_COLUMNS, extrasaction="ignore", lineterminator="\n")
     rows.writeheader()
     for index, segment in enumerate(timeline.segments):
-        rows.writerow({"index": index, **segment.to_dict()})
+        reps = "" if segment.repetitions is None else segment.repetitions.count
+        rows.writerow({"index": index, **segment.to_dict(), "repetitions": reps})
     return write_atomic(Path(path), text.getvalue())
 
 

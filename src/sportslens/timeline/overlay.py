@@ -18,6 +18,9 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFont
 
+from sportslens.pose.keypoints import Keypoints
+from sportslens.pose.layouts import layout_edges
+from sportslens.pose.overlay import draw_pose
 from sportslens.timeline.build import BACKGROUND_LABEL, Segment, Timeline, background_index
 from sportslens.timeline.export import even_size
 from sportslens.timeline.segments import background_scores
@@ -53,7 +56,11 @@ def write_overlay(
     *,
     progress: Callable[[int], None] | None = None,
 ) -> Path:
-    """Write the annotated video for the frames the timeline covers; returns its path."""
+    """Write the annotated video for the frames the timeline covers; returns its path.
+
+    A skeleton model's timeline carries the video's keypoints; the skeleton is drawn under the
+    label band, each joint coloured by its score (:func:`sportslens.pose.overlay.draw_pose`).
+    """
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     colours = palette(timeline.classes)
@@ -65,6 +72,8 @@ def write_overlay(
             segment = timeline.segment_at(seconds)
             nearest = int(np.abs(centres - seconds).argmin())
             score = shown[segment.label][nearest]
+            if timeline.keypoints is not None:
+                frame = _draw_skeleton(frame, timeline.keypoints, index)
             writer.write(draw_overlay(even_size(frame), timeline, segment, score, seconds, colours))
             if progress is not None:
                 progress(index + 1)
@@ -99,6 +108,13 @@ def draw_overlay(
         font=_font(max(8, band - 4)), anchor="lm",
     )  # fmt: skip
     return np.asarray(image)
+
+
+def _draw_skeleton(frame: NDArray[Any], kp: Keypoints, index: int) -> NDArray[Any]:
+    """``frame`` (H, W, 3) with frame ``index``'s pose, scaled when taken at another size."""
+    scale = np.array(frame.shape[1::-1], dtype=np.float32) / np.array(kp.size)  # (2,) x, y
+    points = kp.keypoints[index] * scale  # (V, 2) pixels of this frame
+    return draw_pose(frame, points, kp.scores[index], layout_edges(kp.layout))
 
 
 def _shown_scores(timeline: Timeline) -> dict[str, NDArray[Any]]:
