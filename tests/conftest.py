@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
+import torch
 
 from frame_codes import coded_frame
 from sportslens.writer import write_video
@@ -69,3 +70,13 @@ def athletes(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_dataset(
         out, classes=classes, per_class=5, seconds=1.0, fps=12, size=64, workers=1, progress=False
     )
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread() -> Iterator[None]:
+    """One torch thread for a module: tiny models gain nothing from more, and stall when other
+    processes share the CPU (57 s instead of 10 s for test_models.py on a busy 2-core machine)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -48,14 +48,12 @@ def tiny_model(name: str) -> VideoClassifier:
     return copy.deepcopy(_cached_tiny(name))
 
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
 @pytest.fixture(autouse=True, scope="module")
-def one_thread() -> Iterator[None]:
-    """One thread: tiny clips gain nothing from more, which stall when other processes share the
-    CPU (57 s instead of 10 s for this file on a busy 2-core machine)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+def free_cached_models() -> Iterator[None]:
     yield
-    torch.set_num_threads(threads)
     _cached_tiny.cache_clear()  # free the cached models' ~140 MB for the rest of the session
 
 

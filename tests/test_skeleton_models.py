@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -18,13 +17,7 @@ SKELETON = list_models(family="skeleton")
 TINY = {"stgcn": {"width": 4}, "tcn": {"width": 8, "levels": 2}}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread() -> Iterator[None]:
-    """One thread: tiny batches gain nothing from more, and stall on a shared, busy CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def skeletons(batch: int = 2, frames: int = 16, persons: int = 1) -> torch.Tensor:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import itertools
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -41,12 +40,7 @@ CLASSES = ["jumping_jack", "push_up", "squat"]
 LENGTH = 16  # the tiny tcn's sequence length
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread() -> Iterator[None]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -13,26 +13,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-KEYPOINTS = (
-    "nose",
-    "left_eye",
-    "right_eye",
-    "left_ear",
-    "right_ear",
-    "left_shoulder",
-    "right_shoulder",
-    "left_elbow",
-    "right_elbow",
-    "left_wrist",
-    "right_wrist",
-    "left_hip",
-    "right_hip",
-    "left_knee",
-    "right_knee",
-    "left_ankle",
-    "right_ankle",
-)
-"""The 17 COCO keypoints, in COCO order."""
+from sportslens.pose.layouts import COCO17_NAMES
+
+KEYPOINTS = COCO17_NAMES
+"""The 17 COCO keypoints, in COCO order (the pose layout's own names)."""
 
 # Points the renderer needs beyond COCO, stored after the 17 keypoints.
 HEAD, LEFT_TOE, RIGHT_TOE = 17, 18, 19
