@@ -185,6 +185,9 @@ def test_evaluation_reports_attributes_and_composition(run: Path, dives: tuple[P
         counts = attributes["attributes"][name]["confusion"]
         assert sum(map(sum, counts)) == metrics["num_videos"]
     assert "## Dive attributes" in paths["markdown"].read_text()
+    page = paths["html"].read_text()
+    assert page.index("<h2>Dive attributes</h2>") < page.index("</body>")
+    assert "<h3>position (rows true, columns predicted)</h3>" in page
 
     held = evaluate_composition(run, dives[1])
     assert held["trained"] is None and held["held_out"]["videos"] == 4
@@ -207,3 +210,21 @@ def test_flat_runs_cannot_compose(run: Path, tmp_path: Path, dives: tuple[Path, 
     )
     with pytest.raises(ValueError, match="no attribute heads"):
         evaluate_composition(tmp_path / "flat", dives[1])
+
+
+def test_a_skeleton_model_composes_from_the_keypoints_beside_the_dives(
+    dives: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """The dives' keypoint files train a ``tcn`` with attribute heads; evaluation and the
+    composition benchmark read those files, not the videos (no pose estimation)."""
+    cfg = TrainConfig(
+        epochs=2,
+        heads="attributes",
+        **{**TINY_TRAINING, "model": "tcn", "model_kwargs": {"width": 8, "levels": 1}, "frames": 8},  # type: ignore[arg-type]
+    )
+    fit(dives[0], tmp_path / "tcn", cfg)
+    paths = evaluate_run(tmp_path / "tcn", EvalConfig(workers=0), tmp_path / "eval")
+    metrics = json.loads(paths["metrics"].read_text())
+    assert metrics["attributes"]["videos"] == metrics["num_videos"]
+    held = evaluate_composition(tmp_path / "tcn", dives[1])
+    assert held["held_out"]["videos"] == 4  # every held-out dive read from its .npz

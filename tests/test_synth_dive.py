@@ -69,11 +69,38 @@ def test_takeoff_faces_the_water_or_the_board(number: str, faces_water: bool) ->
 @pytest.mark.parametrize(("number", "twists"), [("203B", False), ("5231D", True), ("5134D", True)])
 def test_a_twist_widens_the_shoulders_in_a_side_view(number: str, twists: bool) -> None:
     spec = replace(sample_dive_spec(number, 0, num_frames=FRAMES, size=96), yaw=90.0)
-    points, _ = dive_geometry(spec)  # (T, P, 2) pixels
+    points, _, _ = dive_geometry(spec)  # (T, P, 2) pixels
     width = np.linalg.norm(points[:, 5] - points[:, 6], axis=-1)  # (T,) shoulder to shoulder
     full = 2 * spec.athlete.shoulder_half * spec.scale
     assert width[0] < 0.05 * full  # side on at takeoff
     assert (width.max() > 0.8 * full) == twists
+
+
+@pytest.mark.parametrize("number", ["101B", "205C", "403B"])
+def test_the_camera_follows_the_diver_close_up(number: str) -> None:
+    spec = sample_dive_spec(number, 1, num_frames=FRAMES, size=96)
+    points, _, corners = dive_geometry(spec)  # (T, P, 2) frame pixels, (T, 2) scene pixels
+    flight = slice(round(0.25 * FRAMES), round(0.7 * FRAMES))  # between takeoff and entry
+    inside = (points[flight] >= 0) & (points[flight] <= spec.size - 1)
+    assert inside.all()  # the whole body in every frame of the flight
+    height = np.ptp(points[0, :17, 1])  # standing on the board, arms overhead
+    assert 0.35 * spec.size < height < 0.8 * spec.size
+    assert np.ptp(corners[:, 1]) > 0.3 * spec.size  # the camera pans down with the dive
+    water_row = -corners[-1, 1]
+    assert 0.5 * spec.size < water_row < 0.9 * spec.size  # and stops with the water in view
+
+
+def test_a_fixed_camera_holds_the_whole_dive_in_a_wide_shot() -> None:
+    spec = sample_dive_spec("203B", 1, num_frames=FRAMES, size=96, camera="fixed")
+    points, _, corners = dive_geometry(spec)
+    assert spec.camera == "fixed" and (corners == corners[0]).all()
+    height = np.ptp(points[0, :17, 1])
+    assert height < 0.35 * spec.size  # small: the shot holds the board, the flight, the water
+    entry = round(spec.flight.entry * (FRAMES - 1))
+    x, y = points[:entry, :, 0], points[:entry, :, 1]  # up to the entry (hands go in first)
+    assert ((x >= 0) & (x <= spec.size - 1) & (y >= 0)).all()
+    with pytest.raises(ValueError, match="unknown camera 'drone'"):
+        sample_dive_spec("203B", 1, camera="drone")  # type: ignore[arg-type]
 
 
 def test_specs_are_deterministic_and_frames_differ() -> None:
@@ -122,5 +149,13 @@ def test_cli_synth_kind_dives(tmp_path: Path) -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert (tmp_path / "d/203B/203B_0000.mp4").is_file()
+    wide = runner.invoke(app, ["synth", str(tmp_path / "w"), *args[2:], "--camera", "fixed"])
+    assert wide.exit_code == 0, wide.output
+    for folder, camera in (("d", "follow"), ("w", "fixed")):
+        written = np.load(tmp_path / folder / "203B/203B_0000.npz")["keypoints"]
+        spec = sample_dive_spec("203B", 0, num_frames=6, size=64, camera=camera)  # type: ignore[arg-type]
+        np.testing.assert_array_equal(written, dive_keypoints(spec)[0])
+    drone = runner.invoke(app, [*args, "--camera", "drone"])
+    assert drone.exit_code == 2 and "drone" in drone.stderr
     bad = runner.invoke(app, ["synth", str(tmp_path / "e"), "--kind", "sessionz"])
     assert bad.exit_code == 2 and "sessionz" in bad.stderr

@@ -2,8 +2,8 @@
 
 :func:`attribute_metrics` is arithmetic on true and predicted attribute values. The rest runs a
 model with attribute heads over a split (``sportslens evaluate`` adds the result to
-``metrics.json`` and ``report.md``) or over any dataset labelled by dive number, such as dive
-combinations held out of training (``sportslens bench compose``).
+``metrics.json``, ``report.md`` and ``report.html``) or over any dataset labelled by dive
+number, such as dive combinations held out of training (``sportslens bench compose``).
 """
 
 from __future__ import annotations
@@ -14,17 +14,19 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 from torch.utils.data import DataLoader
 
 from sportslens.attributes import ATTRIBUTES, dive_attribute_values
-from sportslens.data import Catalog, ClipConfig, VideoDataset, read_catalog
+from sportslens.data import Catalog, ClipConfig
 from sportslens.dive import compose, parse
 from sportslens.labels.diving48 import dive_number_of
 from sportslens.metrics import confusion_matrix
 from sportslens.models import VideoClassifier
 
 __all__ = [
+    "attribute_html",
     "attribute_metrics",
     "composed_number",
     "evaluate_composition",
@@ -116,8 +118,10 @@ def report_attributes(
     device: str = "cpu",
 ) -> dict[str, Any]:
     """Evaluate the attribute heads on ``split`` and add the result to the written report."""
+    from sportslens.model_data import create_dataset
+
     records = list(catalog.split(split))
-    dataset = VideoDataset(records, model.preprocess, clip_cfg)
+    dataset = create_dataset(records, model, clip_cfg)
     loader = DataLoader(dataset, batch_size=8, num_workers=workers)
     predicted = predict_attribute_values(model, loader, device)
     true = [dive_attribute_values(parse(dive_number_of(r.label))) for r in records]
@@ -128,7 +132,30 @@ def report_attributes(
     paths["metrics"].write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     with paths["markdown"].open("a", encoding="utf-8") as file:
         file.write("\n" + attribute_markdown(metrics))
+    page = paths["html"].read_text(encoding="utf-8")
+    section = f"<section><h2>Dive attributes</h2>\n{attribute_html(metrics)}\n</section>\n"
+    paths["html"].write_text(page.replace("</body>", section + "</body>", 1), encoding="utf-8")
     return metrics
+
+
+def attribute_html(metrics: Mapping[str, Any]) -> str:
+    """The HTML report's section body: the accuracy table, then one confusion table per head."""
+    from sportslens import report_html
+
+    rows = {name: 100 * row["accuracy"] for name, row in metrics["attributes"].items()}
+    rows["composed dive number"] = 100 * metrics["composed_accuracy"]
+    accuracy = pd.DataFrame({"accuracy %": rows})
+    unseen = 100 * metrics["composed_unseen"]
+    parts = [
+        report_html.table(accuracy, digits=1),
+        report_html.paragraph(
+            f"Composed numbers that are no trained class: {unseen:.1f}% of videos."
+        ),
+    ]
+    for name, row in metrics["attributes"].items():
+        confusion = pd.DataFrame(row["confusion"], index=row["values"], columns=row["values"])
+        parts += [f"<h3>{name} (rows true, columns predicted)</h3>", report_html.table(confusion)]
+    return "\n".join(parts)
 
 
 def attribute_markdown(metrics: Mapping[str, Any]) -> str:
@@ -154,13 +181,17 @@ def evaluate_composition(
     run: Path, data: Path, *, batch_size: int = 8, device: str = "cpu"
 ) -> dict[str, Any]:
     """Predict every video of ``data`` (labelled by dive number) with the run's model: attribute
-    and composed-number accuracy, and class top-1 on the videos whose dive is a trained class."""
+    and composed-number accuracy, and class top-1 on the videos whose dive is a trained class.
+
+    A skeleton model reads the keypoint file beside each video, as it does in training.
+    """
+    from sportslens.model_data import read_model_catalog
     from sportslens.predict import Predictor
 
     predictor = Predictor.from_checkpoint(run, device)
     if not predictor.trained_numbers:
         raise ValueError(f"{run}: the model has no attribute heads (train with --heads attributes)")
-    records = list(read_catalog(data))
+    records = list(read_model_catalog(predictor.model.name, data))
     results = predictor.predict_many([r.source for r in records], top_k=1, batch_size=batch_size)
     true = [dive_attribute_values(parse(dive_number_of(r.label))) for r in records]
     predicted = [dict(p.dive.values) for p in results if p.dive is not None]

@@ -87,6 +87,9 @@ def synth(
     workers: Annotated[int, Opt(help="Parallel processes.")] = 2,
     sessions: Annotated[int, Opt(help="--kind sessions: how many videos.")] = 10,
     session_seconds: Annotated[float, Opt(help="--kind sessions: about how long each is.")] = 60.0,
+    camera: Annotated[
+        str, Opt(help="--kind dives: follow (close up, pans with the diver) or fixed (wide).")
+    ] = "follow",
 ) -> None:
     """Generate labelled synthetic athletes (videos, keypoints, labels.csv), deterministically."""
     from sportslens.data.synth import DEFAULT_CLASSES, make_dataset
@@ -94,7 +97,7 @@ def synth(
     if kind == "dives":
         from sportslens.cli.dive import synth_dives
 
-        synth_dives(out_dir, classes, per_class, frames, seconds, fps, size, seed, workers)
+        synth_dives(out_dir, classes, per_class, frames, seconds, fps, size, seed, workers, camera)
         return
     if kind not in ("athletes", "sessions"):
         raise ValueError(f"unknown --kind {kind!r}; expected athletes, dives or sessions")

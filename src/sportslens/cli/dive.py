@@ -78,9 +78,13 @@ def synth_dives(
     size: int,
     seed: int,
     workers: int,
+    camera: str = "follow",
 ) -> None:
     """``sportslens synth OUT --kind dives``: synthetic dives labelled by dive number."""
-    from sportslens.data.synth_dive import DEFAULT_DIVES, make_dive_dataset
+    from sportslens.data.synth_dive import CAMERAS, DEFAULT_DIVES, make_dive_dataset
+
+    if camera not in CAMERAS:
+        raise ValueError(f"unknown --camera {camera!r}; expected one of {', '.join(CAMERAS)}")
 
     chosen = numbers or list(DEFAULT_DIVES)
     make_dive_dataset(
@@ -92,6 +96,7 @@ def synth_dives(
         fps=fps,
         size=size,
         seed=seed,
+        camera=camera,  # checked above
         workers=workers,
     )
     console.print(

@@ -3,15 +3,18 @@
 The athletes, their drawing, the room texture and the camera noise are the synthetic athletes'
 (:mod:`synth_body`, :mod:`synth_render`); the motion is :mod:`synth_dive_motion`. The camera
 looks at the dive from the side (yaw 90 ± 25 degrees, either side), so somersaults turn in the
-image plane and a twist shows as the shoulders' projected width narrowing and widening. The
-floor of the room becomes water: everything below its surface is hidden, and a splash rises
-where the diver goes in.
+image plane and a twist shows as the shoulders' projected width narrowing and widening. Like a
+broadcast camera it follows the diver, close enough that the body fills about half the frame
+height, and stops at the water; a fixed camera wide enough for the whole dive left the diver a
+dozen pixels tall, too small for a video model to see which way it turns. The floor of the room
+becomes water: everything below its surface is hidden, and a splash rises where the diver goes
+in.
 
 Layout written by :func:`make_dive_dataset` (class folders are dive numbers)::
 
     OUT_DIR/labels.csv              path,label,group (label: the dive number; group: the athlete)
     OUT_DIR/<number>/<number>_0000.mp4
-    OUT_DIR/<number>/<number>_0000.npz   keypoints (T, 17, 2) px, visibility (T, 17), fps, class
+    OUT_DIR/<number>/<number>_0000.npz   a keypoint file (docs/pose.md), plus visibility and class
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -33,10 +36,13 @@ from sportslens.data.synth_render import Frame, Look, background, draw_figure, f
 from sportslens.data.synth_render import sample_look as sample_room
 from sportslens.data.synth_scene import check_clip_settings
 from sportslens.dive import Dive, parse
+from sportslens.pose.keypoints import Keypoints, save_keypoints
 from sportslens.writer import VideoWriter
 
 __all__ = [
+    "CAMERAS",
     "DEFAULT_DIVES",
+    "Camera",
     "DiveSpec",
     "dive_keypoints",
     "make_dive_dataset",
@@ -48,6 +54,8 @@ __all__ = [
 DEFAULT_DIVES = ("101B", "103C", "201C", "203B", "301B", "303C", "401C", "403B", "5132D", "5231D")
 """What ``sportslens synth --kind dives`` generates unless told otherwise."""
 
+Camera = Literal["follow", "fixed"]
+CAMERAS: tuple[Camera, ...] = ("follow", "fixed")
 _SPLASH_FRAMES = 0.2  # fraction of the clip the splash lasts after entry
 
 
@@ -65,8 +73,10 @@ class DiveSpec:
     flight: Flight
     yaw: float  # degrees; about ±90, a side view
     scale: float  # pixels per metre
-    origin_x: float  # pixel column of the board's end
-    water_y: float  # pixel row of the water surface
+    framing: tuple[float, float]  # where the camera holds the diver: offset from the frame's
+    # centre as a fraction of its size, (x right, y down)
+    fixed_corner: tuple[float, float] | None  # a fixed camera's top-left corner in scene
+    # pixels; None: the camera follows the diver
     board_colour: Colour
     look: Look
 
@@ -78,6 +88,10 @@ class DiveSpec:
     def group(self) -> str:
         return f"athlete_{self.athlete_id:02d}"
 
+    @property
+    def camera(self) -> Camera:
+        return "follow" if self.fixed_corner is None else "fixed"
+
 
 def sample_dive_spec(
     number: str,
@@ -88,9 +102,16 @@ def sample_dive_spec(
     fps: float = 15.0,
     size: int = 112,
     athletes: int = 20,
+    camera: Camera = "follow",
 ) -> DiveSpec:
-    """Draw clip ``index`` of dive ``number``; the same arguments always give the same clip."""
+    """Draw clip ``index`` of dive ``number``; the same arguments always give the same clip.
+
+    ``camera`` "follow" pans with the diver close up, as broadcasts do; "fixed" holds a wide
+    shot of the whole dive, where the diver is small.
+    """
     dive = parse(number)
+    if camera not in CAMERAS:
+        raise ValueError(f"unknown camera {camera!r}; expected one of {', '.join(CAMERAS)}")
     check_clip_settings(num_frames=num_frames, fps=fps, size=size, athletes=athletes, seed=seed)
     if index < 0:
         raise ValueError(f"index must be non-negative, got {index}")
@@ -107,86 +128,132 @@ def sample_dive_spec(
         entry=float(rng.uniform(0.72, 0.82)),
     )
     yaw = float(rng.choice([-1.0, 1.0]) * rng.uniform(65, 115))
-    # Fit the dive's whole height (water below, arms overhead at the top) into the frame.
-    top = flight.board_height + flight.apex + 1.3 * athlete.height
-    scale = float(rng.uniform(0.78, 0.9)) * size / (top + 0.8)
-    water_y = float(size - rng.uniform(0.4, 0.8) * scale)
-    side = np.sign(np.sin(np.radians(yaw)))  # +1: the dive travels to image right
-    origin_x = float(size / 2 - side * scale * rng.uniform(0.3, 0.7))
+    scale = float(rng.uniform(0.36, 0.46)) * size / athlete.height  # stretched: ~40% of the frame
+    framing = (float(rng.uniform(-0.1, 0.1)), float(rng.uniform(-0.1, 0.1)))
     look = sample_room(rng, size, (0.0, 0.0, 1.0, 1.0))
     water = (int(rng.uniform(20, 70)), int(rng.uniform(90, 160)), int(rng.uniform(150, 230)))
     look = replace(look, floor=water, occluder=None)
     board_colour = random_colour(rng, saturation=(0.0, 0.3), value=(0.6, 0.95))
+    fixed_corner = None
+    if camera == "fixed":
+        fixed_corner, scale = _wide_shot(rng, flight, athlete, yaw, size)
     return DiveSpec(
         dive.number, index, athlete_id, athlete, num_frames, fps, size, flight,
-        yaw, scale, origin_x, water_y, board_colour, look,
+        yaw, scale, framing, fixed_corner, board_colour, look,
     )  # fmt: skip
 
 
-def _to_pixels(spec: DiveSpec, uv: NDArray[Any]) -> NDArray[Any]:
-    """Image-plane metres (..., 2), v up, to pixels (..., 2), y down."""
-    return np.stack(
-        [spec.origin_x + spec.scale * uv[..., 0], spec.water_y - spec.scale * uv[..., 1]], axis=-1
-    )
+def _wide_shot(
+    rng: np.random.Generator, flight: Flight, athlete: Athlete, yaw: float, size: int
+) -> tuple[tuple[float, float], float]:
+    """A fixed camera's top-left corner in scene pixels and its scale in pixels per metre,
+    framing the dive's whole height: the water below, arms overhead at the top."""
+    top = flight.board_height + flight.apex + 1.3 * athlete.height
+    scale = float(rng.uniform(0.78, 0.9)) * size / (top + 0.8)
+    water_y = float(size - rng.uniform(0.4, 0.8) * scale)  # the surface's row in the frame
+    side = np.sign(np.sin(np.radians(yaw)))  # +1: the dive travels to image right
+    board_x = float(size / 2 - side * scale * rng.uniform(0.3, 0.7))  # the board end's column
+    return (-board_x, -water_y), scale
 
 
-def dive_geometry(spec: DiveSpec) -> tuple[NDArray[Any], NDArray[Any]]:
-    """Body points (T, NUM_POINTS, 2) in pixels and their depth (T, NUM_POINTS)."""
+def _world_pixels(spec: DiveSpec, points: NDArray[Any]) -> tuple[NDArray[Any], NDArray[Any]]:
+    """World points (..., 3) to scene pixels (..., 2) and depth (...).
+
+    Scene pixels are image pixels before the camera pans: x right, y down, the origin at the
+    board's end on the water surface.
+    """
+    uv, depth = project(points, spec.yaw, 0.0)  # (..., 2) metres, v up
+    return spec.scale * uv * np.array([1.0, -1.0]), depth
+
+
+def camera_corners(spec: DiveSpec, points: NDArray[Any]) -> NDArray[Any]:
+    """Each frame's top-left corner (T, 2) in scene pixels, whole pixels.
+
+    ``points`` (T, P, 2) are the body in scene pixels. A following camera aims at the centre of
+    the body's box, smoothed over neighbouring frames as a camera operator would, and stops
+    going down once the water is in the lower third of the frame; a fixed one never moves.
+    """
+    if spec.fixed_corner is not None:
+        return np.tile(np.rint(spec.fixed_corner), (len(points), 1))
+    box_centre = (points.min(axis=1) + points.max(axis=1)) / 2  # (T, 2)
+    padded = np.pad(box_centre, ((1, 1), (0, 0)), mode="edge")
+    aim = (padded[:-2] + 2 * padded[1:-1] + padded[2:]) / 4  # (T, 2)
+    aim = aim - np.asarray(spec.framing) * spec.size
+    aim[:, 1] = np.minimum(aim[:, 1], -0.2 * spec.size)  # the water 0.7 of the way down
+    corners: NDArray[Any] = np.rint(aim - spec.size / 2)
+    return corners
+
+
+def dive_geometry(spec: DiveSpec) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
+    """Body points (T, NUM_POINTS, 2) in each frame's pixels, their depth (T, NUM_POINTS), and
+    the frames' corners (T, 2) in scene pixels (:func:`camera_corners`)."""
     world = dive_world_points(spec.dive, spec.flight, spec.athlete, spec.num_frames)
-    uv, depth = project(world, spec.yaw, 0.0)  # (T, P, 2) metres, (T, P)
-    return _to_pixels(spec, uv), depth
+    scene, depth = _world_pixels(spec, world)  # (T, P, 2), (T, P)
+    corners = camera_corners(spec, scene)
+    return scene - corners[:, None, :], depth, corners
 
 
 def dive_keypoints(spec: DiveSpec) -> tuple[NDArray[Any], NDArray[Any]]:
     """Keypoints float32 (T, 17, 2) in pixels and visibility float32 (T, 17): 1 when inside the
     frame and above the water."""
-    points, _ = dive_geometry(spec)
+    points, _, corners = dive_geometry(spec)
     keypoints = points[:, :17].astype(np.float32)
     x, y = keypoints[..., 0], keypoints[..., 1]
-    visible = (x >= 0) & (x <= spec.size - 1) & (y >= 0) & (y < spec.water_y)
+    water_row = -corners[:, 1:2]  # (T, 1) the surface's row in each frame
+    visible = (x >= 0) & (x <= spec.size - 1) & (y >= 0) & (y < water_row)
     return keypoints, visible.astype(np.float32)
 
 
-def _room(spec: DiveSpec) -> Image.Image:
-    """The background with the water and the board (a slab from the frame's edge to z = 0)."""
-    room = Image.fromarray(background(spec.look, spec.size, (spec.origin_x, spec.water_y, 0.0)))
+def _room(spec: DiveSpec, corners: NDArray[Any]) -> tuple[Image.Image, NDArray[Any]]:
+    """The scene every frame is cut from: the background, the water and the board (a slab from
+    far behind to z = 0); and the scene pixel of its top-left corner (2,)."""
+    origin = corners.min(axis=0)  # (2,)
+    side = int((corners.max(axis=0) - origin).max()) + spec.size
+    room = Image.fromarray(background(spec.look, side, (-origin[0], -origin[1], 0.0)))
     h = spec.flight.board_height
-    corners = np.array([[[0, h, -20.0], [0, h, 0.0], [0, h - 0.12, 0.0], [0, h - 0.12, -20.0]]])
-    pillar = np.array([[[0, h, -2.2], [0, h, -1.7], [0, -1, -1.7], [0, -1, -2.2]]])
+    slab = np.array([[0, h, -20.0], [0, h, 0.0], [0, h - 0.12, 0.0], [0, h - 0.12, -20.0]])
+    pillar = np.array([[0, h, -2.2], [0, h, -1.7], [0, -1, -1.7], [0, -1, -2.2]])
     draw = ImageDraw.Draw(room)
-    for shape, shade in ((pillar, 0.7), (corners, 1.0)):
-        uv, _ = project(shape, spec.yaw, 0.0)
+    for shape, shade in ((pillar, 0.7), (slab, 1.0)):
+        pixels, _ = _world_pixels(spec, shape)  # (4, 2)
         fill = tuple(int(c * shade) for c in spec.board_colour)
-        draw.polygon(_to_pixels(spec, uv)[0].ravel().tolist(), fill=fill)
-    return room
+        draw.polygon((pixels - origin).ravel().tolist(), fill=fill)
+    return room, origin
 
 
 def render_dive(spec: DiveSpec) -> Iterator[NDArray[Any]]:
     """Yield the clip's frames, (H, W, 3) uint8 RGB, one at a time."""
-    points, depth = dive_geometry(spec)
-    room = _room(spec)
-    water_rows = np.arange(spec.size) >= spec.water_y  # (H,) rows the water hides
-    room_pixels = np.asarray(room)
+    points, depth, corners = dive_geometry(spec)
+    room, origin = _room(spec, corners)
     bank = noise_bank(spec.look, spec.size)
     offsets = np.random.default_rng([spec.look.seed, 1])
     splash = np.random.default_rng([spec.look.seed, 3]).uniform(-1, 1, (12, 3))  # (drops, 3)
     entry_frame = spec.flight.entry * (spec.num_frames - 1)
     for t in range(spec.num_frames):
-        image = room.copy()
+        left, top = (corners[t] - origin).astype(int)
+        view = room.crop((left, top, left + spec.size, top + spec.size))
+        image = view.copy()
         far_side = 0 if depth[t, 11] < depth[t, 12] else 1  # a twist brings the other side near
         frame = Frame(points[t], depth[t], None, None)
         draw_figure(image, frame, spec.athlete, spec.scale, far_side, spec.look)
+        water_y = -float(corners[t, 1])  # the surface's row in this frame
         pixels = np.array(image)
-        pixels[water_rows] = room_pixels[water_rows]  # under the surface: only water shows
+        below = np.arange(spec.size) >= water_y  # (H,) rows the water hides
+        pixels[below] = np.asarray(view)[below]  # under the surface: only water shows
         image = Image.fromarray(pixels)
         since = (t - entry_frame) / max(spec.num_frames - 1, 1)
         if 0 <= since <= _SPLASH_FRAMES:
-            _draw_splash(image, spec, points[t], since / _SPLASH_FRAMES, splash)
+            _draw_splash(image, spec, points[t], water_y, since / _SPLASH_FRAMES, splash)
         yield finish(image, spec.look, bank, offsets)
 
 
 def _draw_splash(
-    image: Image.Image, spec: DiveSpec, points: NDArray[Any], age: float, drops: NDArray[Any]
+    image: Image.Image,
+    spec: DiveSpec,
+    points: NDArray[Any],
+    water_y: float,
+    age: float,
+    drops: NDArray[Any],
 ) -> None:
     """White drops thrown up around the entry point; ``age`` runs 0 → 1 over the splash."""
     draw = ImageDraw.Draw(image)
@@ -194,7 +261,7 @@ def _draw_splash(
     height = spec.scale * 0.9 * np.sin(np.pi * min(age * 1.2, 1.0))  # pixels; rises then falls
     for dx, dy, r in drops.tolist():
         cx = x + dx * 0.35 * spec.scale
-        cy = spec.water_y - (0.5 + 0.5 * dy) * height
+        cy = water_y - (0.5 + 0.5 * dy) * height
         radius = max(1.0, (0.06 + 0.04 * r) * spec.scale)
         draw.ellipse([cx - radius, cy - radius, cx + radius, cy + radius], fill=(235, 245, 250))
 
@@ -209,17 +276,17 @@ def write_dive_clip(spec: DiveSpec, video_path: Path) -> Path:
         for frame in render_dive(spec):
             writer.write(frame)
     keypoints, visibility = dive_keypoints(spec)
-    npz_path = video_path.with_suffix(".npz")
-    tmp_npz = npz_path.with_name(f".{npz_path.stem}.{os.getpid()}.tmp.npz")
-    with tmp_npz.open("wb") as file:
-        np.savez_compressed(
-            file,
-            keypoints=keypoints,  # (T, 17, 2) float32 pixels
-            visibility=visibility,  # (T, 17) float32
-            fps=np.float64(spec.fps),
-            **{"class": np.str_(spec.number)},
-        )
-    tmp_npz.replace(npz_path)
+    # The keypoint file format (sportslens.pose), so skeleton models train on dives too.
+    truth = Keypoints(
+        keypoints,  # (T, 17, 2) float32 pixels
+        visibility,  # (T, 17) float32: 1 inside the frame and above the water
+        layout="coco17",
+        fps=spec.fps,
+        size=(spec.size, spec.size),  # (width, height)
+        source=video_path.name,
+    )
+    extra = {"visibility": visibility, "class": np.str_(spec.number)}
+    save_keypoints(video_path.with_suffix(".npz"), truth, **extra)
     tmp_video.replace(video_path)
     return video_path
 
@@ -235,6 +302,7 @@ def make_dive_dataset(
     size: int = 112,
     seed: int = 0,
     athletes: int = 20,
+    camera: Camera = "follow",
     workers: int = 2,
     progress: bool = True,
 ) -> Path:
@@ -252,7 +320,9 @@ def make_dive_dataset(
         if seconds <= 0 or fps <= 0:
             raise ValueError(f"seconds and fps must be positive, got {seconds} and {fps}")
         num_frames = round(seconds * fps)
-    options = {"num_frames": num_frames, "fps": fps, "size": size, "athletes": athletes}
+    options = {
+        "num_frames": num_frames, "fps": fps, "size": size, "athletes": athletes, "camera": camera,
+    }  # fmt: skip
     specs = [
         sample_dive_spec(number, index, seed=seed, **options)  # type: ignore[arg-type]
         for number in numbers
