@@ -87,10 +87,16 @@ def synth(
     workers: Annotated[int, Opt(help="Parallel processes.")] = 2,
     sessions: Annotated[int, Opt(help="--kind sessions: how many videos.")] = 10,
     session_seconds: Annotated[float, Opt(help="--kind sessions: about how long each is.")] = 60.0,
+    background: Annotated[
+        int,
+        Opt(help="--kind athletes: also this many idle clips in a 'background' class (no action)."),
+    ] = 0,
 ) -> None:
     """Generate labelled synthetic athletes (videos, keypoints, labels.csv), deterministically."""
     from sportslens.data.synth import DEFAULT_CLASSES, make_dataset
 
+    if background and kind != "athletes":
+        raise ValueError(f"--background makes idle clips for --kind athletes, not --kind {kind}")
     if kind == "dives":
         from sportslens.cli.dive import synth_dives
 
@@ -115,9 +121,13 @@ def synth(
         fps=fps,
         size=size,
         seed=seed,
+        background=background,
         workers=workers,
     )
-    console.print(f"wrote {per_class * len(chosen)} clips of {len(chosen)} classes to {out_dir}")
+    extra = f" and {background} background clips" if background else ""
+    console.print(
+        f"wrote {per_class * len(chosen)} clips of {len(chosen)} classes{extra} to {out_dir}"
+    )
 
 
 @app.command()
