@@ -155,7 +155,7 @@ def test_cli_background_option(tmp_path: Path) -> None:
         app, ["synth", str(tmp_path / "s"), "--kind", "sessions", "--background", "2"]
     )
     assert refused.exit_code == 2
-    assert "--background makes idle clips for --kind athletes, not --kind sessions" in str(
+    assert "--background adds clips to --kind athletes, not to --kind sessions" in str(
         refused.output
     )
     assert not (tmp_path / "s").exists()
