@@ -157,5 +157,7 @@ def test_cli_synth_kind_dives(tmp_path: Path) -> None:
         np.testing.assert_array_equal(written, dive_keypoints(spec)[0])
     drone = runner.invoke(app, [*args, "--camera", "drone"])
     assert drone.exit_code == 2 and "drone" in drone.stderr
+    athletes = runner.invoke(app, ["synth", str(tmp_path / "a"), "--camera", "fixed"])
+    assert athletes.exit_code == 2 and "--camera films --kind dives" in athletes.stderr
     bad = runner.invoke(app, ["synth", str(tmp_path / "e"), "--kind", "sessionz"])
     assert bad.exit_code == 2 and "sessionz" in bad.stderr

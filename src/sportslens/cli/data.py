@@ -90,10 +90,23 @@ def synth(
     camera: Annotated[
         str, Opt(help="--kind dives: follow (close up, pans with the diver) or fixed (wide).")
     ] = "follow",
+    background: Annotated[
+        int,
+        Opt(help="--kind athletes: also this many idle clips in a 'background' class (no action)."),
+    ] = 0,
+    transitions: Annotated[
+        int,
+        Opt(help="--kind athletes: also this many rest-to-set cuts, labelled by what fills most."),
+    ] = 0,
 ) -> None:
     """Generate labelled synthetic athletes (videos, keypoints, labels.csv), deterministically."""
     from sportslens.data.synth import DEFAULT_CLASSES, make_dataset
 
+    if (background or transitions) and kind != "athletes":
+        option = "--background" if background else "--transitions"
+        raise ValueError(f"{option} adds clips to --kind athletes, not to --kind {kind}")
+    if camera != "follow" and kind != "dives":
+        raise ValueError(f"--camera films --kind dives, not --kind {kind}")
     if kind == "dives":
         from sportslens.cli.dive import synth_dives
 
@@ -118,9 +131,20 @@ def synth(
         fps=fps,
         size=size,
         seed=seed,
+        background=background,
         workers=workers,
     )
-    console.print(f"wrote {per_class * len(chosen)} clips of {len(chosen)} classes to {out_dir}")
+    if transitions:
+        from sportslens.data.synth_transitions import make_transitions
+
+        length = frames if frames is not None else round(seconds * fps)
+        make_transitions(out_dir, transitions, classes=chosen, num_frames=length, fps=fps,
+                         size=size, seed=seed, workers=workers)  # fmt: skip
+    extra = f" and {background} background clips" if background else ""
+    extra += f" and {transitions} transitions" if transitions else ""
+    console.print(
+        f"wrote {per_class * len(chosen)} clips of {len(chosen)} classes{extra} to {out_dir}"
+    )
 
 
 @app.command()

@@ -17,6 +17,8 @@ Layout written by :func:`make_dataset`::
     OUT_DIR/<class>/<class>_0000.npz   a keypoint file (docs/pose.md: keypoints (T, 17, 2) px,
                                        scores, layout coco17, fps, size (W, H), source, version)
                                        plus visibility (= scores), reps and class
+    OUT_DIR/background/background_0000.mp4, .npz   with ``background=N``: athletes standing idle,
+                                       drawn like the rests between a session's sets (reps 0)
 """
 
 from __future__ import annotations
@@ -44,12 +46,16 @@ from sportslens.data.synth_scene import (
     check_clip_settings,
     clip_geometry,
     clip_keypoints,
+    is_rest,
+    resting_classes,
     sample_clip_spec,
+    sample_rest_spec,
 )
 from sportslens.pose.keypoints import Keypoints, save_keypoints
 from sportslens.writer import VideoWriter
 
 __all__ = [
+    "BACKGROUND",
     "CLASSES",
     "DEFAULT_CLASSES",
     "ClipSpec",
@@ -68,6 +74,12 @@ S = TypeVar("S")
 
 DEFAULT_CLASSES = CLASSES[:6]
 """What :func:`make_dataset` generates unless told otherwise (``arm_circles`` is opt-in)."""
+
+BACKGROUND = "background"
+"""The no-action class :func:`make_dataset` adds on request; the timeline reads it as no action."""
+# Background clips draw their athletes with indices from here on, so clip i of the background
+# never shares its athlete, camera and room with clip i of the class it stands in.
+_BACKGROUND_INDEX = 100_000
 
 
 def render_frames(spec: ClipSpec) -> Iterator[NDArray[Any]]:
@@ -101,11 +113,13 @@ def render_clip(spec: ClipSpec) -> SynthClip:
     return SynthClip(np.stack(list(render_frames(spec))), keypoints, visibility)
 
 
-def write_clip(spec: ClipSpec, video_path: Path) -> Path:
+def write_clip(spec: ClipSpec, video_path: Path, *, label: str | None = None) -> Path:
     """Write the clip's mp4 and, beside it, its ``.npz`` keypoints; each file appears atomically.
 
-    Files are written under a temporary name and renamed, so an interrupted run never leaves a
-    truncated clip that looks finished.
+    ``label`` is the class written in the keypoint file (default the spec's class; a background
+    clip is an idle athlete of some class labelled ``background``). Files are written under a
+    temporary name and renamed, so an interrupted run never leaves a truncated clip that looks
+    finished.
     """
     video_path.parent.mkdir(parents=True, exist_ok=True)
     tmp_video = video_path.with_name(f".{video_path.stem}.{os.getpid()}.tmp.mp4")
@@ -128,13 +142,23 @@ def write_clip(spec: ClipSpec, video_path: Path) -> Path:
         size=(spec.size, spec.size),  # (width, height)
         source=video_path.name,  # the video beside the file
     )
-    extra = {"visibility": visibility, "reps": np.int64(spec.schedule.reps)}
-    save_keypoints(video_path.with_suffix(".npz"), truth, **extra, **{"class": np.str_(spec.label)})
+    reps = 0 if is_rest(spec) else spec.schedule.reps
+    extra = {"visibility": visibility, "reps": np.int64(reps)}
+    name = np.str_(spec.label if label is None else label)
+    save_keypoints(video_path.with_suffix(".npz"), truth, **extra, **{"class": name})
     tmp_video.replace(video_path)
     return video_path
 
 
-def _check_arguments(classes: Sequence[str], per_class: int, workers: int) -> None:
+def _write_labelled(item: tuple[ClipSpec, str], video_path: Path) -> Path:
+    """:func:`write_clip` for a (spec, label) pair: one picklable task for the process pool."""
+    spec, label = item
+    return write_clip(spec, video_path, label=label)
+
+
+def _check_arguments(
+    classes: Sequence[str], per_class: int, workers: int, background: int = 0
+) -> None:
     """Reject bad dataset arguments before any work starts, naming the bad value."""
     if isinstance(classes, str):
         raise ValueError(f"classes must be a list of class names, got the string {classes!r}")
@@ -145,6 +169,8 @@ def _check_arguments(classes: Sequence[str], per_class: int, workers: int) -> No
         raise ValueError(f"classes contains a duplicate: {list(classes)}")
     if per_class < 1:
         raise ValueError(f"per_class must be at least 1, got {per_class}")
+    if background < 0:
+        raise ValueError(f"background must be 0 or more, got {background}")
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
 
@@ -160,6 +186,7 @@ def make_dataset(
     size: int = 160,
     seed: int = 0,
     athletes: int = 20,
+    background: int = 0,
     workers: int = 2,
     progress: bool = True,
 ) -> Path:
@@ -167,25 +194,37 @@ def make_dataset(
 
     Clips last ``num_frames`` frames (default ``seconds * fps``) of ``size`` x ``size`` pixels.
     Each clip's athlete is one of ``athletes`` bodies, recorded as the ``group`` column so a
-    cross-subject split can keep each athlete on one side.
+    cross-subject split can keep each athlete on one side. ``background`` adds that many clips
+    of a ``background`` class: athletes of the standing classes idle at their rest pose, drawn
+    as the rests of ``synth --kind sessions`` are. The other classes' clips do not change.
     """
     if num_frames is None:
         if seconds <= 0 or fps <= 0:
             raise ValueError(f"seconds and fps must be positive, got {seconds} and {fps}")
         num_frames = round(seconds * fps)
-    _check_arguments(classes, per_class, workers)
+    _check_arguments(classes, per_class, workers, background)
     check_clip_settings(num_frames=num_frames, fps=fps, size=size, athletes=athletes, seed=seed)
     root = Path(out_dir)
-    specs = [
+    clips = [
         sample_clip_spec(
             label, index, seed=seed, num_frames=num_frames, fps=fps, size=size, athletes=athletes
         )
         for label in classes
         for index in range(per_class)
     ]
-    paths = [root / spec.label / f"{spec.label}_{spec.index:04d}.mp4" for spec in specs]
-    write_clips(write_clip, specs, paths, workers, progress)
-    write_labels(root, [(spec.label, spec.group) for spec in specs], paths)
+    items = [(spec, spec.label) for spec in clips]
+    paths = [root / spec.label / f"{spec.label}_{spec.index:04d}.mp4" for spec in clips]
+    resting = resting_classes(classes)
+    for i in range(background):
+        # The standing classes take turns, so every rest pose is as common as the others.
+        spec = sample_rest_spec(
+            resting[i % len(resting)], _BACKGROUND_INDEX + i, seed=seed, num_frames=num_frames,
+            fps=fps, size=size, athletes=athletes,
+        )  # fmt: skip
+        items.append((spec, BACKGROUND))
+        paths.append(root / BACKGROUND / f"{BACKGROUND}_{i:04d}.mp4")
+    write_clips(_write_labelled, items, paths, workers, progress)
+    write_labels(root, [(label, spec.group) for spec, label in items], paths)
     return root
 
 

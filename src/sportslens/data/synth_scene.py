@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -27,6 +27,7 @@ from sportslens.data.synth_motion import CLASSES, EXERCISES, Schedule, joint_ang
 from sportslens.data.synth_render import PLATE_RADIUS, Frame, Look, barbell_points, sample_look
 
 REFERENCE_HEIGHT = 1.75  # metres; zoom is drawn as a fraction of the frame for this height
+_NEVER = 1e6  # seconds: a schedule starting this late never starts
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,40 @@ def sample_clip_spec(
         label, index, athlete_id, athlete, num_frames, fps, size, schedule,
         yaw, roll, scale, origin_x, floor_y, look,
     )  # fmt: skip
+
+
+def sample_rest_spec(
+    label: str,
+    index: int,
+    *,
+    seed: int = 0,
+    num_frames: int = 90,
+    fps: float = 30.0,
+    size: int = 160,
+    athletes: int = 20,
+) -> ClipSpec:
+    """Clip ``index`` of class ``label`` whose repetitions never start: the athlete stands idle.
+
+    Only the idle sway of the rest pose moves. The rests between a session's sets and the
+    ``background`` class of a dataset are both drawn here, so a model trained on the one sees
+    the other.
+    """
+    spec = sample_clip_spec(
+        label, index, seed=seed, num_frames=num_frames, fps=fps, size=size, athletes=athletes
+    )
+    return replace(spec, schedule=replace(spec.schedule, start=_NEVER))
+
+
+def is_rest(spec: ClipSpec) -> bool:
+    """Whether the clip shows no repetition (they start after it ends)."""
+    return spec.schedule.start >= spec.num_frames / spec.fps
+
+
+def resting_classes(classes: Sequence[str]) -> list[str]:
+    """The classes whose rest pose shows no class: standing, empty-handed (a plank or a barbell
+    would give one away); all of ``classes`` when none is."""
+    standing = [c for c in classes if not (EXERCISES[c].on_hands or EXERCISES[c].barbell)]
+    return standing or list(classes)
 
 
 def _world_points(

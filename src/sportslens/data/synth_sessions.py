@@ -37,15 +37,31 @@ from sportslens.data.synth_scene import (
     check_classes,
     check_clip_settings,
     clip_keypoints,
+    is_rest,
+    resting_classes,
     sample_clip_spec,
+    sample_rest_spec,
 )
 from sportslens.pose.keypoints import Keypoints, save_keypoints
 from sportslens.writer import VideoWriter
 
+__all__ = [
+    "REST_SECONDS",
+    "SET_MARGIN_SECONDS",
+    "SET_SECONDS",
+    "TRUTH_COLUMNS",
+    "TrueSegment",
+    "is_rest",
+    "make_sessions",
+    "read_true_segments",
+    "sample_session",
+    "true_segments",
+    "write_session",
+]
+
 SET_SECONDS = (4.0, 8.0)  # a set of repetitions lasts about this long
 SET_MARGIN_SECONDS = (0.2, 0.8)  # the set's own athlete at rest before and after it
 REST_SECONDS = (2.0, 5.0)  # the rest blocks between sets
-_NEVER = 1e6  # seconds: a schedule starting this late never starts
 TRUTH_COLUMNS = ["label", "start", "end", "start_frame", "end_frame", "reps"]
 
 
@@ -80,7 +96,7 @@ def sample_session(
     if seconds <= 0:
         raise ValueError(f"seconds must be positive, got {seconds}")
     rng = np.random.default_rng([seed, 0x5E55, index])
-    resting = [c for c in classes if _stands_empty_handed(c)] or list(classes)
+    resting = resting_classes(classes)
     blocks = [_rest(rng, resting, index, 0, fps, size, seed)]
     total = blocks[0].num_frames
     while True:
@@ -114,24 +130,12 @@ def _rest(
     size: int,
     seed: int,
 ) -> ClipSpec:
-    """A clip of an athlete standing at rest: a standing class whose repetitions never start."""
+    """A rest block: an athlete of a resting class standing idle for 2-5 s."""
     label = str(resting[int(rng.integers(len(resting)))])
     frames = math.ceil(float(rng.uniform(*REST_SECONDS)) * fps)
-    spec = sample_clip_spec(
+    return sample_rest_spec(
         label, index * 1000 + number, seed=seed, num_frames=frames, fps=fps, size=size
     )
-    return replace(spec, schedule=replace(spec.schedule, start=_NEVER))
-
-
-def _stands_empty_handed(label: str) -> bool:
-    """Whether the class rests standing with nothing in its hands, so its rest shows no class."""
-    exercise = EXERCISES[label]
-    return not (exercise.on_hands or exercise.barbell)
-
-
-def is_rest(spec: ClipSpec) -> bool:
-    """Whether a session block is a rest (its repetitions start after it ends)."""
-    return spec.schedule.start >= spec.num_frames / spec.fps
 
 
 def true_segments(blocks: Sequence[ClipSpec]) -> list[TrueSegment]:
