@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 import pytest
@@ -23,6 +24,26 @@ from sportslens.serve import ServeSettings, create_app
 from sportslens.video import Source
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def skip_unless_ci(reason: str) -> NoReturn:
+    """Skip a browser test on a developer's machine; under CI=true a missing browser fails."""
+    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        pytest.fail(f"{reason}; CI must run the browser tests", pytrace=False)
+    pytest.skip(reason)
+
+
+def test_a_missing_browser_skips_locally_and_fails_under_ci(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="no chromium"):
+        skip_unless_ci("no chromium")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must run the browser tests"):
+        skip_unless_ci("no chromium")
+
+
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -68,7 +89,7 @@ class SeamPredictor(Predictor):
 def browser() -> Iterator[Any]:
     playwright_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).is_file():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+        skip_unless_ci("Debian's chromium is not installed (apt-get install chromium)")
     with playwright_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
