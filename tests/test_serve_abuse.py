@@ -377,6 +377,22 @@ def test_a_body_trickled_after_an_early_answer_is_cut_off(server: str) -> None:
     assert answer.startswith(b"HTTP/1.1 401 ")
 
 
+@pytest.mark.parametrize("server", [{"header_timeout_s": 0.5}], indirect=True)
+def test_a_body_slower_than_the_head_timeout_but_in_time_is_served(
+    server: str, make_video: MakeVideo
+) -> None:
+    video = make_video("clip.mp4", frames=8).read_bytes()
+    head = UPLOAD_HEAD.replace(b"1000", str(len(video)).encode())
+    with connect(server) as sock:
+        sock.sendall(head)
+        for part in (video[:100], video[100:-100], video[-100:]):  # 1.5 s for the body
+            time.sleep(0.5)
+            sock.sendall(part)
+        sock.settimeout(60)
+        answer = sock.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 200 "), answer
+
+
 @pytest.mark.parametrize("server", [{"header_timeout_s": 1.0}], indirect=True)
 def test_keep_alive_clients_are_served_as_before(server: str, make_video: MakeVideo) -> None:
     video = make_video("clip.mp4", frames=8).read_bytes()
