@@ -1,9 +1,9 @@
 """What an upload will cost once decoded, read from its headers before decoding it (413 above).
 
 The upload cap bounds the bytes that arrive, not what they decode to: 16 KB of H.264 can declare
-8192x8192 frames (0.24 GB of decoder memory each), and a 600 KB ``.npz`` can hold a 600 MB
-array. These checks read only the video's stream parameters and packet count, or the zip
-directory and each array's ``.npy`` header, and refuse before a frame or an array is decoded.
+8192x8192 frames (0.24 GB of memory to decode), and a 600 KB ``.npz`` can hold a 600 MB array.
+These checks read only the video's stream parameters and packet count, or the zip directory and
+each array's ``.npy`` header, and refuse before a frame or an array is decoded.
 """
 
 from __future__ import annotations
@@ -47,13 +47,13 @@ def check_video(path: Path, max_frame_pixels: int, max_video_pixels: int, name: 
     from the first frame to its last sampled one, a timeline or pose extraction decodes all.
     """
     size = _frame_size(path, max_frame_pixels)
-    if size is None:  # FFmpeg cannot open it: probe reports why (422), or else measures it
+    if size is not None:
+        _check_frame(size, max_frame_pixels, name)  # before the file is opened without limit
+        frames = frame_count(path)
+    else:  # FFmpeg cannot open it: probe says why (422), or else measures it
         info = probe(path)
         size, frames = (info.width, info.height), info.num_frames
-    else:
         _check_frame(size, max_frame_pixels, name)
-        frames = frame_count(path)
-    _check_frame(size, max_frame_pixels, name)
     pixels = frames * size[0] * size[1]
     if pixels > max_video_pixels:
         raise ApiError(
