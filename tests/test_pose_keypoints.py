@@ -105,6 +105,14 @@ def test_missing_and_unreadable_files(tmp_path: Path) -> None:
         load_keypoints(junk)
 
 
+def test_arrays_of_other_keys_are_never_read(tmp_path: Path) -> None:
+    """An array only unpickling could load fails the moment it is read: it must not be."""
+    extra = {"note": np.array([{"any": "object"}], dtype=object)}
+    path = write_npz(tmp_path / "kp.npz", **valid_arrays(), **extra)
+    back = load_keypoints(path)
+    np.testing.assert_array_equal(back.keypoints, make_keypoints().keypoints)
+
+
 def test_reads_the_first_unversioned_synthetic_files(tmp_path: Path) -> None:
     """visibility instead of scores, no layout/source/version, size as (height, width)."""
     kp = make_keypoints()

@@ -17,6 +17,7 @@ from conftest import MakeVideo
 from serve_helpers import running_server, write_tiny_checkpoint
 from sportslens.cli import app
 from sportslens.serve import create_app
+from sportslens.serve.connections import HeadDeadlineProtocol
 from sportslens.serve.loadtest import post_for, summarize_load
 
 runner = CliRunner()
@@ -40,6 +41,27 @@ def test_serve_builds_the_app_from_its_options(served: dict[str, Any], tmp_path:
         info = client.get("/v1/model").json()
     assert info["batching"] is False and info["max_upload_bytes"] == 2**20
     assert info["name"] == "r2plus1d_tiny"
+
+
+def test_serve_bounds_connections_uploads_and_decoded_sizes(
+    served: dict[str, Any], tmp_path: Path
+) -> None:
+    run_dir = write_tiny_checkpoint(tmp_path / "run")
+    limits = {
+        "--max-connections": "7", "--header-timeout": "2.5", "--keep-alive": "3",
+        "--upload-timeout": "30", "--max-frame-pixels": "1000000",
+        "--max-video-pixels": "5000000000", "--max-keypoint-mb": "2",
+    }  # fmt: skip
+    options = [item for pair in limits.items() for item in pair]
+    result = runner.invoke(app, ["serve", "--checkpoint", str(run_dir), *options])
+    assert result.exit_code == 0, result.output
+    assert (served["limit_concurrency"], served["timeout_keep_alive"]) == (7, 3)
+    assert issubclass(served["http"], HeadDeadlineProtocol)
+    assert served["http"].head_timeout_s == 2.5
+    with TestClient(served["app"]) as client:
+        settings = client.app.state.server.settings  # type: ignore[attr-defined]
+    assert (settings.upload_timeout_s, settings.max_frame_pixels) == (30, 10**6)
+    assert (settings.max_video_pixels, settings.max_keypoint_bytes) == (5 * 10**9, 2 * 2**20)
 
 
 def test_serve_takes_the_api_key_from_the_environment(

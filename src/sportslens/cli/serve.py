@@ -28,7 +28,20 @@ def serve(
         Opt(envvar="SPORTSLENS_API_KEY", help="Require this X-API-Key on /v1 requests."),
     ] = None,
     max_upload_mb: Annotated[float, Opt(help="Largest upload (413 above).")] = 200,
+    upload_timeout: Annotated[float, Opt(help="Seconds to receive an upload (408 after).")] = 300,
     timeout: Annotated[float, Opt(help="Seconds per request once uploaded (504 after).")] = 60,
+    max_frame_pixels: Annotated[
+        int, Opt(help="Largest decoded frame, width x height (413 above; 4096x4096).")
+    ] = 4096 * 4096,
+    max_video_pixels: Annotated[
+        int, Opt(help="Most pixels decoded per request, frames x width x height (413 above).")
+    ] = 20 * 10**9,
+    max_keypoint_mb: Annotated[
+        float, Opt(help="Largest uncompressed keypoint arrays of a .npz (413 above).")
+    ] = 64,
+    max_connections: Annotated[int, Opt(help="Open connections at once (503 beyond).")] = 100,
+    header_timeout: Annotated[float, Opt(help="Seconds to send a request head.")] = 10,
+    keep_alive: Annotated[int, Opt(help="Seconds an idle connection stays open.")] = 5,
     max_in_flight: Annotated[int, Opt(help="Requests at work at once.")] = 8,
     max_queue: Annotated[int, Opt(help="Requests waiting beyond those (503 when full).")] = 32,
     batching: Annotated[bool, Opt(help="Merge model calls of concurrent requests.")] = True,
@@ -43,7 +56,7 @@ def serve(
     try:
         import uvicorn
 
-        from sportslens.serve import PredictorSource, ServeSettings, create_app
+        from sportslens.serve import PredictorSource, ServeSettings, create_app, server_options
     except ImportError as error:
         raise ImportError(SERVE_EXTRA) from error
     from sportslens.predict import Predictor
@@ -58,7 +71,11 @@ def serve(
         raise ValueError("give --checkpoint RUN_DIR, or --model NAME with --pretrained")
     settings = ServeSettings(
         max_upload_bytes=round(max_upload_mb * MB),
+        upload_timeout_s=upload_timeout,
         request_timeout_s=timeout,
+        max_frame_pixels=max_frame_pixels,
+        max_video_pixels=max_video_pixels,
+        max_keypoint_bytes=round(max_keypoint_mb * MB),
         max_in_flight=max_in_flight,
         max_queue=max_queue,
         api_key=api_key or None,
@@ -66,9 +83,13 @@ def serve(
         batching=batching,
         max_batch=max_batch,
         batch_wait_ms=batch_wait_ms,
+        max_connections=max_connections,
+        header_timeout_s=header_timeout,
+        keep_alive_s=keep_alive,
     )
     console.print(f"playground: http://{host}:{port}/   API docs: http://{host}:{port}/docs")
-    uvicorn.run(create_app(source, settings), host=host, port=port, log_level=log_level)
+    api = create_app(source, settings)
+    uvicorn.run(api, host=host, port=port, log_level=log_level, **server_options(settings))
 
 
 @bench_app.command("serve")

@@ -3,8 +3,9 @@
 A file holds ``keypoints`` float32 ``(T, V, 2)`` in pixels (x right, y down, origin at the top-left
 corner of the frame), ``scores`` float32 ``(T, V)`` in [0, 1] with 0 meaning "not detected",
 ``layout`` (``coco17`` or ``blazepose33``), ``fps``, ``size`` as ``(width, height)``, ``source``
-and ``version``; a writer may add arrays of its own. Frames with no person stay in the file with
-scores 0, so frame ``t`` of the file is frame ``t`` of the video. ``docs/pose.md`` documents it.
+and ``version``; a writer may add arrays of its own, which readers never load. Frames with no
+person stay in the file with scores 0, so frame ``t`` of the file is frame ``t`` of the video.
+``docs/pose.md`` documents it.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ MIN_DETECTED_SCORE = 1e-6
 keeps meaning "not detected" even for a joint whose confidence rounds to 0."""
 
 _STANDARD_KEYS = ("keypoints", "scores", "layout", "fps", "size", "source", "version")
+KEYPOINT_FILE_KEYS = frozenset((*_STANDARD_KEYS, "visibility"))
+"""The arrays :func:`load_keypoints` reads (``visibility``: the unversioned synthetic files'
+scores); any other array in a file is never read, however large."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -157,8 +161,8 @@ def load_keypoints(
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such keypoint file")
     try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {key: data[key] for key in data.files}
+        with np.load(path, allow_pickle=False) as data:  # lazy: reads an array when indexed
+            arrays = {key: data[key] for key in data.files if key in KEYPOINT_FILE_KEYS}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
         raise ValueError(f"{path}: not a readable keypoint .npz file ({error})") from error
     try:

@@ -4,6 +4,7 @@ Needs the ``serve`` extra: ``pip install "sportslens[serve]"``.
 """
 
 from sportslens.serve.app import PredictorSource, create_app
+from sportslens.serve.connections import server_options
 from sportslens.serve.settings import ServeSettings
 
-__all__ = ["PredictorSource", "ServeSettings", "create_app"]
+__all__ = ["PredictorSource", "ServeSettings", "create_app", "server_options"]

@@ -18,8 +18,17 @@ class ApiError(Exception):
         self.message = message
 
 
+CLOSING_STATUSES = (408, 413)
+"""Answers after which the connection is closed: the client may still be sending a body the
+server will not read (too large, or too slow), and draining it would hold the connection."""
+
+
 def error_response(status: int, code: str, message: str) -> JSONResponse:
-    headers = {"WWW-Authenticate": "X-API-Key"} if status == 401 else None
+    headers = {}
+    if status == 401:
+        headers["WWW-Authenticate"] = "X-API-Key"
+    if status in CLOSING_STATUSES:
+        headers["Connection"] = "close"  # uvicorn closes the connection after this answer
     return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
 
 

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import HTMLResponse
 
 from sportslens.predict import Predictor
+from sportslens.serve.decoded_size import check_decoded_size
 from sportslens.serve.errors import ApiError, error_response
 from sportslens.serve.schemas import (
     ErrorBody,
@@ -21,9 +22,11 @@ from sportslens.serve.schemas import (
     ReadyResponse,
     TimelineResponse,
 )
+from sportslens.serve.settings import ServeSettings
 from sportslens.serve.state import ServerState, State
+from sportslens.serve.timeline_query import Stride, Window, check_window_frames
 from sportslens.serve.uploads import Upload, receive_upload
-from sportslens.video import INDEX_CACHE, VideoDecodeError
+from sportslens.video import INDEX_CACHE, VideoDecodeError, probe
 
 PLAYGROUND = resources.files("sportslens.serve").joinpath("static/index.html")
 
@@ -65,7 +68,7 @@ UPLOAD_BODY = {
         },
     }
 }
-UPLOAD_ERRORS = _errors(400, 413, 415, 422, 503, 504)
+UPLOAD_ERRORS = _errors(400, 408, 413, 415, 422, 503, 504)
 
 page_router = APIRouter()
 api_router = APIRouter(
@@ -128,8 +131,8 @@ async def predict(request: Request, state: State, top_k: TopK = None) -> dict[st
 async def timeline(
     request: Request,
     state: State,
-    window: Annotated[float | None, Query(gt=0, description="Window length.")] = None,
-    stride: Annotated[float | None, Query(gt=0, description="Step between windows.")] = None,
+    window: Window = None,
+    stride: Stride = None,
 ) -> dict[str, Any]:
     """Per-window scores and labelled segments of a long video."""
     work = partial(_timeline, state.predictor, window=window, stride=stride)
@@ -140,11 +143,13 @@ async def _serve_upload(request: Request, state: ServerState, work: partial[Any]
     """Receive the upload, run ``work(upload)`` under the limits, add names and timings."""
     settings = state.settings
     start = time.perf_counter()
-    upload = await receive_upload(request, settings.max_upload_bytes, settings.temp_dir)
+    upload = await receive_upload(
+        request, settings.max_upload_bytes, settings.temp_dir, settings.upload_timeout_s
+    )
     received = time.perf_counter()
     try:
         body, began = await state.limiter.run(
-            partial(_in_worker, work, upload), settings.request_timeout_s
+            partial(_in_worker, work, upload, settings), settings.request_timeout_s
         )
     finally:
         upload.delete()
@@ -163,10 +168,16 @@ async def _serve_upload(request: Request, state: ServerState, work: partial[Any]
     }
 
 
-def _in_worker(work: partial[Any], upload: Upload) -> tuple[dict[str, Any], float]:
-    """Runs in a worker thread: the work's JSON and when it began; decode errors become 422."""
+def _in_worker(
+    work: partial[Any], upload: Upload, settings: ServeSettings
+) -> tuple[dict[str, Any], float]:
+    """Runs in a worker thread: the work's JSON and when it began; decode errors become 422.
+
+    The upload's decoded size is checked first (413 over a limit), so no work starts on it.
+    """
     began = time.perf_counter()
     try:
+        check_decoded_size(upload.path, settings, upload.filename)
         return work(upload).to_dict(), began
     except VideoDecodeError as error:
         # The decoder names the temporary file; the client knows its upload by its own name.
@@ -190,4 +201,6 @@ def _predict(predictor: Predictor, upload: Upload, *, top_k: int) -> Any:
 def _timeline(
     predictor: Predictor, upload: Upload, *, window: float | None, stride: float | None
 ) -> Any:
+    if upload.path.suffix != ".npz":  # a keypoint file gets the timeline's own refusal (422)
+        check_window_frames(window, stride, probe(upload.path).fps)
     return predictor.timeline(upload.path, window=window, stride=stride)

@@ -1,7 +1,8 @@
 """Stream an uploaded video into a temporary file with a size cap; the file is always deleted.
 
 The body is read chunk by chunk (never whole into memory) and counted as it arrives, so a
-client that lies in Content-Length, or sends chunked data, still meets the cap. The server
+client that lies in Content-Length, or sends chunked data, still meets the cap; it must arrive
+within a time limit, so a client trickling it cannot hold a connection and a file. The server
 only ever reads the file it wrote itself: a client's file name is kept for display, never used
 as a path. A keypoint ``.npz`` file (for skeleton models) is recognised by its content, a zip
 archive, and its temporary file gets the ``.npz`` suffix that keypoint readers go by.
@@ -9,6 +10,8 @@ archive, and its temporary file gets the ``.npz`` suffix that keypoint readers g
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import re
 import tempfile
@@ -16,6 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
+from urllib.parse import unquote
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -58,12 +62,14 @@ def is_accepted_type(media_type: str) -> bool:
     )
 
 
-async def receive_upload(request: Request, max_bytes: int, temp_dir: Path | None) -> Upload:
+async def receive_upload(
+    request: Request, max_bytes: int, temp_dir: Path | None, timeout_s: float
+) -> Upload:
     """Write the request's video to a new temporary file; raise ApiError on a bad request.
 
-    413 when the body exceeds ``max_bytes``, 415 when it is not an accepted type, 400 when a
-    multipart body holds no file. On any failure, a client disconnect included, the file is
-    deleted before the error propagates.
+    413 when the body exceeds ``max_bytes``, 408 when it takes longer than ``timeout_s`` to
+    arrive, 415 when it is not an accepted type, 400 when a multipart body holds no file. On
+    any failure, a client disconnect included, the file is deleted before the error propagates.
     """
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_bytes:
@@ -76,7 +82,7 @@ async def receive_upload(request: Request, max_bytes: int, temp_dir: Path | None
             raise ApiError(400, "bad_multipart", "multipart/form-data without a boundary")
         receive = _multipart_receiver(boundary)
     elif is_accepted_type(media):
-        receive = _raw_receiver(request.headers.get("x-filename", "upload"))
+        receive = _raw_receiver(header_filename(request.headers.get("x-filename", "upload")))
     else:
         raise ApiError(415, "unsupported_media_type", f"content type {media!r}: {ACCEPTED_HINT}")
 
@@ -84,12 +90,21 @@ async def receive_upload(request: Request, max_bytes: int, temp_dir: Path | None
     upload = Upload(Path(name), "upload", 0)
     try:
         with os.fdopen(handle, "wb") as file:
-            upload.filename = await receive(_chunks(request, max_bytes, upload), file)
+            async with asyncio.timeout(timeout_s):
+                upload.filename = await receive(_chunks(request, max_bytes, upload), file)
         _name_keypoint_file(upload)
         return upload
     except ClientDisconnect:
         upload.delete()
         raise ApiError(400, "client_disconnected", "the client closed the upload") from None
+    except TimeoutError:
+        upload.delete()
+        raise ApiError(
+            408,
+            "upload_timeout",
+            f"the upload took longer than the limit of {timeout_s:g} s "
+            f"({upload.size} bytes received)",
+        ) from None
     except BaseException:  # cancellation included: the file must not outlive the request
         upload.delete()
         raise
@@ -192,6 +207,19 @@ def _name_keypoint_file(upload: Upload) -> None:
         head = file.read(len(ZIP_MAGIC))
     if head == ZIP_MAGIC:
         upload.path = upload.path.rename(upload.path.with_suffix(".npz"))
+
+
+def header_filename(value: str) -> str:
+    """The file name an ``X-Filename`` header carries, raw UTF-8 or percent-encoded.
+
+    Header bytes reach the application decoded as Latin-1, so a UTF-8 name arrives as mojibake
+    (``hÃ©llo``): its bytes are decoded again as UTF-8, and kept as Latin-1 when they are not
+    UTF-8. Percent-escapes (``h%C3%A9llo``, for clients that send ASCII headers only) are then
+    decoded; a name with a literal ``%`` followed by two hex digits must be percent-encoded.
+    """
+    with contextlib.suppress(UnicodeError):  # not UTF-8: a Latin-1 name, already right
+        value = value.encode("latin-1").decode("utf-8")
+    return unquote(value, errors="replace")
 
 
 def display_name(filename: str) -> str:
