@@ -35,17 +35,13 @@ from sportslens.attributes import (
     class_objective,
     head_weights,
 )
-from sportslens.checkpoint import (
-    CheckpointInfo,
-    load_training_state,
-    resolve_checkpoint,
-    save_checkpoint,
-)
+from sportslens.checkpoint import CheckpointInfo, save_checkpoint
 from sportslens.data import Catalog, ClipConfig, count_failures
 from sportslens.data.splits import load_splits, save_splits, split_catalog
 from sportslens.model_data import ModelDataset, create_dataset, read_model_catalog
 from sportslens.models import VideoClassifier, create_model
 from sportslens.parallel import progress_bar
+from sportslens.resume import restore_run
 
 log = logging.getLogger(__name__)
 
@@ -374,7 +370,9 @@ def fit(
         train_config=cfg.to_dict() | {"data": str(data)},
         heads=heads,
     )
-    start_epoch, best, history = _resume(run_dir, trainer, model) if resume else (0, -1.0, [])
+    start_epoch, best, history = (
+        restore_run(run_dir, trainer, model, info) if resume else (0, -1.0, [])
+    )
     stale = 0
     for epoch in range(start_epoch, cfg.epochs):
         row = _run_epoch(trainer, model, train_set, train_loader, val_loader, epoch)
@@ -453,27 +451,8 @@ def _save_epoch(
         "scaler": trainer.scaler.state_dict(),
         "torch_rng": torch.get_rng_state(),
     }
-    save_checkpoint(run_dir / "last", model, info, training_state=state)
+    # best/ first: last/ records the best score, and a kill between the two writes must not
+    # leave a recorded best that best/ does not hold (resume reconciles the other way round).
     if improved:
         save_checkpoint(run_dir / "best", model, info)
-
-
-def _resume(
-    run_dir: Path, trainer: Trainer, model: VideoClassifier
-) -> tuple[int, float, list[dict[str, float]]]:
-    """Restore model, optimiser, scheduler, scaler and RNG from ``run_dir/last``."""
-    from safetensors.torch import load_file
-
-    folder = resolve_checkpoint(run_dir / "last")
-    state = load_training_state(folder)
-    model.load_state_dict(load_file(folder / "model.safetensors", device=str(trainer.device)))
-    trainer.optimizer.load_state_dict(state["optimizer"])
-    trainer.scheduler.load_state_dict(state["scheduler"])
-    trainer.scaler.load_state_dict(state["scaler"])
-    torch.set_rng_state(state["torch_rng"])
-    history = list(state["history"])
-    # metrics.jsonl may hold epochs written after the checkpoint: keep only the checkpoint's.
-    if dist.is_main():
-        lines = [json.dumps(row) for row in history]
-        (run_dir / "metrics.jsonl").write_text("".join(line + "\n" for line in lines))
-    return int(state["epoch"]), float(state["best"]), history
+    save_checkpoint(run_dir / "last", model, info, training_state=state)
