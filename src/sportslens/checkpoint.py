@@ -135,7 +135,7 @@ def resolve_checkpoint(path: Path) -> Path:
     for candidate in (path, path / "best", path / "last", path.with_name(f"{path.name}.previous")):
         if (candidate / MODEL_FILE).is_file() and (candidate / CONFIG_FILE).is_file():
             return candidate
-    raise ValueError(f"{path}: no checkpoint here (expected {MODEL_FILE} and {CONFIG_FILE})")
+    raise CheckpointError(f"{path}: no checkpoint here (expected {MODEL_FILE} and {CONFIG_FILE})")
 
 
 def read_info(path: Path) -> CheckpointInfo:
@@ -211,7 +211,7 @@ def load_training_state(path: Path) -> dict[str, Any]:
     folder = resolve_checkpoint(path)
     state_file = folder / STATE_FILE
     if not state_file.is_file():
-        raise ValueError(f"{folder}: no {STATE_FILE}, so this run cannot be resumed")
+        raise CheckpointError(f"{folder}: no {STATE_FILE}, so this run cannot be resumed")
     advice = "this run cannot resume: train again into a new --out folder"
     try:
         state = torch.load(state_file, map_location="cpu", weights_only=True)

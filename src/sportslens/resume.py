@@ -61,7 +61,7 @@ def saved_best_score(run_dir: Path) -> float:
     """The validation top-1 that ``run_dir/best`` was saved with; -1 when there is none yet."""
     try:
         folder = resolve_checkpoint(run_dir / "best")
-    except ValueError:
+    except CheckpointError:  # no best/ yet
         return -1.0
     try:
         info = read_info(folder)
