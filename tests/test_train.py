@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -111,3 +113,35 @@ def test_torchrun_with_two_cpu_processes(athletes: Path, tmp_path: Path) -> None
     assert len(history) == 1  # only rank 0 writes, once per epoch
     assert history[0]["clips_per_s"] > 0
     assert (run / "best" / "model.safetensors").is_file()
+
+
+def _copy_with_rows(athletes: Path, out: Path, keep: str = "", extra: tuple[str, ...] = ()) -> Path:
+    """The athletes with the labels.csv rows that contain ``keep``, and ``extra`` rows."""
+    data = Path(shutil.copytree(athletes, out))
+    header, *rows = (data / "labels.csv").read_text().splitlines()
+    kept = [row for row in rows if keep in row]
+    (data / "labels.csv").write_text("\n".join([header, *kept, *extra]) + "\n")
+    return data
+
+
+def test_a_dataset_of_one_class_is_refused(athletes: Path, tmp_path: Path) -> None:
+    data = _copy_with_rows(athletes, tmp_path / "squats", keep="squat")
+    with pytest.raises(ValueError, match=r"every video is labelled 'squat'; .* at least two"):
+        fit(data, tmp_path / "run", TrainConfig(epochs=1, **TINY))  # type: ignore[arg-type]
+    assert not (tmp_path / "run" / "last").exists()
+
+
+def test_listed_videos_that_are_missing_are_counted_and_named(
+    athletes: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    ghosts = tuple(f"squat/ghost_{i}.mp4,squat,athlete_1" for i in range(4))
+    data = _copy_with_rows(athletes, tmp_path / "data", extra=ghosts)
+    with caplog.at_level(logging.WARNING, logger="sportslens.train"):
+        fit(data, tmp_path / "run", TrainConfig(epochs=1, **TINY))  # type: ignore[arg-type]
+    warnings = [r.getMessage() for r in caplog.records if "leaves out" in r.getMessage()]
+    assert warnings == [
+        f"{data}: training leaves out 4 listed files; video file not found (listed in "
+        "labels.csv): ghost_0.mp4, ghost_1.mp4, ghost_2.mp4 and 1 more; "
+        f"`sportslens catalog {data}` lists them all"
+    ]
+    assert (tmp_path / "run" / "best").is_dir()  # a warning, not a failure

@@ -139,6 +139,8 @@ class Predictor:
         allowed: Sequence[int] | None = None,
     ) -> list[Prediction]:
         """Predict several videos, decoding one at a time and running the model in batches."""
+        if top_k < 1:
+            raise ValueError(f"top_k must be at least 1, got {top_k}")
         results: list[Prediction] = []
         for begin in range(0, len(videos), batch_size):
             chunk = videos[begin : begin + batch_size]
@@ -264,6 +266,11 @@ def pretrained_class_names(name: str, pretrained: str | Path) -> list[str]:
     if family == "hf":
         from transformers import AutoConfig
 
-        config = AutoConfig.from_pretrained(str(pretrained))
+        # A local folder must never reach the network, even with a hub id's shape (org/name).
+        local = Path(pretrained).expanduser().is_dir()
+        try:
+            config = AutoConfig.from_pretrained(str(pretrained), local_files_only=local)
+        except OSError as error:
+            raise ValueError(f"{pretrained}: no readable transformers config ({error})") from error
         return [config.id2label[i] for i in sorted(config.id2label)]
     return []

@@ -13,13 +13,12 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import torch
-import yaml
 from numpy.typing import NDArray
 from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler
@@ -35,17 +34,15 @@ from sportslens.attributes import (
     class_objective,
     head_weights,
 )
-from sportslens.checkpoint import (
-    CheckpointInfo,
-    load_training_state,
-    resolve_checkpoint,
-    save_checkpoint,
-)
+from sportslens.checkpoint import CheckpointInfo, save_checkpoint
 from sportslens.data import Catalog, ClipConfig, count_failures
+from sportslens.data.catalog import preview
 from sportslens.data.splits import load_splits, save_splits, split_catalog
 from sportslens.model_data import ModelDataset, create_dataset, read_model_catalog
 from sportslens.models import VideoClassifier, create_model
 from sportslens.parallel import progress_bar
+from sportslens.resume import restore_run
+from sportslens.typed_config import ConfigError, check_field_types, load_yaml_config
 
 log = logging.getLogger(__name__)
 
@@ -91,31 +88,16 @@ class TrainConfig:
     for any not given. Used with ``heads: attributes``."""
 
     def __post_init__(self) -> None:
-        # Literal types are not enforced at run time, and YAML or flags can hold anything.
-        choices = {
-            "optimizer": ("adamw", "adam", "sgd"),
-            "schedule": ("cosine", "linear", "plateau", "constant"),
-            "precision": ("fp32", "bf16", "fp16"),
-            "split_strategy": ("random", "stratified", "group"),
-            "heads": ("class", "attributes"),
-        }
-        for name, allowed in choices.items():
-            if getattr(self, name) not in allowed:
-                raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
+        # Literal and other types are not enforced at run time; YAML or flags can hold anything.
+        check_field_types(self)
         for name in ("epochs", "batch_size", "accumulate"):
             if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+                raise ConfigError(name, f"{name} must be at least 1, got {getattr(self, name)}")
 
     @classmethod
     def from_yaml(cls, path: Path, **overrides: Any) -> TrainConfig:
         """Read a YAML file whose keys are field names; ``overrides`` win over the file."""
-        data = yaml.safe_load(Path(path).read_text()) or {}
-        unknown = set(data) - {f.name for f in fields(cls)}
-        if unknown:
-            raise ValueError(f"{path}: unknown training options {sorted(unknown)}")
-        if "split" in data:
-            data["split"] = tuple(data["split"])
-        return replace(cls(**data), **overrides)
+        return load_yaml_config(cls, path, overrides, what="training options")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -130,6 +112,9 @@ def resolve_device(name: str) -> torch.device:
 def prepare_catalog(data: Path, cfg: TrainConfig, run_dir: Path) -> Catalog:
     """The catalog with train/val/test splits: its own, a saved file, or a new seeded split."""
     catalog = read_model_catalog(cfg.model, data)  # videos, or keypoint files
+    check_trainable(catalog, data)
+    if catalog.problems and dist.is_main():
+        log.warning("%s", left_out_message(catalog, data))
     if cfg.splits_file:
         catalog = load_splits(catalog, Path(cfg.splits_file))
     elif not {"train", "val"} <= set(catalog.splits):
@@ -137,6 +122,30 @@ def prepare_catalog(data: Path, cfg: TrainConfig, run_dir: Path) -> Catalog:
     if dist.is_main():
         save_splits(catalog, run_dir / "splits.csv")
     return catalog
+
+
+def check_trainable(catalog: Catalog, data: Path) -> None:
+    """Refuse a dataset with fewer than two classes: nothing to tell apart, top-1 always 1.0."""
+    labels = sorted({record.label for record in catalog})
+    if len(labels) < 2:
+        found = f"every video is labelled {labels[0]!r}" if labels else "no labelled videos"
+        raise ValueError(
+            f"{data}: {found}; training needs at least two classes (with one, every "
+            "prediction is right and a top-1 of 1.000 would mean nothing)"
+        )
+
+
+def left_out_message(catalog: Catalog, data: Path) -> str:
+    """How many listed files training leaves out (missing, unreadable), why, and the first few."""
+    by_reason: dict[str, list[str]] = {}
+    for source, reason in catalog.problems:
+        by_reason.setdefault(reason, []).append(Path(source).name)
+    found = "; ".join(f"{reason}: {preview(names, 3)}" for reason, names in by_reason.items())
+    count = len(catalog.problems)
+    return (
+        f"{data}: training leaves out {count} listed file{'' if count == 1 else 's'}; "
+        f"{found}; `sportslens catalog {data}` lists them all"
+    )
 
 
 def build_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
@@ -374,7 +383,9 @@ def fit(
         train_config=cfg.to_dict() | {"data": str(data)},
         heads=heads,
     )
-    start_epoch, best, history = _resume(run_dir, trainer, model) if resume else (0, -1.0, [])
+    start_epoch, best, history = (
+        restore_run(run_dir, trainer, model, info) if resume else (0, -1.0, [])
+    )
     stale = 0
     for epoch in range(start_epoch, cfg.epochs):
         row = _run_epoch(trainer, model, train_set, train_loader, val_loader, epoch)
@@ -453,27 +464,8 @@ def _save_epoch(
         "scaler": trainer.scaler.state_dict(),
         "torch_rng": torch.get_rng_state(),
     }
-    save_checkpoint(run_dir / "last", model, info, training_state=state)
+    # best/ first: last/ records the best score, and a kill between the two writes must not
+    # leave a recorded best that best/ does not hold (resume reconciles the other way round).
     if improved:
         save_checkpoint(run_dir / "best", model, info)
-
-
-def _resume(
-    run_dir: Path, trainer: Trainer, model: VideoClassifier
-) -> tuple[int, float, list[dict[str, float]]]:
-    """Restore model, optimiser, scheduler, scaler and RNG from ``run_dir/last``."""
-    from safetensors.torch import load_file
-
-    folder = resolve_checkpoint(run_dir / "last")
-    state = load_training_state(folder)
-    model.load_state_dict(load_file(folder / "model.safetensors", device=str(trainer.device)))
-    trainer.optimizer.load_state_dict(state["optimizer"])
-    trainer.scheduler.load_state_dict(state["scheduler"])
-    trainer.scaler.load_state_dict(state["scaler"])
-    torch.set_rng_state(state["torch_rng"])
-    history = list(state["history"])
-    # metrics.jsonl may hold epochs written after the checkpoint: keep only the checkpoint's.
-    if dist.is_main():
-        lines = [json.dumps(row) for row in history]
-        (run_dir / "metrics.jsonl").write_text("".join(line + "\n" for line in lines))
-    return int(state["epoch"]), float(state["best"]), history
+    save_checkpoint(run_dir / "last", model, info, training_state=state)

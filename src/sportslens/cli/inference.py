@@ -18,7 +18,7 @@ def predict(
     checkpoint: Annotated[Path | None, Opt(help="A run folder or checkpoint folder.")] = None,
     model: Annotated[str | None, Opt(help="A registered model, with --weights.")] = None,
     weights: Annotated[str | None, Opt("--weights", "--pretrained")] = None,
-    top_k: Annotated[int, Opt(help="Labels to show per video.")] = 5,
+    top_k: Annotated[int, Opt(min=1, help="Labels to show per video.")] = 5,
     sports_only: Annotated[
         bool, Opt("--sports-only", help="Kinetics-400 models: rank only its 134 sports classes.")
     ] = False,
