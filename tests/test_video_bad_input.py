@@ -41,10 +41,22 @@ def png_bytes(index: int = 3) -> bytes:
 # --- one frame -----------------------------------------------------------------------------
 
 
-def test_a_one_frame_video_has_its_stated_fps_and_lasts_one_frame(make_video: MakeVideo) -> None:
-    info = probe(make_video("one.mp4", frames=1, fps=30))
-    assert (info.num_frames, info.fps) == (1, 30.0)
-    assert info.duration == pytest.approx(1 / 30)  # one frame lasts one frame, as in longer videos
+ONE_FRAME = [
+    ("one.mp4", {"codec": "libx264"}, 30),
+    ("one.mkv", {"codec": "libx264"}, 30),  # a 1/1000 s time base: the frame lasts 33 ticks
+    ("one.ts", {"codec": "libx264"}, 30),  # no average rate; the guessed one is the field rate
+    ("one.avi", {"codec": "mpeg4"}, 25),
+    ("one.gif", {"codec": "gif"}, 10),
+]
+
+
+@pytest.mark.parametrize(("name", "options", "fps"), ONE_FRAME, ids=[c[0] for c in ONE_FRAME])
+def test_a_one_frame_video_has_its_stated_fps_and_lasts_one_frame(
+    make_video: MakeVideo, name: str, options: dict[str, object], fps: int
+) -> None:
+    info = probe(make_video(name, frames=1, fps=fps, **options))
+    assert (info.num_frames, info.fps) == (1, fps)
+    assert info.duration == pytest.approx(1 / fps)  # one frame lasts one frame, as in longer videos
 
 
 @pytest.mark.parametrize("perturb", ["85", "170"])

@@ -317,7 +317,7 @@ def probe(source: Source) -> VideoInfo:
         first = _first_frame(container, name)
         header_frames = int(stream.frames or 0)
         codec = stream.codec_context.name
-        stated_fps = _stated_fps(stream)  # read now: the stream is freed with its container
+        stated_fps = _stated_fps(stream, first)  # now: the stream is freed with its container
     rotation = _rotation(first)
     width, height = (
         (first.height, first.width) if rotation in (90, 270) else (first.width, first.height)
@@ -355,12 +355,17 @@ _MAX_STATED_FPS = 1000.0
 """Stated rates above this are time bases, not frame rates (mp4 streams tick at 1/15360 s)."""
 
 
-def _stated_fps(stream: Any) -> float:
-    """The frame rate a stream states: its average, guessed or base rate, else one frame per
-    time-base tick; :data:`DEFAULT_FPS` when none is a plausible positive rate."""
+def _stated_fps(stream: Any, first: av.VideoFrame) -> float:
+    """The frame rate a stream states: its average rate, else one over the first frame's
+    duration, its guessed or base rate, or one frame per time-base tick; :data:`DEFAULT_FPS`
+    when none is a plausible positive rate. (MPEG-TS states no average rate, and its guessed
+    rate for H.264 is the field rate, twice the frame rate.)"""
     time_base = stream.time_base
+    tick = first.time_base or time_base
+    frame_time = first.duration * tick if first.duration and tick else 0
     candidates = (
         stream.average_rate,
+        1 / frame_time if frame_time else None,
         stream.guessed_rate,
         stream.base_rate,
         1 / time_base if time_base else None,
