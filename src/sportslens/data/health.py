@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from sportslens.parallel import thread_map
 from sportslens.video import VideoDecodeError, verify
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _problem(source: str) -> str | None:
