@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 from typer.testing import CliRunner
 
 from conftest import MakeVideo
@@ -43,6 +44,24 @@ def test_pose_reports_bad_input_with_exit_code_2(make_video: MakeVideo, tmp_path
     assert result.exit_code == 2 and "none.mp4: no such file" in result.output
     result = runner.invoke(app, ["pose", str(video), "--out", "kp.npz", "--backend", "import"])
     assert result.exit_code == 2 and "needs the keypoint file" in result.output
+
+
+def test_pose_names_a_still_image_and_keeps_a_one_frame_videos_fps(
+    make_video: MakeVideo, tmp_path: Path
+) -> None:
+    """A PNG renamed .mp4 once became a one-frame video with a made-up fps (-1535890.35) that
+    failed later without naming the file; a real one-frame video keeps its own rate."""
+    keypoints = tmp_path / "other.json"
+    keypoints.write_text(json.dumps(np.full((1, 17, 3), 20.0).tolist()))
+    photo = tmp_path / "photo.mp4"
+    Image.fromarray(np.zeros((48, 64, 3), np.uint8)).save(photo, format="PNG")
+    args = ["--out", str(tmp_path / "kp.npz"), "--backend", "import", "--from", str(keypoints)]
+    result = runner.invoke(app, ["pose", str(photo), *args])
+    assert result.exit_code == 2
+    assert "photo.mp4: is a still image (png), not a video" in result.output
+    one = make_video("one.mp4", frames=1, fps=24)
+    assert runner.invoke(app, ["pose", str(one), *args]).exit_code == 0
+    assert load_keypoints(tmp_path / "kp.npz").fps == 24.0
 
 
 @pytest.fixture

@@ -14,8 +14,10 @@ Decoding strategy (measured in ``docs/benchmarks.md``):
 
 from __future__ import annotations
 
+import errno
 import io
 import os
+import stat
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -109,26 +111,77 @@ def _is_url(source: Source) -> bool:
 
 @contextmanager
 def _open_container(source: Source) -> Iterator[av.container.InputContainer]:
-    """Open ``source`` with PyAV, turning every failure into a :class:`VideoDecodeError`."""
+    """Open ``source`` with PyAV, turning every failure into a :class:`VideoDecodeError`.
+
+    Any FFmpeg error raised while the container is in use (demuxing, decoding, scaling) leaves
+    as a :class:`VideoDecodeError` naming the source too.
+    """
     name = describe_source(source)
     if isinstance(source, str | os.PathLike) and not _is_url(source):
-        path = Path(os.fspath(source).removeprefix("file://"))
-        if not path.is_file():
-            raise VideoDecodeError(f"{name}: no such file")
-        if path.stat().st_size == 0:
-            raise VideoDecodeError(f"{name}: the file is empty (0 bytes)")
+        problem = _local_file_problem(Path(os.fspath(source).removeprefix("file://")))
+        if problem:
+            raise VideoDecodeError(f"{name}: {problem}")
     with _as_file(source) as file:
         try:
             container = av.open(file, mode="r", metadata_errors="ignore")
         except (av.error.FFmpegError, OSError, UnicodeDecodeError) as error:
             raise VideoDecodeError(f"{name}: not a readable video container ({error})") from error
         try:
-            if not container.streams.video:
-                kinds = ", ".join(s.type for s in container.streams) or "no streams"
-                raise VideoDecodeError(f"{name}: has no video stream (found: {kinds})")
+            _check_video_stream(container, name)
             yield container
+        except _FrameError as error:
+            raise VideoDecodeError(f"{name}: {error}") from error.__cause__
+        except av.error.FFmpegError as error:
+            raise VideoDecodeError(f"{name}: FFmpeg failed ({error})") from error
         finally:
             container.close()
+
+
+class _FrameError(Exception):
+    """A frame that cannot be converted; :func:`_open_container` adds the source's name."""
+
+
+def _local_file_problem(path: Path) -> str | None:
+    """What keeps ``path`` from being read as a video file, or None when it is a non-empty file."""
+    try:
+        status = path.stat()
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "is a symlink loop"
+        if path.is_symlink():
+            return f"is a broken symlink (to {path.readlink()})"
+        if error.errno == errno.ENOENT:
+            return "no such file"
+        return f"cannot be read ({error.strerror})"
+    if stat.S_ISDIR(status.st_mode):
+        return "is a directory, not a video file"
+    if not stat.S_ISREG(status.st_mode):
+        # av.open on a FIFO would wait for a writer forever; a device is no video either.
+        kind = "a FIFO" if stat.S_ISFIFO(status.st_mode) else "a device or socket"
+        return f"is not a regular file ({kind})"
+    if status.st_size == 0:
+        return "the file is empty (0 bytes)"
+    return None
+
+
+_IMAGE_FORMATS = ("image2",)
+"""FFmpeg's still-image demuxers besides the ``*_pipe`` ones (``png_pipe``, ``jpeg_pipe``, …)."""
+
+
+def _check_video_stream(container: av.container.InputContainer, name: str) -> None:
+    """Raise unless the first video stream has a decoder and is more than a still image."""
+    if not container.streams.video:
+        kinds = ", ".join(s.type for s in container.streams) or "no streams"
+        raise VideoDecodeError(f"{name}: has no video stream (found: {kinds})")
+    codec = container.streams.video[0].codec_context
+    if codec is None:  # the container names a codec (a fourcc) that this FFmpeg cannot decode
+        raise VideoDecodeError(
+            f"{name}: FFmpeg has no decoder for its video stream (an unknown or unsupported codec)"
+        )
+    demuxer = container.format.name
+    if demuxer in _IMAGE_FORMATS or demuxer.endswith("_pipe"):
+        # One picture read as a one-frame video would give every later step a made-up frame rate.
+        raise VideoDecodeError(f"{name}: is a still image ({codec.name}), not a video")
 
 
 @contextmanager
@@ -264,16 +317,21 @@ def probe(source: Source) -> VideoInfo:
         first = _first_frame(container, name)
         header_frames = int(stream.frames or 0)
         codec = stream.codec_context.name
+        stated_fps = _stated_fps(stream, first)  # now: the stream is freed with its container
     rotation = _rotation(first)
     width, height = (
         (first.height, first.width) if rotation in (90, 270) else (first.width, first.height)
     )
     num_frames = len(index.pts)
     steps = np.diff(index.pts)
-    # The last frame lasts as long as the mean frame, so 300 frames at 30 fps span 10 s, not 9.97.
-    step = float(steps.mean()) if steps.size else 0.0
-    duration = float((index.pts[-1] - index.pts[0] + step) * index.time_base)
-    fps = num_frames / duration if duration > 0 else float(stream.average_rate or 0)
+    if steps.size:
+        # The last frame lasts as long as the mean frame: 300 frames at 30 fps span 10 s, not 9.97.
+        step = float(steps.mean())
+        duration = float((index.pts[-1] - index.pts[0] + step) * index.time_base)
+        fps = num_frames / duration
+    else:  # a single frame has no spacing to measure: it lasts one frame at the stated rate
+        step, fps = 0.0, stated_fps
+        duration = 1.0 / fps
     return VideoInfo(
         source=name,
         num_frames=num_frames,
@@ -287,6 +345,35 @@ def probe(source: Source) -> VideoInfo:
         rotation=rotation,
         variable_frame_rate=bool(steps.size and steps.max() - steps.min() > max(1.0, 0.01 * step)),
     )
+
+
+DEFAULT_FPS = 25.0
+"""The frame rate :func:`probe` gives a one-frame video whose stream states no plausible rate
+(FFmpeg's own default for streams without one)."""
+
+_MAX_STATED_FPS = 1000.0
+"""Stated rates above this are time bases, not frame rates (mp4 streams tick at 1/15360 s)."""
+
+
+def _stated_fps(stream: Any, first: av.VideoFrame) -> float:
+    """The frame rate a stream states: its average rate, else one over the first frame's
+    duration, its guessed or base rate, or one frame per time-base tick; :data:`DEFAULT_FPS`
+    when none is a plausible positive rate. (MPEG-TS states no average rate, and its guessed
+    rate for H.264 is the field rate, twice the frame rate.)"""
+    time_base = stream.time_base
+    tick = first.time_base or time_base
+    frame_time = first.duration * tick if first.duration and tick else 0
+    candidates = (
+        stream.average_rate,
+        1 / frame_time if frame_time else None,
+        stream.guessed_rate,
+        stream.base_rate,
+        1 / time_base if time_base else None,
+    )
+    for rate in candidates:
+        if rate is not None and 0 < float(rate) <= _MAX_STATED_FPS:
+            return float(rate)
+    return DEFAULT_FPS
 
 
 def frame_count(source: Source) -> int:
@@ -565,9 +652,15 @@ def _to_rgb(frame: av.VideoFrame, reformatter: VideoReformatter, size: Size | No
     rotation = _rotation(frame)
     quarter_turns = rotation // 90
     height, width = _output_size(frame.height, frame.width, size, swap=quarter_turns % 2 == 1)
-    rgb: NDArray[Any] = reformatter.reformat(
-        frame, width=width, height=height, format="rgb24", interpolation=Interpolation.BILINEAR
-    ).to_ndarray()  # (h, w, 3) as stored
+    try:
+        rgb: NDArray[Any] = reformatter.reformat(
+            frame, width=width, height=height, format="rgb24", interpolation=Interpolation.BILINEAR
+        ).to_ndarray()  # (h, w, 3) as stored
+    except av.error.FFmpegError as error:  # swscale refuses sizes past its limits (16384 px)
+        raise _FrameError(
+            f"cannot convert a {frame.width}x{frame.height} {frame.format.name} frame "
+            f"to {width}x{height} RGB ({error})"
+        ) from error
     if quarter_turns:
         rgb = np.ascontiguousarray(np.rot90(rgb, k=quarter_turns))  # (H, W, 3) as displayed
     return rgb

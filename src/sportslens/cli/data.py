@@ -168,8 +168,12 @@ def catalog(
 
     found = read_catalog(data)
     frame = found.to_dataframe(workers=workers, progress=not as_json)
-    summary = class_summary(frame)
     bad = _check_videos(found, workers, progress=not as_json) if check else []
+    if bad:
+        from sportslens.data.health import mark_undecodable
+
+        frame = mark_undecodable(frame, bad)  # the table and catalog.csv count them unreadable
+    summary = class_summary(frame)
     if out is not None:
         _write_catalog_outputs(found, frame, out)
     if as_json:

@@ -23,7 +23,9 @@ from sportslens.parallel import thread_map
 
 CACHE_ENV = "SPORTSLENS_CACHE"
 CACHE_FILE = "probe.sqlite"
-_TABLE = "probe_v1"  # bump the suffix when ProbeResult changes: old rows are then never read
+_TABLE = "probe_v2"
+"""Bump the suffix when ProbeResult or probe's answers change: old rows are then never read.
+v2: one-frame videos got a made-up fps and still images counted as readable in v1."""
 
 _Key = tuple[str, int, int]
 """(absolute path or URL, size in bytes, mtime in ns); size and mtime are -1 for URLs."""
