@@ -211,7 +211,7 @@ def test_small_default_sizes() -> None:
 
 def test_tiny_mvit_takes_clips_of_its_own_size() -> None:
     pre = create_tiny("mvit_v2_s").preprocess
-    assert (pre.num_frames, pre.crop_size) == (8, 32)
+    assert (pre.clip_frames, pre.crop_size) == (8, 32)
     assert get_entry("mvit_v2_s").preprocess.crop_size == 224
 
 
@@ -226,7 +226,7 @@ def test_torchvision_preprocess_matches_the_weights_transforms(name: str) -> Non
     assert pre.resize == transform.resize_size[0]
     assert pre.mean == pytest.approx(transform.mean)
     assert pre.std == pytest.approx(transform.std)
-    assert pre.num_frames >= weights.meta.get("min_temporal_size", 1)
+    assert pre.clip_frames >= weights.meta.get("min_temporal_size", 1)
 
 
 def test_get_entry_unknown_name_lists_known_ones() -> None:
@@ -237,7 +237,12 @@ def test_get_entry_unknown_name_lists_known_ones() -> None:
 def test_registering_a_name_twice_is_an_error() -> None:
     entry = get_entry("r2plus1d_tiny")
     with pytest.raises(ValueError, match="already registered"):
-        register_model("r2plus1d_tiny", family="small", preprocess=entry.preprocess)(entry.builder)
+        register_model(
+            "r2plus1d_tiny",
+            family="small",
+            preprocess=entry.preprocess,
+            input_adapter=entry.input_adapter,
+        )(entry.builder)
     assert get_entry("r2plus1d_tiny") is entry
 
 

@@ -119,7 +119,7 @@ def test_entry_preprocess_matches_its_checkpoint(
     name: str, frames: int, crop: int, mean: tuple[float, ...]
 ) -> None:
     pre = get_entry(name).preprocess
-    assert (pre.num_frames, pre.crop_size, pre.mean) == (frames, crop, mean)
+    assert (pre.clip_frames, pre.crop_size, pre.mean) == (frames, crop, mean)
 
 
 @pytest.mark.parametrize("name", HF_MODELS)
@@ -131,7 +131,7 @@ def test_forward_backward_and_preprocess(name: str) -> None:
     assert model.head.weight.grad is not None
     assert all(p.grad is not None for p in model.backbone_parameters() if p.requires_grad)
     # The instance's preprocessing follows its config: clip length and input side.
-    assert (model.preprocess.num_frames, model.preprocess.crop_size) == (FRAMES, SIZE)
+    assert (model.preprocess.clip_frames, model.preprocess.crop_size) == (FRAMES, SIZE)
     assert model.preprocess.mean == get_entry(name).preprocess.mean
     assert model.id2label == {}
 
@@ -214,7 +214,7 @@ def test_pretrained_takes_another_clip_length(name: str, tmp_path: Path) -> None
     frames_key = "frames_per_clip" if name == "vjepa2" else "num_frames"
     save_checkpoint(name, tmp_path, ["a", "b", "c"], **{frames_key: 2})
     model = create_model(name, 3, pretrained=tmp_path, **{frames_key: 4}).eval()
-    assert model.preprocess.num_frames == 4
+    assert model.preprocess.clip_frames == 4
     assert model.build_kwargs[frames_key] == 4
     rebuilt = create_model(name, 3, **dict[str, Any](model.build_kwargs)).eval()
     rebuilt.load_state_dict(model.state_dict())

@@ -25,7 +25,7 @@ def test_predict_uses_the_evaluation_frames(make_video: MakeVideo, kind: str) ->
     video = make_video("a.mp4", frames=37)
     model = create_model("r2plus1d_tiny", 2, width=4)
     model.preprocess = replace(
-        model.preprocess, sampling=kind, num_frames=5, sampling_rate=3, crop_size=32, resize=36,
+        model.preprocess, sampling=kind, clip_frames=5, sampling_rate=3, crop_size=32, resize=36,
         train_scale=(32, 40),
     )  # fmt: skip
     predicted = Predictor(model, ["a", "b"]).predict(video).frames

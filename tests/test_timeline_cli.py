@@ -37,7 +37,7 @@ def sessions(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     model = create_model("r2plus1d_tiny", len(CLASSES), width=4)
     model.preprocess = replace(
-        model.preprocess, num_frames=4, crop_size=32, resize=36, train_scale=(32, 40)
+        model.preprocess, clip_frames=4, crop_size=32, resize=36, train_scale=(32, 40)
     )
     info = CheckpointInfo("r2plus1d_tiny", CLASSES, model.preprocess, model.build_kwargs)
     return save_checkpoint(tmp_path_factory.mktemp("run") / "best", model, info)

@@ -26,7 +26,7 @@ from sportslens.transforms import (
 )
 
 # Small sizes so the whole file runs in well under a second.
-TINY = Preprocess(num_frames=4, crop_size=8, resize=10, train_scale=(10, 14))
+TINY = Preprocess(clip_frames=4, crop_size=8, resize=10, train_scale=(10, 14))
 
 
 def coordinate_clip(frames: int, height: int, width: int) -> Tensor:
@@ -262,7 +262,7 @@ def test_presets_pickle_for_dataloader_workers() -> None:
 
 def test_preprocess_defaults() -> None:
     pre = Preprocess()
-    assert (pre.num_frames, pre.crop_size, pre.resize, pre.train_scale) == (
+    assert (pre.clip_frames, pre.crop_size, pre.resize, pre.train_scale) == (
         16,
         112,
         128,
@@ -274,7 +274,7 @@ def test_preprocess_defaults() -> None:
 
 def test_preprocess_round_trips_through_json() -> None:
     pre = Preprocess(
-        num_frames=8,
+        clip_frames=8,
         sampling="clip",
         sampling_rate=2,
         crop_size=224,
@@ -293,7 +293,7 @@ def test_preprocess_round_trips_through_json() -> None:
 
 
 def test_preprocess_from_partial_dict_takes_defaults() -> None:
-    assert Preprocess.from_dict({"num_frames": 8}) == Preprocess(num_frames=8)
+    assert Preprocess.from_dict({"num_frames": 8}) == Preprocess(clip_frames=8)
 
 
 def test_preprocess_from_dict_rejects_unknown_fields() -> None:
@@ -304,7 +304,7 @@ def test_preprocess_from_dict_rejects_unknown_fields() -> None:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"num_frames": 0}, "num_frames must be a positive int, got 0"),
+        ({"clip_frames": 0}, "clip_frames must be a positive int, got 0"),
         ({"sampling_rate": -1}, "sampling_rate must be a positive int, got -1"),
         ({"crop_size": 160}, "crop_size=160 must be <= resize=128"),
         ({"train_scale": (160, 128)}, r"train_scale=\(160, 128\) must have low <= high"),

@@ -111,16 +111,15 @@ def load_checkpoint(
     """Rebuild the model of a checkpoint and load its weights (safetensors: no unpickling)."""
     folder = resolve_checkpoint(path)
     info = read_info(folder)
-    kwargs = dict(info.build_kwargs)
-    if get_entry(info.model).family == "small":
-        # Small-model checkpoints written before the motion channels existed lack the key.
-        kwargs.setdefault("motion", False)
+    # The family's shims fill in what older checkpoints lack (small models: motion channels).
+    kwargs = get_entry(info.model).input_adapter.checkpoint_kwargs(info.build_kwargs)
     model = create_model(info.model, len(info.classes), **kwargs)
     if info.heads:
         from sportslens.attributes import add_attribute_heads
 
         add_attribute_heads(model)
     model.load_state_dict(load_file(folder / MODEL_FILE, device=str(device)))
+    # The preprocessing it was trained with, as recorded (its sizes may be any the run chose).
     model.preprocess = info.preprocess
     return model.to(device), info
 

@@ -5,8 +5,15 @@ sportslens contract: its ``classifier`` becomes the `VideoClassifier` head, and 
 plus that model's own pooling) becomes the backbone. So a pretrained head and pooling carry over
 exactly, and one adapter (`_HFBackbone`) serves every family member.
 
+The clip length and input side are config fields (``num_frames``/``image_size``, or V-JEPA 2's
+``frames_per_clip``/``crop_size``): ``create_model(..., clip_frames=, crop_size=)`` sets them before
+the model is built. On top of a checkpoint the side is fixed, and a new clip length depends on the
+position embeddings: TimeSformer interpolates its learned time embeddings, VideoMAE (sinusoidal,
+recomputed from the config) and V-JEPA 2 (rotary) take any length, ViViT's learned embeddings
+refuse another one.
+
 transformers is the ``hf`` extra: it is imported inside the builders, never at module import,
-because `sportslens.models.families` imports this module at startup.
+because `sportslens.models` imports this module at startup.
 """
 
 from __future__ import annotations
@@ -24,7 +31,9 @@ import torch
 from torch import nn
 
 from sportslens.models.base import VideoClassifier
+from sportslens.models.inputs import WeightsInfo
 from sportslens.models.registry import register_model
+from sportslens.models.video_input import VideoInput
 from sportslens.transforms import Preprocess
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -90,6 +99,15 @@ class _HFBackbone(nn.Module):
         return features
 
 
+def _checkpoint_classes(name: str, pretrained: str | Path) -> list[str]:
+    """The class names (``id2label``) in the config of a hub id or a local checkpoint folder."""
+    config = _import_transformers().AutoConfig.from_pretrained(str(pretrained))
+    return [config.id2label[i] for i in sorted(config.id2label)]
+
+
+HF_INPUT = VideoInput(WeightsInfo(class_names=_checkpoint_classes))
+
+
 # --- the registered entries ----------------------------------------------------------------------
 
 _TIMESFORMER = _Spec(
@@ -114,7 +132,7 @@ _TIMESFORMER = _Spec(
     frames_on_load="interpolate",
 )
 _TIMESFORMER_PRE = Preprocess(
-    num_frames=8,
+    clip_frames=8,
     sampling="uniform",  # 8 frames spread over a 10 s Kinetics clip ~ the original 8x32 clip
     crop_size=224,
     resize=224,  # eval: short side 224, centre crop 224 (the checkpoint's processor)
@@ -127,12 +145,20 @@ _TIMESFORMER_PRE = Preprocess(
 @register_model(
     "timesformer",
     family="hf",
+    input_adapter=HF_INPUT,
     preprocess=_TIMESFORMER_PRE,
     weights=_TIMESFORMER.weights,
     description="TimeSformer (divided space-time attention ViT-B/16, 8x224); light variants "
     "via num_hidden_layers/hidden_size/attention_type; transformers",
 )
-def timesformer(num_classes: int, pretrained: str | Path | None, **kwargs: Any) -> VideoClassifier:
+def timesformer(
+    num_classes: int,
+    pretrained: str | Path | None,
+    *,
+    clip_frames: int | None = None,
+    crop_size: int | None = None,
+    **kwargs: Any,
+) -> VideoClassifier:
     """TimeSformer; ``attention_type`` is divided_space_time, space_only or joint_space_time."""
     attention = kwargs.get("attention_type", "divided_space_time")
     if attention not in ("divided_space_time", "space_only", "joint_space_time"):
@@ -140,6 +166,7 @@ def timesformer(num_classes: int, pretrained: str | Path | None, **kwargs: Any) 
             f"timesformer: attention_type={attention!r} is not one of "
             "'divided_space_time', 'space_only', 'joint_space_time'"
         )
+    kwargs = _with_input_size(_TIMESFORMER, kwargs, clip_frames, crop_size)
     return _create(_TIMESFORMER, _TIMESFORMER_PRE, num_classes, pretrained, kwargs)
 
 
@@ -163,10 +190,10 @@ _VIDEOMAE = _Spec(
         *_VIT_KEYS,
     ),
     tuning_keys=_DROPOUT_KEYS,
-    frames_on_load="config",
+    frames_on_load="config",  # sinusoidal positions, recomputed from the config's num_frames
 )
 _VIDEOMAE_PRE = Preprocess(
-    num_frames=16,
+    clip_frames=16,
     sampling="clip",
     sampling_rate=4,  # VideoMAE's Kinetics recipe: 16 frames, every 4th
     crop_size=224,
@@ -180,12 +207,21 @@ _VIDEOMAE_PRE = Preprocess(
 @register_model(
     "videomae",
     family="hf",
+    input_adapter=HF_INPUT,
     preprocess=_VIDEOMAE_PRE,
     weights=_VIDEOMAE.weights,
     description="VideoMAE ViT-B/16 (16x224, tubelet 2, mean pooling); transformers",
 )
-def videomae(num_classes: int, pretrained: str | Path | None, **kwargs: Any) -> VideoClassifier:
+def videomae(
+    num_classes: int,
+    pretrained: str | Path | None,
+    *,
+    clip_frames: int | None = None,
+    crop_size: int | None = None,
+    **kwargs: Any,
+) -> VideoClassifier:
     """VideoMAE: a plain ViT over 2x16x16 tubelets, mean-pooled, as fine-tuned after MAE."""
+    kwargs = _with_input_size(_VIDEOMAE, kwargs, clip_frames, crop_size)
     return _create(_VIDEOMAE, _VIDEOMAE_PRE, num_classes, pretrained, kwargs)
 
 
@@ -210,7 +246,7 @@ _VIVIT = _Spec(
     frames_on_load="fixed",
 )
 _VIVIT_PRE = Preprocess(
-    num_frames=32,
+    clip_frames=32,
     sampling="clip",
     sampling_rate=2,  # ViViT's Kinetics clips: 32 frames, every 2nd
     crop_size=224,
@@ -226,13 +262,22 @@ _VIVIT_PRE = Preprocess(
 @register_model(
     "vivit",
     family="hf",
+    input_adapter=HF_INPUT,
     preprocess=_VIVIT_PRE,
     weights=_VIVIT.weights,
     description="ViViT-B over 2x16x16 tubelets with joint space-time attention (32x224); "
     "transformers",
 )
-def vivit(num_classes: int, pretrained: str | Path | None, **kwargs: Any) -> VideoClassifier:
+def vivit(
+    num_classes: int,
+    pretrained: str | Path | None,
+    *,
+    clip_frames: int | None = None,
+    crop_size: int | None = None,
+    **kwargs: Any,
+) -> VideoClassifier:
     """ViViT with joint space-time attention over tubelets (the transformers port)."""
+    kwargs = _with_input_size(_VIVIT, kwargs, clip_frames, crop_size)
     return _create(_VIVIT, _VIVIT_PRE, num_classes, pretrained, kwargs)
 
 
@@ -267,7 +312,7 @@ _VJEPA2 = _Spec(
     dropped=("vjepa2.predictor",),
 )
 _VJEPA2_PRE = Preprocess(
-    num_frames=32,
+    clip_frames=32,
     sampling="uniform",  # a dive spans its whole [start, end] range
     crop_size=256,
     resize=292,  # VJEPA2VideoProcessor: short side int(256 * 256 / 224), then centre crop 256
@@ -280,17 +325,43 @@ _VJEPA2_PRE = Preprocess(
 @register_model(
     "vjepa2",
     family="hf",
+    input_adapter=HF_INPUT,
     preprocess=_VJEPA2_PRE,
     weights=_VJEPA2.weights,
     description="V-JEPA 2 ViT-L/16 with an attentive-probe classifier (32x256); "
     "the Diving48 checkpoint is the strongest public one; transformers>=4.53",
 )
-def vjepa2(num_classes: int, pretrained: str | Path | None, **kwargs: Any) -> VideoClassifier:
+def vjepa2(
+    num_classes: int,
+    pretrained: str | Path | None,
+    *,
+    clip_frames: int | None = None,
+    crop_size: int | None = None,
+    **kwargs: Any,
+) -> VideoClassifier:
     """V-JEPA 2: a self-supervised ViT with 3-D rotary positions and an attentive pooler."""
+    kwargs = _with_input_size(_VJEPA2, kwargs, clip_frames, crop_size)
     return _create(_VJEPA2, _VJEPA2_PRE, num_classes, pretrained, kwargs)
 
 
 # --- building ----------------------------------------------------------------------------------
+
+
+def _with_input_size(
+    spec: _Spec, kwargs: dict[str, Any], clip_frames: int | None, crop_size: int | None
+) -> dict[str, Any]:
+    """``kwargs`` with the clip length and side set in the config's own fields."""
+    fitted = dict(kwargs)
+    for key, label, value in (
+        (spec.frames_key, "clip_frames", clip_frames),
+        (spec.size_key, "crop_size", crop_size),
+    ):
+        if value is None:
+            continue
+        if key in kwargs and _jsonable(kwargs[key]) != value:
+            raise ValueError(f"{spec.name}: {label}={value} contradicts {key}={kwargs[key]!r}")
+        fitted[key] = value
+    return fitted
 
 
 def _create(
@@ -323,11 +394,11 @@ def _create(
     config = hf_model.config
     classifier = hf_model.classifier
     hf_model.classifier = nn.Identity()
-    preprocess = _preprocess_for(
-        base, getattr(config, spec.frames_key), getattr(config, spec.size_key)
+    preprocess = base.with_input_size(
+        getattr(config, spec.frames_key), getattr(config, spec.size_key)
     )
     backbone = _HFBackbone(hf_model, spec.input_name)
-    model = VideoClassifier(backbone, config.hidden_size, num_classes, preprocess)
+    model = VideoClassifier(backbone, config.hidden_size, num_classes, preprocess, HF_INPUT)
     labels: dict[int, str] = {}
     if checkpoint_labels is not None and _linear_with_outputs(classifier, num_classes):
         model.head = classifier  # the checkpoint's own head, so its class names still apply
@@ -386,9 +457,12 @@ def _check_fixed_by_checkpoint(
             continue
         wanted, stored = _jsonable(kwargs[key]), _jsonable(getattr(config, key))
         if wanted != stored:
+            why = ""
+            if key == spec.frames_key:  # frames_on_load == "fixed"
+                why = "its learned position embeddings cover the checkpoint's clip length only; "
             raise ValueError(
                 f"{spec.name}: {key}={wanted!r} differs from the checkpoint {source!r} "
-                f"({key}={stored!r}); on top of pretrained weights only "
+                f"({key}={stored!r}); {why}on top of pretrained weights only "
                 f"{', '.join(free)} can change"
             )
 
@@ -425,16 +499,6 @@ def _check_geometry(spec: _Spec, config: Any) -> None:
             f"{spec.name}: {spec.frames_key}={frames} is not a multiple of the tubelet "
             f"length {step}"
         )
-
-
-def _preprocess_for(base: Preprocess, frames: int, size: int) -> Preprocess:
-    """The entry's preprocessing at this model's clip length and input side (sizes scale along)."""
-    scale = size / base.crop_size
-    low, high = (max(size, round(side * scale)) for side in base.train_scale)
-    resize = max(size, round(base.resize * scale))
-    return dataclasses.replace(
-        base, num_frames=frames, crop_size=size, resize=resize, train_scale=(low, high)
-    )
 
 
 def _linear_with_outputs(module: nn.Module, outputs: int) -> bool:
