@@ -129,16 +129,21 @@ class InputAdapter(Protocol):
 
 @dataclass(frozen=True)
 class WeightsInfo:
-    """What an adapter knows of a family's weights: their class names, old checkpoints' gaps."""
+    """What an adapter knows of its family's weights: their class names, old checkpoints' gaps.
+
+    The adapters extend it, so a family makes its own with e.g. ``VideoInput(class_names=...)``.
+    """
 
     class_names: ClassNames | None = None
     checkpoint_defaults: Mapping[str, Any] | None = None
     """Build kwargs that checkpoints written before they existed lack, at their old value."""
 
     def pretrained_classes(self, name: str, pretrained: str | Path) -> list[str]:
+        """The classes the weights ``pretrained`` of model ``name`` were trained on, or []."""
         return [] if self.class_names is None else self.class_names(name, pretrained)
 
     def checkpoint_kwargs(self, build_kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        """A checkpoint's build kwargs, with what older checkpoints lack filled in."""
         return {**(self.checkpoint_defaults or {}), **build_kwargs}
 
 

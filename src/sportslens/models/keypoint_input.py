@@ -12,10 +12,9 @@ it, never cropped or colour-normalised.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -40,11 +39,10 @@ __all__ = ["KEYPOINT_INPUT", "KeypointInput"]
 
 
 @dataclass(frozen=True)
-class KeypointInput:
+class KeypointInput(WeightsInfo):
     """The :class:`~sportslens.models.inputs.InputAdapter` of skeleton models."""
 
     layout: SkeletonLayout = SKELETON_INPUT
-    weights: WeightsInfo = field(default_factory=WeightsInfo)
 
     @property
     def kind(self) -> InputKind:
@@ -109,12 +107,6 @@ class KeypointInput:
             batch_size=batch_size,
         )
         return TimelineScoring(scorer, finish=lambda timeline: add_repetitions(timeline, kp))
-
-    def pretrained_classes(self, name: str, pretrained: str | Path) -> list[str]:
-        return self.weights.pretrained_classes(name, pretrained)
-
-    def checkpoint_kwargs(self, build_kwargs: Mapping[str, Any]) -> dict[str, Any]:
-        return self.weights.checkpoint_kwargs(build_kwargs)
 
 
 def whole_video_keypoints(

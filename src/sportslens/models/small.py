@@ -18,7 +18,6 @@ import torch
 from torch import nn
 
 from sportslens.models.base import VideoClassifier
-from sportslens.models.inputs import WeightsInfo
 from sportslens.models.registry import register_model
 from sportslens.models.video_input import VideoInput
 from sportslens.models.weights import (
@@ -190,7 +189,7 @@ _SPECS = (
 )
 
 # Checkpoints written before the motion channels existed lack the key: they were built without.
-SMALL_INPUT = VideoInput(WeightsInfo(checkpoint_defaults={"motion": False}))
+SMALL_INPUT = VideoInput(checkpoint_defaults={"motion": False})
 
 
 def _build(

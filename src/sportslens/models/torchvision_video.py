@@ -25,7 +25,6 @@ import torch
 from torch import Tensor, nn
 
 from sportslens.models.base import VideoClassifier
-from sportslens.models.inputs import WeightsInfo
 from sportslens.models.registry import register_model
 from sportslens.models.video_input import VideoInput
 from sportslens.models.weights import (
@@ -497,7 +496,7 @@ def _kinetics_classes(name: str, pretrained: str | Path) -> list[str]:
     return list(getattr(video, enum_name)[member].meta["categories"])
 
 
-TORCHVISION_INPUT = VideoInput(WeightsInfo(class_names=_kinetics_classes))
+TORCHVISION_INPUT = VideoInput(class_names=_kinetics_classes)
 
 
 def _register_all() -> None:

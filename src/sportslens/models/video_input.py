@@ -9,10 +9,9 @@ the model's :class:`~sportslens.transforms.Preprocess` transforms.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
 
@@ -36,10 +35,8 @@ __all__ = ["VIDEO_INPUT", "VideoInput"]
 
 
 @dataclass(frozen=True)
-class VideoInput:
+class VideoInput(WeightsInfo):
     """The :class:`~sportslens.models.inputs.InputAdapter` of video models."""
-
-    weights: WeightsInfo = field(default_factory=WeightsInfo)
 
     @property
     def kind(self) -> InputKind:
@@ -92,12 +89,6 @@ class VideoInput:
             pre, eval_transform(pre), predictor.forward, predictor.classes, batch_size=batch_size
         )
         return TimelineScoring(scorer, finish=_as_scored)
-
-    def pretrained_classes(self, name: str, pretrained: str | Path) -> list[str]:
-        return self.weights.pretrained_classes(name, pretrained)
-
-    def checkpoint_kwargs(self, build_kwargs: Mapping[str, Any]) -> dict[str, Any]:
-        return self.weights.checkpoint_kwargs(build_kwargs)
 
 
 def _as_scored(timeline: Timeline) -> Timeline:
