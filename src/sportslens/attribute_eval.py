@@ -185,7 +185,7 @@ def evaluate_composition(
 
     A skeleton model reads the keypoint file beside each video, as it does in training.
     """
-    from sportslens.models.inputs import read_model_catalog
+    from sportslens.models.registry import read_model_catalog
     from sportslens.predict import Predictor
 
     predictor = Predictor.from_checkpoint(run, device)

@@ -19,7 +19,8 @@ from sportslens.data import Catalog, ClipConfig
 from sportslens.data.splits import load_splits
 from sportslens.metrics import Predictions, misclassified, video_level
 from sportslens.models import InputAdapter, VideoClassifier
-from sportslens.models.inputs import create_dataset, example_input, read_model_catalog
+from sportslens.models.inputs import create_dataset, example_input
+from sportslens.models.registry import read_model_catalog
 from sportslens.scores import predict_loader
 from sportslens.video import VideoDecodeError
 

@@ -42,7 +42,8 @@ from sportslens.checkpoint import (
 from sportslens.data import Catalog, ClipConfig, ClipDataset, count_failures
 from sportslens.data.splits import load_splits, save_splits, split_catalog
 from sportslens.models import VideoClassifier, create_model
-from sportslens.models.inputs import create_dataset, read_model_catalog
+from sportslens.models.inputs import create_dataset
+from sportslens.models.registry import read_model_catalog
 from sportslens.parallel import progress_bar
 from sportslens.scores import predict_loader
 

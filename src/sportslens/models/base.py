@@ -7,12 +7,14 @@ carries the :class:`~sportslens.models.inputs.InputAdapter` that makes its input
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
-from sportslens.models.inputs import InputAdapter
-from sportslens.transforms import Preprocess
+if TYPE_CHECKING:
+    from sportslens.models.inputs import InputAdapter
+    from sportslens.transforms import Preprocess
 
 
 class VideoClassifier(nn.Module):

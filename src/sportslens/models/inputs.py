@@ -13,7 +13,8 @@ prediction, timelines, serving and benchmarks ask the adapter and never branch o
   compatibility shims of old checkpoints (:meth:`~InputAdapter.checkpoint_kwargs`).
 
 `sportslens.models.video_input` and `sportslens.models.keypoint_input` hold the two adapters. The
-convenience functions at the end take a model (or a registered name) and ask its adapter.
+functions at the end take a built model and ask its adapter (`registry.read_model_catalog` asks a
+registered name's).
 """
 
 from __future__ import annotations
@@ -148,13 +149,6 @@ class WeightsInfo:
 
 
 # --- asking a model's adapter ---------------------------------------------------------------------
-
-
-def read_model_catalog(name: str, data: str | os.PathLike[str]) -> Catalog:
-    """The catalog the registered model ``name`` reads from ``data``."""
-    from sportslens.models.registry import get_entry
-
-    return get_entry(name).input_adapter.read_catalog(data)
 
 
 def create_dataset(

@@ -8,14 +8,18 @@ torchvision's ``models`` package does), and each registers itself here.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sportslens.models.base import VideoClassifier
-from sportslens.models.inputs import InputAdapter
-from sportslens.transforms import Preprocess
+
+if TYPE_CHECKING:
+    from sportslens.data import Catalog
+    from sportslens.models.inputs import InputAdapter
+    from sportslens.transforms import Preprocess
 
 Family = Literal["small", "torchvision", "hf", "skeleton"]
 Builder = Callable[..., VideoClassifier]
@@ -102,3 +106,8 @@ def create_model(
     )
     model.name = name
     return model
+
+
+def read_model_catalog(name: str, data: str | os.PathLike[str]) -> Catalog:
+    """The catalog the registered model ``name`` reads from ``data`` (videos or keypoint files)."""
+    return get_entry(name).input_adapter.read_catalog(data)
