@@ -26,7 +26,7 @@ def write_tiny_checkpoint(run_dir: Path, *, seed: int = 0) -> Path:
     torch.manual_seed(seed)
     model = create_model("r2plus1d_tiny", len(CLASSES), width=4)
     model.preprocess = replace(
-        model.preprocess, num_frames=4, crop_size=32, resize=36, train_scale=(32, 40)
+        model.preprocess, clip_frames=4, crop_size=32, resize=36, train_scale=(32, 40)
     )
     info = CheckpointInfo(
         model="r2plus1d_tiny",
@@ -43,7 +43,7 @@ def write_tiny_skeleton_checkpoint(run_dir: Path, *, seed: int = 0) -> Path:
     """A run folder with a random-init ``tcn`` (width 8, one level, 16 frames) as best."""
     torch.manual_seed(seed)
     model = create_model("tcn", len(SKELETON_CLASSES), width=8, levels=1)
-    model.preprocess = replace(model.preprocess, num_frames=16)
+    model.preprocess = replace(model.preprocess, clip_frames=16)
     info = CheckpointInfo(
         model="tcn",
         classes=SKELETON_CLASSES,

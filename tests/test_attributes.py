@@ -129,7 +129,7 @@ def test_the_joint_loss_falls_when_fitting_real_clips(dives: tuple[Path, Path]) 
     torch.manual_seed(0)
     catalog = read_catalog(dives[0])
     model = add_attribute_heads(create_model("r2plus1d_tiny", 4, width=4))
-    model.preprocess = replace(model.preprocess, num_frames=4, crop_size=32, resize=36)
+    model.preprocess = replace(model.preprocess, clip_frames=4, crop_size=32, resize=36)
     records = list(catalog)[::6]  # 4 clips, one per class
     dataset = VideoDataset(records, model.preprocess, ClipConfig(mode="eval"))
     clips = torch.stack([dataset[i].clip for i in range(len(dataset))])  # (4, C, T, H, W)

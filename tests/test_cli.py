@@ -184,3 +184,11 @@ def test_synth_then_catalog(tmp_path: Path) -> None:
     assert report["videos"] == 6 and report["problems"] == []
     assert {row["label"]: row["videos"] for row in report["classes"]} == {"push_up": 3, "squat": 3}
     assert all(row["duration_mean"] == pytest.approx(1.0) for row in report["classes"])
+
+
+@pytest.mark.parametrize("command", [["predict", "a.mp4"], ["timeline", "a.mp4"], ["serve"]])
+def test_each_command_without_a_model_says_the_same_thing(command: list[str]) -> None:
+    result = runner.invoke(app, command)
+    assert result.exit_code == 2
+    expected = "give --checkpoint RUN_DIR, or --model NAME with --pretrained/--weights"
+    assert expected in result.output

@@ -19,7 +19,7 @@ from sportslens.transforms import Preprocess
 from sportslens.video import VideoDecodeError
 
 # Square 64 px frames with crop = resize = 64: the transforms keep every band of the codes.
-PRE = Preprocess(num_frames=4, crop_size=64, resize=64, train_scale=(64, 64))
+PRE = Preprocess(clip_frames=4, crop_size=64, resize=64, train_scale=(64, 64))
 
 
 @dataclass(frozen=True)

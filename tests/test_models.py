@@ -211,7 +211,7 @@ def test_small_default_sizes() -> None:
 
 def test_tiny_mvit_takes_clips_of_its_own_size() -> None:
     pre = create_tiny("mvit_v2_s").preprocess
-    assert (pre.num_frames, pre.crop_size) == (8, 32)
+    assert (pre.clip_frames, pre.crop_size) == (8, 32)
     assert get_entry("mvit_v2_s").preprocess.crop_size == 224
 
 
@@ -226,7 +226,7 @@ def test_torchvision_preprocess_matches_the_weights_transforms(name: str) -> Non
     assert pre.resize == transform.resize_size[0]
     assert pre.mean == pytest.approx(transform.mean)
     assert pre.std == pytest.approx(transform.std)
-    assert pre.num_frames >= weights.meta.get("min_temporal_size", 1)
+    assert pre.clip_frames >= weights.meta.get("min_temporal_size", 1)
 
 
 def test_get_entry_unknown_name_lists_known_ones() -> None:
@@ -237,7 +237,12 @@ def test_get_entry_unknown_name_lists_known_ones() -> None:
 def test_registering_a_name_twice_is_an_error() -> None:
     entry = get_entry("r2plus1d_tiny")
     with pytest.raises(ValueError, match="already registered"):
-        register_model("r2plus1d_tiny", family="small", preprocess=entry.preprocess)(entry.builder)
+        register_model(
+            "r2plus1d_tiny",
+            family="small",
+            preprocess=entry.preprocess,
+            input_adapter=entry.input_adapter,
+        )(entry.builder)
     assert get_entry("r2plus1d_tiny") is entry
 
 
@@ -282,3 +287,32 @@ def test_small_checkpoints_from_before_motion_channels_still_load(tmp_path: Path
     with torch.no_grad():
         torch.testing.assert_close(loaded.eval()(clips), old(clips))
     assert create_model("r2plus1d_tiny", 3).build_kwargs["motion"] is True
+
+
+@pytest.mark.parametrize("name", ["r2plus1d_tiny", "r3d_18", "swin3d_t"])
+def test_any_input_size_builds_with_its_preprocess_following(name: str) -> None:
+    model = create_tiny(name, clip_frames=6, crop_size=48).eval()
+    pre, entry = model.preprocess, get_entry(name).preprocess
+    assert (pre.clip_frames, pre.crop_size) == (6, 48)
+    ratio = 48 / entry.crop_size  # the entry's own eval and training scales, at 48 px
+    assert pre.resize == round(entry.resize * ratio)
+    assert pre.train_scale == tuple(max(48, round(side * ratio)) for side in entry.train_scale)
+    with torch.no_grad():
+        assert model(torch.randn(1, 3, 6, 48, 48)).shape == (1, 3)
+
+
+def test_mvit_is_built_for_its_input_size_or_says_why_not() -> None:
+    model = create_model("mvit_v2_s", 3, clip_frames=8, crop_size=32, **TINY_KWARGS["mvit_v2_s"])
+    assert (model.build_kwargs["temporal_size"], model.build_kwargs["spatial_size"]) == (8, 32)
+    with pytest.raises(ValueError, match="clip_frames=4 contradicts temporal_size=8"):
+        create_model("mvit_v2_s", 3, clip_frames=4, **TINY_KWARGS["mvit_v2_s"])
+    with torch.device("meta"), pytest.raises(ValueError, match="need a block_setting"):
+        create_model("mvit_v2_s", 3, clip_frames=8)  # torchvision's blocks fix 16 x 224
+
+
+def test_s3d_refuses_clips_smaller_than_its_pool_without_global_pool() -> None:
+    with pytest.raises(ValueError, match=r"s3d: clips of 16 x 112 px .* global_pool=True"):
+        create_model("s3d", 3, clip_frames=16, crop_size=112)
+    model = create_model("s3d", 3, clip_frames=8, crop_size=32, global_pool=True).eval()
+    with torch.no_grad():
+        assert model(torch.randn(1, 3, 8, 32, 32)).shape == (1, 3)

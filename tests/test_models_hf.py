@@ -17,43 +17,8 @@ transformers: Any = pytest.importorskip("transformers")
 
 from sportslens.models import create_model, get_entry, hf, list_models  # noqa: E402
 from sportslens.models.base import VideoClassifier  # noqa: E402
+from tiny_models import HF_TINY as TINY  # noqa: E402  (tiny configs: 4 frames of 32 px)
 
-# Tiny configs (hidden 32, one or two layers, 32x32 inputs): each model builds in milliseconds.
-_VIT = {"hidden_size": 32, "num_attention_heads": 2, "num_hidden_layers": 2}
-TINY: dict[str, dict[str, Any]] = {
-    "timesformer": {
-        **_VIT,
-        "intermediate_size": 37,
-        "image_size": 32,
-        "patch_size": 16,
-        "num_frames": 4,
-    },
-    "videomae": {
-        **_VIT,
-        "intermediate_size": 37,
-        "image_size": 32,
-        "patch_size": 16,
-        "num_frames": 4,
-        "tubelet_size": 2,
-    },
-    "vivit": {
-        **_VIT,
-        "intermediate_size": 37,
-        "image_size": 32,
-        "num_frames": 4,
-        "tubelet_size": [2, 16, 16],
-    },
-    "vjepa2": {
-        **_VIT,
-        "num_hidden_layers": 1,
-        "mlp_ratio": 1.0,
-        "crop_size": 32,
-        "patch_size": 16,
-        "frames_per_clip": 4,
-        "tubelet_size": 2,
-        "num_pooler_layers": 1,
-    },
-}
 # What a tiny transformers checkpoint needs beyond TINY (V-JEPA 2's self-supervised predictor).
 CHECKPOINT_EXTRA: dict[str, dict[str, Any]] = {
     "vjepa2": {"pred_hidden_size": 32, "pred_num_attention_heads": 2, "pred_num_hidden_layers": 1}
@@ -119,7 +84,7 @@ def test_entry_preprocess_matches_its_checkpoint(
     name: str, frames: int, crop: int, mean: tuple[float, ...]
 ) -> None:
     pre = get_entry(name).preprocess
-    assert (pre.num_frames, pre.crop_size, pre.mean) == (frames, crop, mean)
+    assert (pre.clip_frames, pre.crop_size, pre.mean) == (frames, crop, mean)
 
 
 @pytest.mark.parametrize("name", HF_MODELS)
@@ -131,7 +96,7 @@ def test_forward_backward_and_preprocess(name: str) -> None:
     assert model.head.weight.grad is not None
     assert all(p.grad is not None for p in model.backbone_parameters() if p.requires_grad)
     # The instance's preprocessing follows its config: clip length and input side.
-    assert (model.preprocess.num_frames, model.preprocess.crop_size) == (FRAMES, SIZE)
+    assert (model.preprocess.clip_frames, model.preprocess.crop_size) == (FRAMES, SIZE)
     assert model.preprocess.mean == get_entry(name).preprocess.mean
     assert model.id2label == {}
 
@@ -214,12 +179,74 @@ def test_pretrained_takes_another_clip_length(name: str, tmp_path: Path) -> None
     frames_key = "frames_per_clip" if name == "vjepa2" else "num_frames"
     save_checkpoint(name, tmp_path, ["a", "b", "c"], **{frames_key: 2})
     model = create_model(name, 3, pretrained=tmp_path, **{frames_key: 4}).eval()
-    assert model.preprocess.num_frames == 4
+    assert model.preprocess.clip_frames == 4
     assert model.build_kwargs[frames_key] == 4
     rebuilt = create_model(name, 3, **dict[str, Any](model.build_kwargs)).eval()
     rebuilt.load_state_dict(model.state_dict())
     with torch.no_grad():
         assert torch.equal(rebuilt(clips(frames=4)), model(clips(frames=4)))
+
+
+# Each entry's config fields for the clip length and the input side.
+INPUT_KEYS = dict.fromkeys(HF_CLASSES, ("num_frames", "image_size")) | {
+    "vjepa2": ("frames_per_clip", "crop_size")
+}
+
+
+def without_input_size(name: str) -> dict[str, Any]:
+    return {k: v for k, v in TINY[name].items() if k not in INPUT_KEYS[name]}
+
+
+@pytest.mark.parametrize("name", HF_MODELS)
+def test_clip_frames_and_crop_size_are_built_into_the_config(name: str) -> None:
+    frames_key, size_key = INPUT_KEYS[name]
+    model = create_model(name, 3, clip_frames=6, crop_size=48, **without_input_size(name)).eval()
+    assert (model.build_kwargs[frames_key], model.build_kwargs[size_key]) == (6, 48)
+    pre, entry = model.preprocess, get_entry(name).preprocess
+    assert (pre.clip_frames, pre.crop_size) == (6, 48)
+    # The sizes around the crop keep the entry's own ratios (scales_for_crop).
+    assert pre.resize == max(48, round(entry.resize * 48 / entry.crop_size))
+    with torch.no_grad():
+        assert model(torch.randn(1, 3, 6, 48, 48)).shape == (1, 3)
+
+
+@pytest.mark.parametrize("name", HF_MODELS)
+def test_an_input_size_contradicting_the_config_kwargs_is_refused(name: str) -> None:
+    frames_key, _ = INPUT_KEYS[name]
+    with pytest.raises(ValueError, match=f"clip_frames=6 contradicts {frames_key}=4"):
+        create_model(name, 3, clip_frames=6, **TINY[name])
+
+
+@pytest.mark.parametrize("name", HF_MODELS)
+def test_pretrained_weights_at_another_clip_length_adapt_or_refuse(
+    name: str, tmp_path: Path
+) -> None:
+    frames_key, size_key = INPUT_KEYS[name]
+    save_checkpoint(name, tmp_path, ["a", "b", "c"], **{frames_key: 2})
+    if name == "vivit":  # learned joint space-time position embeddings: one clip length only
+        with pytest.raises(ValueError, match="learned position embeddings"):
+            create_model(name, 3, pretrained=tmp_path, clip_frames=4)
+        return
+    model = create_model(name, 3, pretrained=tmp_path, clip_frames=4).eval()
+    assert model.preprocess.clip_frames == model.build_kwargs[frames_key] == 4
+    assert model.id2label == {0: "a", 1: "b", 2: "c"}  # the checkpoint's head is kept
+    with torch.no_grad():
+        assert model(clips(frames=4)).shape == (2, 3)
+    with pytest.raises(ValueError, match=f"{size_key}=64 differs from the checkpoint"):
+        create_model(name, 3, pretrained=tmp_path, crop_size=64)
+
+
+def test_train_frames_and_size_reach_the_transformers_config() -> None:
+    from sportslens.train import TrainConfig, create_training_model
+
+    kwargs = without_input_size("timesformer")
+    cfg = TrainConfig(model="timesformer", model_kwargs=kwargs, frames=2, size=48)
+    model = create_training_model(cfg, 3).eval()
+    assert (model.build_kwargs["num_frames"], model.build_kwargs["image_size"]) == (2, 48)
+    assert wrapped(model).config.num_frames == 2
+    assert (model.preprocess.clip_frames, model.preprocess.crop_size) == (2, 48)
+    with torch.no_grad():
+        assert model(torch.randn(1, 3, 2, 48, 48)).shape == (1, 3)
 
 
 def test_timesformer_time_embeddings_are_resized_nearest(tmp_path: Path) -> None:

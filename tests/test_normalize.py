@@ -8,8 +8,11 @@ import pytest
 from sportslens.pose import COCO17_NAMES, Keypoints
 from sportslens.pose.normalize import (
     COCO17_MIRROR,
+    SKELETON_INPUT,
+    SkeletonLayout,
     body_frame,
     mirror,
+    normalize_people,
     normalize_sequence,
     resample,
 )
@@ -132,3 +135,22 @@ def test_blazepose_input_is_mapped_to_coco17() -> None:
     np.testing.assert_allclose(
         normalize_sequence(kp, 2), normalize_sequence(sequence(list(coco)), 2)
     )
+
+
+def test_the_skeleton_input_is_three_channels_of_17_joints_for_one_person() -> None:
+    kp = sequence([standing_pose(), standing_pose(y=210.0)])
+    assert normalize_sequence(kp, 5).shape == SKELETON_INPUT.shape(5) == (3, 5, 17, 1)
+    np.testing.assert_array_equal(normalize_people([kp], 5), normalize_sequence(kp, 5))
+
+
+def test_people_of_one_clip_stack_on_the_last_axis_each_in_its_own_frame() -> None:
+    near, far = sequence([standing_pose()] * 3), sequence([standing_pose(x=250.0, torso=20.0)] * 3)
+    two = SkeletonLayout(persons=2)
+    stacked = normalize_people([near, far], 4, layout=two)  # (3, 4, 17, 2)
+    assert stacked.shape == two.shape(4)
+    # Each person is centred and scaled on their own body, so both read the same.
+    np.testing.assert_allclose(stacked[..., 0], stacked[..., 1], atol=1e-5)
+    alone = normalize_people([near], 4, layout=two)
+    assert not alone[..., 1].any()  # a missing person is all zeros: nothing detected
+    with pytest.raises(ValueError, match="3 people for an input of at most 2"):
+        normalize_people([near, far, near], 4, layout=two)

@@ -30,7 +30,7 @@ def test_predict_uses_the_evaluation_frames(make_video: MakeVideo, kind: str) ->
     video = make_video("a.mp4", frames=37)
     model = create_model("r2plus1d_tiny", 2, width=4)
     model.preprocess = replace(
-        model.preprocess, sampling=kind, num_frames=5, sampling_rate=3, crop_size=32, resize=36,
+        model.preprocess, sampling=kind, clip_frames=5, sampling_rate=3, crop_size=32, resize=36,
         train_scale=(32, 40),
     )  # fmt: skip
     predicted = Predictor(model, ["a", "b"]).predict(video).frames
@@ -78,3 +78,19 @@ def test_class_names_of_a_local_folder_never_ask_the_network(
     monkeypatch.chdir(tmp_path)
     assert pretrained_class_names("videomae", "org/tiny") == ["pike", "tuck"]
     assert calls == [{"local_files_only": True}]
+
+
+def test_load_takes_a_checkpoint_or_a_model_with_weights(
+    make_video: MakeVideo, tmp_path: Path
+) -> None:
+    from serve_helpers import write_tiny_checkpoint
+
+    run = write_tiny_checkpoint(tmp_path / "run")
+    video = make_video("a.mp4", frames=20)
+    loaded = Predictor.load(run).predict(video).to_dict()
+    assert loaded == Predictor.from_checkpoint(run).predict(video).to_dict() | {
+        "timing_ms": loaded["timing_ms"]
+    }
+    for partial in ({}, {"model": "r2plus1d_tiny"}, {"weights": "kinetics400"}):
+        with pytest.raises(ValueError, match=r"--checkpoint RUN_DIR, or --model NAME with"):
+            Predictor.load(**partial)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -325,3 +326,39 @@ def test_temporal_views_table(
 def test_one_temporal_view_is_the_deterministic_sample() -> None:
     assert sampling.temporal_views(77, 8, 1).tolist() == [sampling.uniform(77, 8).tolist()]
     assert sampling.temporal_views(77, 8, 1, rate=3).tolist() == [sampling.clip(77, 8, 3).tolist()]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A model's sampling policy, as clip_indices reads it from a Preprocess."""
+
+    clip_frames: int
+    sampling: sampling.Sampling
+    sampling_rate: int = 1
+
+
+CLIP_INDICES_CASES = [
+    # (policy, num_frames, start, end, expected): the deterministic (evaluation) clip
+    (Policy(4, "uniform"), 100, 0, None, [12, 37, 62, 87]),
+    (Policy(4, "segments"), 100, 0, None, [12, 37, 62, 87]),
+    (Policy(4, "clip", 5), 100, 0, None, [42, 47, 52, 57]),
+    (Policy(3, "uniform"), 100, 10, 39, [15, 25, 35]),
+    (Policy(4, "clip", 5), 10, 0, None, [0, 5, 9, 9]),
+]
+
+
+@pytest.mark.parametrize(("policy", "num_frames", "start", "end", "expected"), CLIP_INDICES_CASES)
+def test_clip_indices_table(
+    policy: Policy, num_frames: int, start: int, end: int | None, expected: list[int]
+) -> None:
+    got = sampling.clip_indices(policy, num_frames, start=start, end=end)
+    assert got.tolist() == expected
+
+
+def test_random_clip_indices_follow_the_policy_and_the_seed() -> None:
+    uniform_policy, clip_policy = Policy(4, "uniform"), Policy(4, "clip", 5)
+    drawn = sampling.clip_indices(uniform_policy, 100, rng=np.random.default_rng(3))
+    again = sampling.segments(100, 4, rng=np.random.default_rng(3))  # TSN jitter of uniform
+    assert drawn.tolist() == again.tolist()
+    drawn = sampling.clip_indices(clip_policy, 100, rng=np.random.default_rng(3))
+    assert drawn.tolist() == sampling.clip(100, 4, 5, rng=np.random.default_rng(3)).tolist()

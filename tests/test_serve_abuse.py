@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-import sportslens.predict
+import sportslens.models.video_input
 from conftest import MakeVideo
 from serve_helpers import running_server, write_tiny_checkpoint, write_tiny_skeleton_checkpoint
 from sportslens.serve import ServeSettings, create_app, server_options
@@ -44,13 +44,13 @@ def uploads(tmp_path: Path) -> Path:
 def decoded(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """The frame indices of every ``read_frames`` call the predictor makes."""
     calls: list[Any] = []
-    read_frames = sportslens.predict.read_frames
+    read_frames = sportslens.models.video_input.read_frames
 
     def spy(video: Any, indices: Any, **options: Any) -> Any:
         calls.append(indices)
         return read_frames(video, indices, **options)
 
-    monkeypatch.setattr(sportslens.predict, "read_frames", spy)
+    monkeypatch.setattr(sportslens.models.video_input, "read_frames", spy)
     return calls
 
 

@@ -34,7 +34,7 @@ def test_both_skeleton_models_are_registered_with_their_sequence_length() -> Non
     assert SKELETON == ["stgcn", "tcn"]
     for name in SKELETON:
         assert get_entry(name).family == "skeleton"
-        assert get_entry(name).preprocess.num_frames == 64
+        assert get_entry(name).preprocess.clip_frames == 64
 
 
 @pytest.mark.parametrize("name", SKELETON)

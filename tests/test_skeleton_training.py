@@ -49,7 +49,7 @@ def test_fit_trains_a_skeleton_model_on_the_athletes_keypoints(
     splits = (run / "splits.csv").read_text()
     assert ".npz" in splits and ".mp4" not in splits  # the catalog is of keypoint files
     model, info = load_checkpoint(run)
-    assert info.model == "tcn" and info.preprocess.num_frames == 16
+    assert info.model == "tcn" and info.preprocess.clip_frames == 16
     assert info.build_kwargs["width"] == 16 and info.classes == ["jumping_jack", "push_up", "squat"]
     # The checkpoint alone predicts: a keypoint file straight in, the sequence length from it.
     predictor = Predictor.from_checkpoint(run)

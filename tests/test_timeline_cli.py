@@ -37,7 +37,7 @@ def sessions(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     model = create_model("r2plus1d_tiny", len(CLASSES), width=4)
     model.preprocess = replace(
-        model.preprocess, num_frames=4, crop_size=32, resize=36, train_scale=(32, 40)
+        model.preprocess, clip_frames=4, crop_size=32, resize=36, train_scale=(32, 40)
     )
     info = CheckpointInfo("r2plus1d_tiny", CLASSES, model.preprocess, model.build_kwargs)
     return save_checkpoint(tmp_path_factory.mktemp("run") / "best", model, info)
@@ -107,3 +107,21 @@ def test_timeline_needs_a_model(tmp_path: Path) -> None:
     result = runner.invoke(app, ["timeline", str(tmp_path / "v.mp4")])
     assert result.exit_code == 2
     assert "--checkpoint" in result.output
+
+
+def test_unit_frames_reads_the_window_in_frames_and_the_old_flag_still_works(
+    sessions: Path, checkpoint: Path
+) -> None:
+    video = sessions / "session_000.mp4"  # 12 fps
+    base = ["timeline", str(video), "--checkpoint", str(checkpoint), "--json"]
+    base += ["--window", "24", "--stride", "12"]
+    in_frames = runner.invoke(app, [*base, "--unit", "frames"])
+    assert in_frames.exit_code == 0, in_frames.output
+    timeline = json.loads(in_frames.stdout)
+    assert (timeline["window_frames"], timeline["stride_frames"]) == (24, 12)
+    old_flag = runner.invoke(app, [*base, "--frames"])
+    assert old_flag.exit_code == 0, old_flag.output
+    assert json.loads(old_flag.stdout)["windows"] == timeline["windows"]
+    assert "--frames is deprecated; use --unit frames" in old_flag.stderr
+    in_seconds = runner.invoke(app, base)
+    assert json.loads(in_seconds.stdout)["window_frames"] == 24 * 12

@@ -28,7 +28,7 @@ from sportslens.transforms import Preprocess
 from sportslens.video import frame_count, probe, read_frames
 
 CLASSES = ["squat", "lunge", "push_up"]
-PRE = Preprocess(num_frames=4, crop_size=32, resize=48, train_scale=(32, 48))
+PRE = Preprocess(clip_frames=4, crop_size=32, resize=48, train_scale=(32, 48))
 
 
 def _timeline(video: Path) -> Timeline:

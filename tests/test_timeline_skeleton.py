@@ -55,7 +55,7 @@ def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny random tcn: its scores are arbitrary, its windows and outputs are not."""
     torch.manual_seed(0)
     model = create_model("tcn", len(CLASSES), width=8, levels=1)
-    model.preprocess = replace(model.preprocess, num_frames=LENGTH)
+    model.preprocess = replace(model.preprocess, clip_frames=LENGTH)
     info = CheckpointInfo("tcn", CLASSES, model.preprocess, model.build_kwargs)
     return save_checkpoint(tmp_path_factory.mktemp("run") / "best", model, info)
 
@@ -74,7 +74,7 @@ def test_skeleton_windows_match_the_video_windows(
 ) -> None:
     size = WindowSize(window, stride, 1)
     plan = plan_skeleton_windows(frames, 12.0, size, LENGTH)
-    video = plan_windows(frames, 12.0, size, Preprocess(num_frames=LENGTH))
+    video = plan_windows(frames, 12.0, size, Preprocess(clip_frames=LENGTH))
     assert plan.starts.tolist() == starts == video.starts.tolist()
     ends = [min(s + window, frames) - 1 for s in starts]
     assert plan.ends.tolist() == video.ends.tolist() == ends

@@ -13,7 +13,7 @@ from sportslens.timeline import VideoScorer, WindowSize, plan_windows
 from sportslens.transforms import Preprocess
 from sportslens.video import iter_frames, probe, read_frames
 
-PRE = Preprocess(num_frames=4, crop_size=32, resize=48, train_scale=(32, 48))
+PRE = Preprocess(clip_frames=4, crop_size=32, resize=48, train_scale=(32, 48))
 SIZE = WindowSize(window=16, stride=4, step=4)
 
 
@@ -66,7 +66,7 @@ def test_memory_stays_flat_as_the_video_gets_longer(make_video: MakeVideo) -> No
     short_peak, short_frames = _peak(short, 100)
     long_peak, long_frames = _peak(long, 400)
     # The buffer holds one window's samples (4), whatever the length.
-    assert short_frames == long_frames == PRE.num_frames
+    assert short_frames == long_frames == PRE.clip_frames
     # Four times the video, not more memory: one (48, 64, 3) frame is 9 KB; a decoder that kept
     # every frame would need 300 frames (2.7 MB) more for the long video.
     assert long_peak < short_peak * 1.25 + 20_000, (short_peak, long_peak)

@@ -14,9 +14,9 @@ from sportslens.timeline.windows import (
 )
 from sportslens.transforms import Preprocess
 
-UNIFORM = Preprocess(num_frames=4, crop_size=32, resize=36, train_scale=(32, 40))
+UNIFORM = Preprocess(clip_frames=4, crop_size=32, resize=36, train_scale=(32, 40))
 CLIP = Preprocess(
-    num_frames=4, sampling="clip", sampling_rate=2, crop_size=32, resize=36, train_scale=(32, 40)
+    clip_frames=4, sampling="clip", sampling_rate=2, crop_size=32, resize=36, train_scale=(32, 40)
 )
 
 

@@ -37,7 +37,7 @@ def test_training_lowers_the_loss_and_writes_reloadable_checkpoints(
         assert key in history[0]
     _, info = load_checkpoint(run)
     assert info.classes == ["jumping_jack", "push_up", "squat"]
-    assert info.preprocess.num_frames == 4 and info.preprocess.crop_size == 32
+    assert info.preprocess.clip_frames == 4 and info.preprocess.crop_size == 32
     assert info.train_config["model_kwargs"] == {"width": 4}
     predictor = Predictor.from_checkpoint(run)
     video = next((athletes / "squat").glob("*.mp4"))

@@ -21,12 +21,13 @@ from sportslens.transforms import (
     random_crop,
     random_short_side_scale,
     resize_short_side,
+    scales_for_crop,
     three_crops,
     train_transform,
 )
 
 # Small sizes so the whole file runs in well under a second.
-TINY = Preprocess(num_frames=4, crop_size=8, resize=10, train_scale=(10, 14))
+TINY = Preprocess(clip_frames=4, crop_size=8, resize=10, train_scale=(10, 14))
 
 
 def coordinate_clip(frames: int, height: int, width: int) -> Tensor:
@@ -262,7 +263,7 @@ def test_presets_pickle_for_dataloader_workers() -> None:
 
 def test_preprocess_defaults() -> None:
     pre = Preprocess()
-    assert (pre.num_frames, pre.crop_size, pre.resize, pre.train_scale) == (
+    assert (pre.clip_frames, pre.crop_size, pre.resize, pre.train_scale) == (
         16,
         112,
         128,
@@ -274,7 +275,7 @@ def test_preprocess_defaults() -> None:
 
 def test_preprocess_round_trips_through_json() -> None:
     pre = Preprocess(
-        num_frames=8,
+        clip_frames=8,
         sampling="clip",
         sampling_rate=2,
         crop_size=224,
@@ -293,7 +294,52 @@ def test_preprocess_round_trips_through_json() -> None:
 
 
 def test_preprocess_from_partial_dict_takes_defaults() -> None:
-    assert Preprocess.from_dict({"num_frames": 8}) == Preprocess(num_frames=8)
+    assert Preprocess.from_dict({"num_frames": 8}) == Preprocess(clip_frames=8)
+
+
+def test_checkpoints_keep_the_num_frames_key_and_read_either_name() -> None:
+    as_dict = Preprocess(clip_frames=8).to_dict()
+    assert as_dict["num_frames"] == 8 and "clip_frames" not in as_dict  # config.json, /v1/model
+    assert Preprocess.from_dict({"clip_frames": 8}) == Preprocess(clip_frames=8)
+    with pytest.raises(ValueError, match="num_frames=4 contradicts clip_frames=8"):
+        Preprocess.from_dict({"clip_frames": 8, "num_frames": 4})
+
+
+SMALL_RECIPE = Preprocess(crop_size=112, resize=128, train_scale=(112, 144))
+KINETICS_RECIPE = Preprocess(crop_size=224, resize=256, train_scale=(256, 320))
+
+
+@pytest.mark.parametrize(
+    ("crop", "recipe", "expected"),
+    [
+        (112, None, (128, (112, 144))),  # the small models' own recipe
+        (32, None, (37, (32, 41))),  # 8/7 and 9/7 of the crop, rounded
+        (224, None, (256, (224, 288))),
+        (32, SMALL_RECIPE, (37, (32, 41))),
+        (112, KINETICS_RECIPE, (128, (128, 160))),  # the recipe's ratios, not the small ones
+        (8, KINETICS_RECIPE, (9, (9, 11))),
+        (224, Preprocess(crop_size=224, resize=224, train_scale=(256, 320)), (224, (256, 320))),
+    ],
+)
+def test_scales_for_crop_keep_the_recipes_ratios(
+    crop: int, recipe: Preprocess | None, expected: tuple[int, tuple[int, int]]
+) -> None:
+    assert scales_for_crop(crop, recipe) == expected
+
+
+def test_with_input_size_changes_only_frames_and_sizes() -> None:
+    recipe = Preprocess(
+        clip_frames=16, sampling="clip", sampling_rate=2, crop_size=112, resize=128,
+        train_scale=(128, 160), mean=(0.5, 0.5, 0.5),
+    )  # fmt: skip
+    resized = recipe.with_input_size(clip_frames=4, crop_size=32)
+    assert (resized.clip_frames, resized.crop_size) == (4, 32)
+    assert (resized.resize, resized.train_scale) == scales_for_crop(32, recipe)
+    assert (resized.sampling, resized.sampling_rate, resized.mean) == ("clip", 2, (0.5, 0.5, 0.5))
+    assert recipe.with_input_size() == recipe
+    assert recipe.with_input_size(clip_frames=8) == Preprocess.from_dict(
+        recipe.to_dict() | {"num_frames": 8}
+    )
 
 
 def test_preprocess_from_dict_rejects_unknown_fields() -> None:
@@ -304,7 +350,7 @@ def test_preprocess_from_dict_rejects_unknown_fields() -> None:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"num_frames": 0}, "num_frames must be a positive int, got 0"),
+        ({"clip_frames": 0}, "clip_frames must be a positive int, got 0"),
         ({"sampling_rate": -1}, "sampling_rate must be a positive int, got -1"),
         ({"crop_size": 160}, "crop_size=160 must be <= resize=128"),
         ({"train_scale": (160, 128)}, r"train_scale=\(160, 128\) must have low <= high"),

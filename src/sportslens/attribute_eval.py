@@ -118,7 +118,7 @@ def report_attributes(
     device: str = "cpu",
 ) -> dict[str, Any]:
     """Evaluate the attribute heads on ``split`` and add the result to the written report."""
-    from sportslens.model_data import create_dataset
+    from sportslens.models.inputs import create_dataset
 
     records = list(catalog.split(split))
     dataset = create_dataset(records, model, clip_cfg)
@@ -185,7 +185,7 @@ def evaluate_composition(
 
     A skeleton model reads the keypoint file beside each video, as it does in training.
     """
-    from sportslens.model_data import read_model_catalog
+    from sportslens.models.registry import read_model_catalog
     from sportslens.predict import Predictor
 
     predictor = Predictor.from_checkpoint(run, device)

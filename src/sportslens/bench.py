@@ -180,7 +180,7 @@ def bench_loader(
                 "clips": clips,
                 "seconds": seconds,
                 "clips_per_s": clips / seconds,
-                "frames": preprocess.num_frames,
+                "frames": preprocess.clip_frames,
                 "crop": preprocess.crop_size,
             }
         )
@@ -206,12 +206,11 @@ def bench_models(
 
     One warm-up step, then the median of ``repeats`` timed steps (an SGD step included).
     """
-    from sportslens.model_data import example_input, is_skeleton
     from sportslens.models import create_model, get_entry
+    from sportslens.models.inputs import example_input
 
     rows = []
     for name in names:
-        pre = get_entry(name).preprocess
         model = create_model(name, 10)
         optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
         clips = example_input(model, batch_size)  # (B, C, T, H, W), or (B, C, T, V, M)
@@ -226,13 +225,12 @@ def bench_models(
             if step:  # the first step pays one-off allocation costs
                 times.append(time.perf_counter() - start)
         seconds = statistics.median(times)
+        pre = model.preprocess
         rows.append(
             {
                 "model": name,
                 "family": get_entry(name).family,
-                "input": f"{pre.num_frames}x17 joints"
-                if is_skeleton(model)
-                else f"{pre.num_frames}x{pre.crop_size}x{pre.crop_size}",
+                "input": f"{pre.clip_frames}x{model.input_adapter.describe(pre)}",
                 "params_m": sum(p.numel() for p in model.parameters()) / 1e6,
                 "clips_per_s": batch_size / seconds,
             }

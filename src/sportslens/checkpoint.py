@@ -157,11 +157,9 @@ def load_checkpoint(
     """Rebuild the model of a checkpoint and load its weights (safetensors: no unpickling)."""
     folder = resolve_checkpoint(path)
     info = read_info(folder)
-    kwargs = dict(info.build_kwargs)
+    # The family's shims fill in what older checkpoints lack (small models: motion channels).
+    kwargs = get_entry(info.model).input_adapter.checkpoint_kwargs(info.build_kwargs)
     try:
-        if get_entry(info.model).family == "small":
-            # Small-model checkpoints written before the motion channels existed lack the key.
-            kwargs.setdefault("motion", False)
         model = create_model(info.model, len(info.classes), **kwargs)
     except (ValueError, TypeError) as error:
         raise damaged(
@@ -172,6 +170,7 @@ def load_checkpoint(
 
         add_attribute_heads(model)
     load_weights(model, folder, device, made_as=f"the {info.model} model of its {CONFIG_FILE}")
+    # The preprocessing it was trained with, as recorded (its sizes may be any the run chose).
     model.preprocess = info.preprocess
     return model.to(device), info
 

@@ -14,15 +14,15 @@ import torch
 from torch.utils.data import DataLoader
 from torch.utils.flop_counter import FlopCounterMode
 
-from sportslens import sampling
 from sportslens.checkpoint import CheckpointInfo, load_checkpoint
 from sportslens.data import Catalog, ClipConfig
 from sportslens.data.splits import load_splits
 from sportslens.metrics import Predictions, misclassified, video_level
-from sportslens.model_data import create_dataset, example_input, is_skeleton, read_model_catalog
-from sportslens.models import VideoClassifier
-from sportslens.train import predict_loader
-from sportslens.video import VideoDecodeError, frame_count, read_frames
+from sportslens.models import InputAdapter, VideoClassifier
+from sportslens.models.inputs import create_dataset, example_input
+from sportslens.models.registry import read_model_catalog
+from sportslens.scores import predict_loader
+from sportslens.video import VideoDecodeError
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def predict_split(
 def model_facts(model: VideoClassifier, info: CheckpointInfo, repeats: int = 5) -> dict[str, Any]:
     """Parameters, GFLOPs per clip (counted by PyTorch), and median latency for one clip."""
     pre = model.preprocess
-    clip = example_input(model)  # (1, C, T, H, W), or (1, C, T, V, M) for skeletons
+    clip = example_input(model)  # (1, C, T, H, W), or (1, C, T, V, M) for keypoints
     model.eval()
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
         model(clip)
@@ -100,21 +100,28 @@ def model_facts(model: VideoClassifier, info: CheckpointInfo, repeats: int = 5) 
         "params": sum(p.numel() for p in model.parameters()),
         "gflops": counter.get_total_flops() / 2e9,  # multiply-adds count twice in FLOPs
         "latency_ms": statistics.median(times),
-        "frames": pre.num_frames,
-        "resolution": "17 joints" if is_skeleton(model) else f"{pre.crop_size}x{pre.crop_size}",
+        "frames": pre.clip_frames,
+        "resolution": model.input_adapter.describe(pre),
         "pretrained_on": info.train_config.get("pretrained") or "none",
     }
 
 
-def misclassified_gallery(predictions: Predictions, limit: int = 8) -> list[tuple[str, Any]]:
-    """A few frames side by side for the most confidently misclassified videos."""
+def misclassified_gallery(
+    predictions: Predictions, adapter: InputAdapter, limit: int = 8
+) -> list[tuple[str, Any]]:
+    """A few frames side by side for the most confidently misclassified videos.
+
+    Empty when the catalog's sources show no frames (keypoint files).
+    """
     wrong = misclassified(video_level(predictions), top=limit)
     gallery = []
     for row in wrong.itertuples():
         source = str(row.source)
         try:
-            frames = read_frames(source, sampling.uniform(frame_count(source), 4), size=96)
+            frames = adapter.preview(source, count=4, size=96)  # (4, C, H, W) uint8
         except VideoDecodeError:
+            continue
+        if frames is None:
             continue
         strip = np.concatenate([f.permute(1, 2, 0).numpy() for f in frames], axis=1)
         gallery.append((f"{Path(source).name}: {row.true_label} → {row.predicted_label}", strip))
@@ -142,7 +149,7 @@ def evaluate_run(run_dir: Path, cfg: EvalConfig, out_dir: Path | None = None) ->
         predictions,
         history=history,
         model_info=facts,
-        gallery=[] if is_skeleton(model) else misclassified_gallery(predictions),
+        gallery=misclassified_gallery(predictions, model.input_adapter),
     )
     (Path(out) / "model_info.json").write_text(json.dumps(facts, indent=2))
     if len(model.attribute_heads):

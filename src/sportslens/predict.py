@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -14,16 +13,13 @@ import torch
 
 from sportslens.attributes import DivePrediction, compose_prediction
 from sportslens.checkpoint import load_checkpoint
-from sportslens.data.dataset import clip_indices
 from sportslens.labels.diving48 import dive_number_of
-from sportslens.model_data import is_skeleton, skeleton_input, skeleton_prediction_input
-from sportslens.models import VideoClassifier, create_model
-from sportslens.transforms import eval_transform
-from sportslens.video import Source, describe_source, frame_count, read_frames
+from sportslens.models import ModelInput, VideoClassifier, create_model, get_entry
+from sportslens.video import Source, describe_source
 
 if TYPE_CHECKING:
-    from sportslens.pose.keypoints import Keypoints
-    from sportslens.timeline import Timeline, TimelineOptions, WindowScorer
+    from sportslens.models.inputs import KeypointSource, TimelineScoring
+    from sportslens.timeline import Timeline, TimelineOptions
 
 
 @dataclass(frozen=True)
@@ -66,11 +62,29 @@ class Predictor:
         self.device = torch.device(device)
         self.model = model.to(self.device).eval()
         self.classes = list(classes)
-        self.transform = eval_transform(model.preprocess)
         self.trained_numbers = (
             [dive_number_of(name) for name in self.classes] if model.attribute_heads else []
         )
         """The dive numbers of the classes, when the model has attribute heads."""
+
+    @classmethod
+    def load(
+        cls,
+        checkpoint: str | Path | None = None,
+        *,
+        model: str | None = None,
+        weights: str | Path | None = None,
+        device: str | torch.device = "cpu",
+    ) -> Predictor:
+        """A checkpoint (a run or checkpoint folder), or a registry model with its weights.
+
+        What the CLI's ``--checkpoint`` / ``--model`` with ``--weights`` options load.
+        """
+        if checkpoint is not None:
+            return cls.from_checkpoint(checkpoint, device)
+        if model is None or weights is None:
+            raise ValueError(MODEL_SOURCE_HELP)
+        return cls.from_pretrained(model, weights, device=device)
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, device: str | torch.device = "cpu") -> Predictor:
@@ -80,7 +94,11 @@ class Predictor:
 
     @classmethod
     def from_pretrained(
-        cls, name: str, pretrained: str | Path, classes: Sequence[str] | None = None
+        cls,
+        name: str,
+        pretrained: str | Path,
+        classes: Sequence[str] | None = None,
+        device: str | torch.device = "cpu",
     ) -> Predictor:
         """A registry model with public or local weights, keeping their classifier head.
 
@@ -90,23 +108,17 @@ class Predictor:
         names = list(classes) if classes else pretrained_class_names(name, pretrained)
         if not names:
             raise ValueError(f"{pretrained}: the weights carry no class names; pass classes=")
-        return cls(create_model(name, len(names), pretrained=pretrained), names)
+        return cls(create_model(name, len(names), pretrained=pretrained), names, device)
 
     def preprocess(self, video: Source) -> tuple[torch.Tensor, list[int]]:
-        """Decode the model's frames and transform them: float (C, T, H, W) and the indices."""
-        if is_skeleton(self.model):  # keypoints from a .npz, or pose extraction on the video
-            return skeleton_input(self.model, str(video))
-        pre = self.model.preprocess
-        indices = clip_indices(pre, frame_count(video))  # the evaluation clip, deterministic
-        frames = read_frames(video, indices, size=pre.resize)  # (T, C, H, W) uint8
-        return self.transform(frames), indices.tolist()
+        """One source as one model input (``(C, T, H, W)`` for a video model) and its frames."""
+        clip, frames, _ = self._prepare(video)
+        return clip, frames
 
-    def _prepare(self, video: Source) -> tuple[torch.Tensor, list[int], dict[str, Any]]:
-        """:meth:`preprocess`, and the prediction's extra fields (a skeleton model's pose)."""
-        if is_skeleton(self.model):
-            return skeleton_prediction_input(self.model, str(video))
-        clip, indices = self.preprocess(video)
-        return clip, indices, {}
+    def _prepare(self, video: Source) -> ModelInput:
+        """The model input of ``video`` and the prediction's extra fields, by the model's adapter:
+        decoded frames, or keypoints read (or extracted) for a skeleton model."""
+        return self.model.input_adapter.prepare(self.model.preprocess, video)
 
     @torch.no_grad()
     def forward(self, clips: torch.Tensor) -> torch.Tensor:
@@ -174,6 +186,20 @@ class Predictor:
         """Top-k labels and scores for one video."""
         return self.predict_many([video], top_k=top_k)[0]
 
+    def timeline_scoring(
+        self,
+        video: Source,
+        *,
+        keypoints: KeypointSource | None = None,
+        batch_size: int = 8,
+        show_progress: bool = False,
+    ) -> TimelineScoring:
+        """Everything :meth:`timeline` needs before scoring: a skeleton model's whole-video pose
+        (``keypoints``, or extracted now, with a progress bar when ``show_progress``)."""
+        return self.model.input_adapter.timeline_scoring(
+            self, video, keypoints=keypoints, batch_size=batch_size, show_progress=show_progress
+        )
+
     def timeline(
         self,
         video: Source,
@@ -181,9 +207,10 @@ class Predictor:
         window: float | None = None,
         stride: float | None = None,
         options: TimelineOptions | None = None,
-        keypoints: str | os.PathLike[str] | Keypoints | None = None,
+        keypoints: KeypointSource | None = None,
         progress: Callable[[int, int], None] | None = None,
         stop_on_interrupt: bool = False,
+        scoring: TimelineScoring | None = None,
     ) -> Timeline:
         """Slide the model over a whole video of any length: window scores and segments.
 
@@ -194,6 +221,7 @@ class Predictor:
         A skeleton model scores windows of the video's keypoints: ``keypoints`` (a keypoint file
         or :class:`~sportslens.pose.Keypoints` of this video), or else those MediaPipe extracts
         from the whole video first. Its action segments of known exercises get repetitions.
+        ``scoring`` from :meth:`timeline_scoring` skips that preparation (made beforehand).
         """
         from sportslens.timeline import TimelineOptions, build_timeline
 
@@ -202,75 +230,29 @@ class Predictor:
             chosen = dataclasses.replace(chosen, window=window)
         if stride is not None:
             chosen = dataclasses.replace(chosen, stride=stride)
-        if not is_skeleton(self.model):
-            if keypoints is not None:
-                raise ValueError(f"keypoints are for skeleton models; {self.model.name} is not")
-            return build_timeline(
-                self._video_scorer(chosen.batch_size), video, chosen,
-                progress=progress, stop_on_interrupt=stop_on_interrupt,
-            )  # fmt: skip
-        from sportslens.timeline.skeleton import SkeletonScorer, add_repetitions
-
-        kp = timeline_keypoints(video, keypoints)
-        scorer = SkeletonScorer(
-            kp, self.model.preprocess.num_frames, self.forward, self.classes,
-            batch_size=chosen.batch_size,
-        )  # fmt: skip
+        if scoring is None:
+            scoring = self.timeline_scoring(
+                video, keypoints=keypoints, batch_size=chosen.batch_size
+            )
         result = build_timeline(
-            scorer, video, chosen, progress=progress, stop_on_interrupt=stop_on_interrupt
+            scoring.scorer, video, chosen, progress=progress, stop_on_interrupt=stop_on_interrupt
         )
-        return add_repetitions(result, kp)
-
-    def _video_scorer(self, batch_size: int) -> WindowScorer:
-        from sportslens.timeline import VideoScorer
-
-        pre = self.model.preprocess
-        return VideoScorer(pre, self.transform, self.forward, self.classes, batch_size=batch_size)
+        return scoring.finish(result)
 
 
-def timeline_keypoints(
-    video: Source, keypoints: str | os.PathLike[str] | Keypoints | None
-) -> Keypoints:
-    """The whole video's keypoints for a skeleton timeline: given, read from a file, or extracted
-    with MediaPipe (the ``pose`` extra); checked to have one row per frame of ``video``."""
-    from sportslens.pose import extract_keypoints
-    from sportslens.timeline.skeleton import video_keypoints
-    from sportslens.video import probe
+# Every command that loads a model takes both spellings of the weights option.
+MODEL_SOURCE_HELP = "give --checkpoint RUN_DIR, or --model NAME with --pretrained/--weights"
 
-    name = describe_source(video)
-    if keypoints is None and name.lower().endswith(".npz"):
-        raise ValueError(f"{name}: a timeline needs the video; give its keypoint file as keypoints")
-    info = probe(video)
-    if keypoints is None:
-        return extract_keypoints(video)
-    if isinstance(keypoints, (str, os.PathLike)):
-        return video_keypoints(keypoints, info)
-    if keypoints.num_frames != info.num_frames:
-        raise ValueError(
-            f"{keypoints.source}: {keypoints.num_frames} keypoint frames for {name}'s "
-            f"{info.num_frames} frames"
-        )
-    return keypoints
+
+def check_model_source(
+    checkpoint: str | Path | None, model: str | None, weights: str | Path | None
+) -> None:
+    """Refuse, as :meth:`Predictor.load` does, a source that is neither a checkpoint nor a
+    model with weights (for callers that load later, such as the server)."""
+    if checkpoint is None and (model is None or weights is None):
+        raise ValueError(MODEL_SOURCE_HELP)
 
 
 def pretrained_class_names(name: str, pretrained: str | Path) -> list[str]:
     """The classes a model's pretrained weights were trained on, read from metadata only."""
-    from sportslens.models import get_entry
-
-    family = get_entry(name).family
-    if family == "torchvision" and str(pretrained) == "kinetics400":
-        from torchvision.models import get_model_weights
-
-        meta = get_model_weights(name)["KINETICS400_V1"].meta  # shipped with torchvision
-        return list(meta["categories"])
-    if family == "hf":
-        from transformers import AutoConfig
-
-        # A local folder must never reach the network, even with a hub id's shape (org/name).
-        local = Path(pretrained).expanduser().is_dir()
-        try:
-            config = AutoConfig.from_pretrained(str(pretrained), local_files_only=local)
-        except OSError as error:
-            raise ValueError(f"{pretrained}: no readable transformers config ({error})") from error
-        return [config.id2label[i] for i in sorted(config.id2label)]
-    return []
+    return get_entry(name).input_adapter.pretrained_classes(name, pretrained)

@@ -5,16 +5,45 @@ inside the inclusive range ``[start, end]``, which defaults to the whole video. 
 each dive as such a start and end frame. Randomness comes only from an explicit ``rng``. With
 ``rng=None`` the result is deterministic and is the one to use for evaluation. A range too short
 for the request still gives the requested count: frames repeat rather than leave the range.
+
+Names: ``num_frames`` is always the length of the video (or of the range's video); the length of
+a clip is ``n``, or a model's ``clip_frames`` in :func:`clip_indices`.
 """
 
 from __future__ import annotations
 
+from typing import Literal, Protocol
+
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["clip", "segments", "sliding_windows", "temporal_views", "uniform"]
+__all__ = [
+    "ClipSampling",
+    "Sampling",
+    "clip",
+    "clip_indices",
+    "segments",
+    "sliding_windows",
+    "temporal_views",
+    "uniform",
+]
 
 Indices = npt.NDArray[np.int64]
+
+Sampling = Literal["uniform", "segments", "clip"]
+"""How a model's clip is taken from a video: spread evenly, one frame per TSN segment, or
+consecutive frames ``sampling_rate`` apart."""
+
+
+class ClipSampling(Protocol):
+    """A model's sampling policy (a :class:`~sportslens.transforms.Preprocess` is one)."""
+
+    @property
+    def clip_frames(self) -> int: ...
+    @property
+    def sampling(self) -> Sampling: ...
+    @property
+    def sampling_rate(self) -> int: ...
 
 
 def uniform(num_frames: int, n: int, *, start: int = 0, end: int | None = None) -> Indices:
@@ -165,6 +194,33 @@ def temporal_views(
     # One view is the centred clip, as clip(rng=None) gives; more spread from first to last start.
     starts = start + (v[:, 0] * spare // (views - 1) if views > 1 else np.array([spare // 2]))
     return _strided(starts.astype(np.int64), n, rate, end)
+
+
+def clip_indices(
+    policy: ClipSampling,
+    num_frames: int,
+    *,
+    start: int = 0,
+    end: int | None = None,
+    rng: np.random.Generator | None = None,
+) -> Indices:
+    """One clip of ``policy.clip_frames`` indices from a video of ``num_frames`` frames.
+
+    Random with ``rng``, centred without. Training, evaluation, prediction and timelines all
+    sample through here, so they cannot drift apart. ``uniform`` has no randomness of its own,
+    so training jitters it the TSN way: one random frame inside each of the equal parts whose
+    centres ``uniform`` takes.
+    """
+    n = policy.clip_frames
+    match policy.sampling:
+        case "uniform":
+            if rng is None:
+                return uniform(num_frames, n, start=start, end=end)
+            return segments(num_frames, n, rng=rng, start=start, end=end)
+        case "segments":
+            return segments(num_frames, n, rng=rng, start=start, end=end)
+        case "clip":
+            return clip(num_frames, n, policy.sampling_rate, rng=rng, start=start, end=end)
 
 
 def _ceil_div(numerator: Indices, denominator: int) -> Indices:

@@ -13,13 +13,11 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 import torch
-from numpy.typing import NDArray
 from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler
 
@@ -34,14 +32,19 @@ from sportslens.attributes import (
     class_objective,
     head_weights,
 )
-from sportslens.checkpoint import CheckpointInfo, save_checkpoint
-from sportslens.data import Catalog, ClipConfig, count_failures
+from sportslens.checkpoint import (
+    CheckpointInfo,
+    save_checkpoint,
+)
+from sportslens.data import Catalog, ClipConfig, ClipDataset, count_failures
 from sportslens.data.catalog import preview
 from sportslens.data.splits import load_splits, save_splits, split_catalog
-from sportslens.model_data import ModelDataset, create_dataset, read_model_catalog
 from sportslens.models import VideoClassifier, create_model
+from sportslens.models.inputs import create_dataset
+from sportslens.models.registry import read_model_catalog
 from sportslens.parallel import progress_bar
 from sportslens.resume import restore_run
+from sportslens.scores import predict_loader
 from sportslens.typed_config import ConfigError, check_field_types, load_yaml_config
 
 log = logging.getLogger(__name__)
@@ -55,9 +58,11 @@ class TrainConfig:
     pretrained: str | None = None
     model_kwargs: dict[str, Any] = field(default_factory=dict)
     frames: int | None = None
-    """Override the model's frames per clip (1 gives the single-frame baseline)."""
+    """Frames per clip the model is built for, instead of its own (1: the single-frame
+    baseline)."""
     size: int | None = None
-    """Override the model's crop size (resize and training scale follow at 8/7 and 9/7)."""
+    """Crop size the model is built for, instead of its own; the eval short side and the training
+    scale follow at the model's own ratios (`transforms.scales_for_crop`)."""
     epochs: int = 30
     batch_size: int = 8
     accumulate: int = 1
@@ -261,35 +266,6 @@ def _autocast(cfg: TrainConfig, device: torch.device) -> torch.autocast:
     return torch.autocast(device_type=device.type, dtype=dtype, enabled=enabled)
 
 
-@torch.no_grad()
-def predict_loader(
-    model: nn.Module, loader: DataLoader[Any], device: torch.device, *, progress: bool = False
-) -> dict[str, NDArray[Any]]:
-    """Softmax scores for every item: ``scores`` (N, V, K), ``labels`` (N,), ``records`` (N,).
-
-    V is the number of views per video (1 unless the dataset returns several).
-    """
-    model.eval()
-    scores, labels, records = [], [], []
-    with progress_bar(enabled=progress) as bar:
-        task = bar.add_task("evaluating", total=len(loader))
-        for batch in loader:
-            clips = batch.clip.to(device)
-            # (B, V, C, T, H, W) with several views per video, else (B, C, T, H, W)
-            views = clips.shape[1] if clips.ndim == 6 else 1
-            flat = clips.flatten(0, 1) if clips.ndim == 6 else clips
-            probs = model(flat).float().softmax(dim=1)  # (B * V, K)
-            scores.append(probs.reshape(len(batch.label), views, -1).cpu().numpy())
-            labels.append(batch.label.numpy())
-            records.append(batch.record.numpy())
-            bar.advance(task)
-    return {
-        "scores": np.concatenate(scores),
-        "labels": np.concatenate(labels),
-        "records": np.concatenate(records),
-    }
-
-
 def validate(model: nn.Module, loader: DataLoader[Any], device: torch.device) -> dict[str, float]:
     """Validation loss and top-1/top-5 (views averaged)."""
     out = predict_loader(model, loader, device)
@@ -306,7 +282,7 @@ def validate(model: nn.Module, loader: DataLoader[Any], device: torch.device) ->
 
 def build_loaders(
     catalog: Catalog, model: VideoClassifier, cfg: TrainConfig
-) -> tuple[ModelDataset, DataLoader[Any], DataLoader[Any]]:
+) -> tuple[ClipDataset, DataLoader[Any], DataLoader[Any]]:
     """Training dataset and loaders for the train and val splits."""
     train_set = create_dataset(
         list(catalog.split("train")), model, ClipConfig(mode="train", seed=cfg.seed)
@@ -330,17 +306,15 @@ def build_loaders(
 
 
 def create_training_model(cfg: TrainConfig, num_classes: int) -> VideoClassifier:
-    """The model to fine-tune, with the frames override applied to its preprocessing."""
-    model = create_model(cfg.model, num_classes, pretrained=cfg.pretrained, **cfg.model_kwargs)
-    if cfg.frames is not None:
-        model.preprocess = replace(model.preprocess, num_frames=cfg.frames)
-    if cfg.size is not None:
-        short = round(cfg.size * 8 / 7)  # the 112 -> 128 ratio of the Kinetics recipes
-        scale = (cfg.size, round(cfg.size * 9 / 7))
-        model.preprocess = replace(
-            model.preprocess, crop_size=cfg.size, resize=short, train_scale=scale
-        )
-    return model
+    """The model to fine-tune, built for ``cfg``'s clip length and crop size (or its own)."""
+    return create_model(
+        cfg.model,
+        num_classes,
+        pretrained=cfg.pretrained,
+        clip_frames=cfg.frames,
+        crop_size=cfg.size,
+        **cfg.model_kwargs,
+    )
 
 
 EpochHook = Callable[[int, dict[str, float]], None]
@@ -417,7 +391,7 @@ def _objective(
 def _run_epoch(
     trainer: Trainer,
     model: VideoClassifier,
-    train_set: ModelDataset,
+    train_set: ClipDataset,
     train_loader: DataLoader[Any],
     val_loader: DataLoader[Any],
     epoch: int,

@@ -19,12 +19,27 @@ import torch
 from torch import Tensor
 from torchvision.transforms.v2 import functional as tvf
 
-Sampling = Literal["uniform", "segments", "clip"]
+from sportslens.sampling import Sampling
+
+__all__ = [
+    "KINETICS_MEAN",
+    "KINETICS_STD",
+    "Preprocess",
+    "Sampling",
+    "eval_transform",
+    "multi_view_transform",
+    "scales_for_crop",
+    "train_transform",
+]
 
 # Kinetics-400 statistics of torchvision's r3d_18 / mc3_18 / r2plus1d_18 / s3d weights. Its mvit_*
 # weights use 0.45 / 0.225 and swin3d_* the ImageNet values, so each model entry sets its own.
 KINETICS_MEAN = (0.43216, 0.394666, 0.37645)
 KINETICS_STD = (0.22803, 0.22145, 0.216989)
+
+# JSON keys written for fields renamed since checkpoints were first saved: config.json files and
+# the server's /v1/model answer keep the old key, and reading accepts both.
+_JSON_KEYS = {"clip_frames": "num_frames"}
 
 
 @dataclass(frozen=True)
@@ -32,10 +47,12 @@ class Preprocess:
     """What a model expects of its clips: how frames are sampled, their size and normalisation.
 
     Every model entry carries one and checkpoints store it in config.json (`to_dict`), so training,
-    evaluation and serving all build the same transforms from the same numbers.
+    evaluation and serving all build the same transforms from the same numbers. A keypoint model
+    reads ``clip_frames`` only (see `sportslens.models.keypoint_input`).
     """
 
-    num_frames: int = 16
+    clip_frames: int = 16
+    """Frames per clip the model sees (a video's own length is ``num_frames`` elsewhere)."""
     sampling: Sampling = "uniform"
     sampling_rate: int = 1  # step between sampled frames, used by "clip" sampling only
     crop_size: int = 112  # square side fed to the model
@@ -47,7 +64,7 @@ class Preprocess:
 
     def __post_init__(self) -> None:
         for name, value in (
-            ("num_frames", self.num_frames),
+            ("clip_frames", self.clip_frames),
             ("sampling_rate", self.sampling_rate),
             ("crop_size", self.crop_size),
             ("resize", self.resize),
@@ -89,24 +106,65 @@ class Preprocess:
                 "the training crop is taken after the random short-side scale"
             )
 
+    def with_input_size(
+        self, clip_frames: int | None = None, crop_size: int | None = None
+    ) -> Preprocess:
+        """This recipe for clips of ``clip_frames`` frames cropped to ``crop_size`` (None: as is).
+
+        The eval short side and the training scale follow the crop at this recipe's own ratios
+        (`scales_for_crop`); sampling and normalisation stay.
+        """
+        frames = self.clip_frames if clip_frames is None else clip_frames
+        if crop_size is None or crop_size == self.crop_size:
+            return dataclasses.replace(self, clip_frames=frames)
+        resize, train_scale = scales_for_crop(crop_size, self)
+        return dataclasses.replace(
+            self, clip_frames=frames, crop_size=crop_size, resize=resize, train_scale=train_scale
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """A plain JSON-able dict (tuples become lists), as stored in a checkpoint's config.json."""
         return {
-            key: list(value) if isinstance(value, tuple) else value
+            _JSON_KEYS.get(key, key): list(value) if isinstance(value, tuple) else value
             for key, value in dataclasses.asdict(self).items()
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Preprocess:
-        """Rebuild from `to_dict` output or parsed JSON/YAML; missing fields take their defaults."""
-        known = {f.name for f in dataclasses.fields(cls)}
+        """Rebuild from `to_dict` output or parsed JSON/YAML; missing fields take their defaults.
+
+        Both ``num_frames`` (what config.json files hold) and ``clip_frames`` name the clip length.
+        """
+        fields = {f.name for f in dataclasses.fields(cls)}
+        renamed = {old: new for new, old in _JSON_KEYS.items()}
+        known = fields | set(renamed)
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"unknown Preprocess field(s) {unknown}; known: {sorted(known)}")
-        values: dict[str, Any] = {
-            key: tuple(v) if isinstance(v, list) else v for key, v in data.items()
-        }
+        values: dict[str, Any] = {}
+        for key, value in data.items():
+            name = renamed.get(key, key)
+            if name in values and values[name] != value:
+                raise ValueError(f"Preprocess: {key}={value!r} contradicts {name}={values[name]!r}")
+            values[name] = tuple(value) if isinstance(value, list) else value
         return cls(**values)
+
+
+def scales_for_crop(
+    crop_size: int, recipe: Preprocess | None = None
+) -> tuple[int, tuple[int, int]]:
+    """The eval short side and the training short-side range for ``crop_size`` crops.
+
+    Both keep the ratios ``recipe`` has to its own crop (by default the small models' recipe:
+    short side 8/7 of the crop, as torchvision's 112/128 and 224/256, and training scales from
+    the crop to 9/7 of it), never going below the crop itself.
+    """
+    _require_positive_int("crop_size", crop_size)
+    recipe = recipe or _SMALL_RECIPE
+    ratio = crop_size / recipe.crop_size
+    resize = max(crop_size, round(recipe.resize * ratio))
+    low, high = (max(crop_size, round(side * ratio)) for side in recipe.train_scale)
+    return resize, (low, high)
 
 
 # --- functional ops: (T, C, H, W) uint8 in, same layout out unless stated -----------------------
@@ -300,3 +358,7 @@ def eval_transform(pre: Preprocess) -> EvalTransform:
 def multi_view_transform(pre: Preprocess, num_crops: Literal[1, 3] = 3) -> MultiViewTransform:
     """The multi-crop test transform for `pre`; `transform(video)` gives (V, C, T, crop, crop)."""
     return MultiViewTransform(pre, num_crops)
+
+
+# The small models' recipe (16 frames at 112 px): resize 128 = 8/7 and training scales 112-144.
+_SMALL_RECIPE = Preprocess(crop_size=112, resize=128, train_scale=(112, 144))

@@ -107,10 +107,10 @@ def bench_data(
     """Training clips/s a DataLoader delivers over one epoch, per number of workers."""
     from sportslens.bench import bench_loader
     from sportslens.data import read_catalog
-    from sportslens.transforms import Preprocess
+    from sportslens.models.small import SMALL_PREPROCESS
 
-    short = round(size * 8 / 7)
-    pre = Preprocess(num_frames=frames, crop_size=size, resize=short, train_scale=(size, short))
+    # The default model's recipe at these sizes: what its training loader would deliver.
+    pre = SMALL_PREPROCESS.with_input_size(frames, size)
     rows = bench_loader(
         list(read_catalog(data)), pre, workers=workers or [0, 2], batch_size=batch_size
     )

@@ -27,12 +27,7 @@ def predict(
     """Top-k labels with scores for each video (batched)."""
     from sportslens.predict import Predictor
 
-    if checkpoint is not None:
-        predictor = Predictor.from_checkpoint(checkpoint)
-    elif model is not None and weights is not None:
-        predictor = Predictor.from_pretrained(model, weights)
-    else:
-        raise ValueError("give --checkpoint RUN_DIR, or --model NAME with --weights")
+    predictor = Predictor.load(checkpoint, model=model, weights=weights)
     allowed = None
     if sports_only:
         from sportslens.labels import kinetics400_classes, sports_indices
@@ -61,7 +56,7 @@ def predict(
 @reports_errors
 def models(as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False) -> None:
     """Every registered model: family, parameters, default frames and input size, weights."""
-    from sportslens.models.summary import model_table
+    from sportslens.models.summary import describe_input, model_table
 
     rows = model_table()
     if as_json:
@@ -76,9 +71,7 @@ def models(as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False) 
             row["family"],
             f"{row['params_m']:.2f}",
             str(row["frames"]),
-            "17 joints"
-            if row["family"] == "skeleton"
-            else f"{row['crop_size']}x{row['crop_size']}",
+            describe_input(row["model"]),
             ", ".join(row["weights"]) or "-",
         )
     console.print(table)

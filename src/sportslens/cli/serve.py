@@ -59,16 +59,14 @@ def serve(
         from sportslens.serve import PredictorSource, ServeSettings, create_app, server_options
     except ImportError as error:
         raise ImportError(SERVE_EXTRA) from error
-    from sportslens.predict import Predictor
+    from sportslens.predict import Predictor, check_model_source
     from sportslens.serve.settings import MB
 
-    source: PredictorSource
-    if checkpoint is not None:
-        source = checkpoint
-    elif model is not None and pretrained is not None:
-        source = functools.partial(Predictor.from_pretrained, model, pretrained)
-    else:
-        raise ValueError("give --checkpoint RUN_DIR, or --model NAME with --pretrained")
+    check_model_source(checkpoint, model, pretrained)  # now: loading waits for the server
+    # A checkpoint folder is passed as such: /v1/model also reports the run's metrics.
+    source: PredictorSource = checkpoint or functools.partial(
+        Predictor.load, model=model, weights=pretrained
+    )
     settings = ServeSettings(
         max_upload_bytes=round(max_upload_mb * MB),
         upload_timeout_s=upload_timeout,

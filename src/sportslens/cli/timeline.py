@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -16,12 +17,21 @@ from sportslens.cli.app import Opt, app, console, errors, print_json, reports_er
 if TYPE_CHECKING:
     from sportslens.predict import Predictor
     from sportslens.timeline import Timeline, TimelineOptions
+    from sportslens.timeline.windows import Unit
+
+
+class UnitChoice(StrEnum):
+    seconds = "seconds"
+    frames = "frames"
+
 
 WindowOpt = Annotated[
-    float | None, Opt(help="Window length in seconds (frames with --frames); default: the model's.")
+    float | None, Opt(help="Window length in --unit (seconds by default); default: the model's.")
 ]
 StrideOpt = Annotated[float | None, Opt(help="Between window starts; default: a quarter window.")]
-FramesOpt = Annotated[bool, Opt("--frames", help="Read --window and --stride as frames.")]
+UnitOpt = Annotated[UnitChoice, Opt(help="What --window and --stride count.")]
+# Before --unit, a flag read the window in frames; it was easy to take for a frame count.
+DeprecatedFramesOpt = Annotated[bool, Opt("--frames", hidden=True, help="Same as --unit frames.")]
 SmoothOpt = Annotated[int, Opt(help="Windows in the moving average of scores (odd, 1 = none).")]
 ThresholdOpt = Annotated[float, Opt(help="Smoothed score below which a window is background.")]
 MinSegmentOpt = Annotated[float, Opt(help="Seconds; shorter segments merge into a neighbour.")]
@@ -41,7 +51,8 @@ def timeline(
     weights: Annotated[str | None, Opt("--weights", "--pretrained")] = None,
     window: WindowOpt = None,
     stride: StrideOpt = None,
-    frames: FramesOpt = False,
+    unit: UnitOpt = UnitChoice.seconds,
+    frames: DeprecatedFramesOpt = False,
     smooth: SmoothOpt = 3,
     threshold: ThresholdOpt = 0.5,
     min_segment: MinSegmentOpt = 1.0,
@@ -62,11 +73,12 @@ def timeline(
     Ctrl-C stops early; the windows scored so far still give a (partial) timeline, every file
     written is complete, and an interrupted overlay video stays playable.
     """
+    from sportslens.predict import Predictor
     from sportslens.timeline import TimelineOptions
 
-    predictor = _load_predictor(checkpoint, model, weights)
+    predictor = Predictor.load(checkpoint, model=model, weights=weights)
     options = TimelineOptions(
-        window=window, stride=stride, unit="frames" if frames else "seconds",
+        window=window, stride=stride, unit=_unit(unit, frames),
         batch_size=batch_size, top_k=top_k, smooth=smooth, threshold=threshold,
         min_segment=min_segment,
     )  # fmt: skip
@@ -84,14 +96,12 @@ def timeline(
         raise typer.Exit(130)
 
 
-def _load_predictor(checkpoint: Path | None, model: str | None, weights: str | None) -> Predictor:
-    from sportslens.predict import Predictor
-
-    if checkpoint is not None:
-        return Predictor.from_checkpoint(checkpoint)
-    if model is not None and weights is not None:
-        return Predictor.from_pretrained(model, weights)
-    raise ValueError("give --checkpoint RUN_DIR, or --model NAME with --weights")
+def _unit(unit: UnitChoice, frames: bool) -> Unit:
+    """``--unit``, or ``frames`` for the deprecated ``--frames`` flag (with a warning)."""
+    if frames:
+        errors.print("[yellow]warning:[/] --frames is deprecated; use --unit frames")
+        return "frames"
+    return "frames" if unit is UnitChoice.frames else "seconds"
 
 
 def _score(
@@ -99,21 +109,20 @@ def _score(
 ) -> Timeline:
     """Build the timeline under a progress bar over the video's duration; Ctrl-C stops early.
 
-    A skeleton model's pose is extracted first, under the extractor's own progress bar.
+    Whatever the model needs first (a skeleton model's pose) is prepared before, under its own
+    progress bar.
     """
-    from sportslens.model_data import is_skeleton
-    from sportslens.pose import Keypoints, extract_keypoints
     from sportslens.video import probe
 
     info = probe(video)
-    pose: Path | Keypoints | None = keypoints
-    if is_skeleton(predictor.model) and keypoints is None and not video.endswith(".npz"):
-        pose = extract_keypoints(video, progress=True)
+    scoring = predictor.timeline_scoring(
+        video, keypoints=keypoints, batch_size=options.batch_size, show_progress=True
+    )
     with _progress("timeline", info.duration, "s") as advance:
         result = predictor.timeline(
             video,
             options=options,
-            keypoints=pose,
+            scoring=scoring,
             progress=lambda done, _: advance(done / info.fps),
             stop_on_interrupt=True,
         )
@@ -204,7 +213,8 @@ def evaluate_timeline(
     iou: Annotated[float, Opt(help="Temporal IoU a segment needs to count as found.")] = 0.5,
     window: WindowOpt = None,
     stride: StrideOpt = None,
-    frames: FramesOpt = False,
+    unit: UnitOpt = UnitChoice.seconds,
+    frames: DeprecatedFramesOpt = False,
     smooth: SmoothOpt = 3,
     threshold: ThresholdOpt = 0.5,
     min_segment: MinSegmentOpt = 1.0,
@@ -229,9 +239,11 @@ def evaluate_timeline(
 
     if not 0 < iou <= 1:
         raise ValueError(f"--iou must lie in (0, 1], got {iou}")
-    predictor = _load_predictor(run_dir, None, None)
+    from sportslens.predict import Predictor
+
+    predictor = Predictor.load(run_dir)
     options = TimelineOptions(
-        window=window, stride=stride, unit="frames" if frames else "seconds",
+        window=window, stride=stride, unit=_unit(unit, frames),
         batch_size=batch_size, smooth=smooth, threshold=threshold, min_segment=min_segment,
     )  # fmt: skip
     with errors.status("scoring sessions") as status:

@@ -1,7 +1,13 @@
 """Datasets: catalogs of labelled videos, splits, a torch Dataset and synthetic athletes."""
 
 from sportslens.data.catalog import Catalog, Record, class_summary
-from sportslens.data.dataset import ClipConfig, ClipSample, VideoDataset, count_failures
+from sportslens.data.dataset import (
+    ClipConfig,
+    ClipDataset,
+    ClipSample,
+    VideoDataset,
+    count_failures,
+)
 from sportslens.data.formats import from_diving48, from_kinetics_csv, read_catalog
 from sportslens.data.probe_cache import clear_memory_cache
 from sportslens.data.readers import VIDEO_EXTENSIONS, from_csv, from_folder
@@ -11,6 +17,7 @@ __all__ = [
     "VIDEO_EXTENSIONS",
     "Catalog",
     "ClipConfig",
+    "ClipDataset",
     "ClipSample",
     "Record",
     "VideoDataset",

@@ -78,7 +78,20 @@ class ClipConfig:
     """Same-class substitutes tried for an undecodable video before giving up loudly."""
 
 
-class VideoDataset(Dataset[ClipSample]):
+class ClipDataset(Dataset[ClipSample]):
+    """Items are :class:`ClipSample`; random clips are drawn anew each epoch (``set_epoch``)."""
+
+    epoch: int = 0
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def set_epoch(self, epoch: int) -> None:
+        """Draw new random clips: call before each epoch (like DistributedSampler.set_epoch)."""
+        self.epoch = epoch
+
+
+class VideoDataset(ClipDataset):
     """Clips from the videos of ``records``, transformed for a model described by ``preprocess``."""
 
     def __init__(
@@ -99,10 +112,6 @@ class VideoDataset(Dataset[ClipSample]):
 
     def __len__(self) -> int:
         return len(self.records)
-
-    def set_epoch(self, epoch: int) -> None:
-        """Draw new random clips: call before each epoch (like DistributedSampler.set_epoch)."""
-        self.epoch = epoch
 
     def __getitem__(self, index: int) -> ClipSample:
         rng = np.random.default_rng((self.config.seed, self.epoch, index))
@@ -149,14 +158,14 @@ class VideoDataset(Dataset[ClipSample]):
         """Frame indices, (V, T): one row in training, ``temporal_views`` rows in evaluation."""
         pre = self.preprocess
         if self.config.mode == "train":
-            row = clip_indices(pre, num_frames, start=start, end=end, rng=rng)
+            row = sampling.clip_indices(pre, num_frames, start=start, end=end, rng=rng)
             return row[None, :]
         rate = pre.sampling_rate if pre.sampling == "clip" else None
         views = self.config.temporal_views
         if views == 1:
-            return clip_indices(pre, num_frames, start=start, end=end)[None, :]
+            return sampling.clip_indices(pre, num_frames, start=start, end=end)[None, :]
         return sampling.temporal_views(
-            num_frames, pre.num_frames, views, rate=rate, start=start, end=end
+            num_frames, pre.clip_frames, views, rate=rate, start=start, end=end
         )
 
 
@@ -170,33 +179,6 @@ def frame_range(record: RangedVideo, num_frames: int) -> tuple[int, int]:
             f"video's {num_frames} frames"
         )
     return start, end
-
-
-def clip_indices(
-    pre: Preprocess,
-    num_frames: int,
-    *,
-    start: int = 0,
-    end: int | None = None,
-    rng: np.random.Generator | None = None,
-) -> NDArray[Any]:
-    """One clip's indices by the model's sampling kind; random with ``rng``, centred without.
-
-    Training, evaluation and prediction all sample through here, so they cannot drift apart.
-    ``uniform`` has no randomness of its own, so training jitters it the TSN way: one random
-    frame inside each of the equal parts whose centres ``uniform`` takes.
-    """
-    match pre.sampling:
-        case "uniform":
-            if rng is None:
-                return sampling.uniform(num_frames, pre.num_frames, start=start, end=end)
-            return sampling.segments(num_frames, pre.num_frames, rng=rng, start=start, end=end)
-        case "segments":
-            return sampling.segments(num_frames, pre.num_frames, rng=rng, start=start, end=end)
-        case "clip":
-            return sampling.clip(
-                num_frames, pre.num_frames, pre.sampling_rate, rng=rng, start=start, end=end
-            )
 
 
 def _indices_by_class(records: Sequence[ClipRecord]) -> dict[int, list[int]]:

@@ -16,10 +16,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch.utils.data import Dataset
 
 from sportslens.data.catalog import SPLIT_ORDER, Catalog, Record, split_name
-from sportslens.data.dataset import ClipConfig, ClipSample
+from sportslens.data.dataset import ClipConfig, ClipDataset, ClipSample
 from sportslens.data.formats import read_catalog
 from sportslens.pose.keypoints import Keypoints, load_keypoints
 from sportslens.pose.normalize import normalize_sequence
@@ -100,7 +99,7 @@ def _from_keypoint_folder(root: Path) -> Catalog:
     return Catalog(tuple(records), classes, tuple(problems), name=str(root))
 
 
-class KeypointDataset(Dataset[ClipSample]):
+class KeypointDataset(ClipDataset):
     """Normalised sequences ``float32 (3, T, 17, 1)`` of the keypoint files of ``records``.
 
     Items are :class:`ClipSample` like a :class:`VideoDataset`'s, so the training loop and
@@ -112,23 +111,19 @@ class KeypointDataset(Dataset[ClipSample]):
     def __init__(
         self,
         records: Sequence[Record],
-        num_frames: int,
+        clip_frames: int,
         config: ClipConfig | None = None,
         *,
         flip_probability: float = 0.5,
     ) -> None:
         self.records = list(records)
-        self.num_frames = num_frames
+        self.clip_frames = clip_frames
         self.config = config or ClipConfig()
         self.flip_probability = flip_probability
         self.epoch = 0
 
     def __len__(self) -> int:
         return len(self.records)
-
-    def set_epoch(self, epoch: int) -> None:
-        """New random flips each epoch (as VideoDataset.set_epoch)."""
-        self.epoch = epoch
 
     def __getitem__(self, index: int) -> ClipSample:
         record = self.records[index]
@@ -138,7 +133,7 @@ class KeypointDataset(Dataset[ClipSample]):
             flip = bool(rng.random() < self.flip_probability)
         kp = _segment(load_keypoints(record.source), record)
         try:
-            sequence = normalize_sequence(kp, self.num_frames, flip=flip)  # (3, T, 17, 1)
+            sequence = normalize_sequence(kp, self.clip_frames, flip=flip)  # (3, T, 17, 1)
         except ValueError as error:
             raise ValueError(f"{record.source}: {error}") from error
         return ClipSample(torch.from_numpy(sequence), record.label_index, index, -1)

@@ -1,13 +1,20 @@
-"""The one model contract: ``float (B, C, T, H, W) -> logits (B, K)`` with a replaceable head."""
+"""One model contract: a batch ``(B, C, T, ...)`` -> logits ``(B, K)``, with a replaceable head.
+
+Video models take ``float (B, C, T, H, W)``, skeleton models ``float (B, C, T, V, M)``; each model
+carries the :class:`~sportslens.models.inputs.InputAdapter` that makes its input.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
-from sportslens.transforms import Preprocess
+if TYPE_CHECKING:
+    from sportslens.models.inputs import InputAdapter
+    from sportslens.transforms import Preprocess
 
 
 class VideoClassifier(nn.Module):
@@ -15,17 +22,26 @@ class VideoClassifier(nn.Module):
 
     Families adapt their networks to this shape in their own module (torchvision's take
     (B, C, T, H, W); transformers' video models take (B, T, C, H, W) and adapt inside
-    ``backbone``), so training and serving never branch on the model type.
+    ``backbone``), and ``input_adapter`` makes their input, so training and serving never branch
+    on the model type.
     """
 
     def __init__(
-        self, backbone: nn.Module, num_features: int, num_classes: int, preprocess: Preprocess
+        self,
+        backbone: nn.Module,
+        num_features: int,
+        num_classes: int,
+        preprocess: Preprocess,
+        input_adapter: InputAdapter,
     ) -> None:
         super().__init__()
-        self.backbone = backbone  # (B, C, T, H, W) -> (B, F)
+        self.backbone = backbone  # (B, C, T, H, W) or (B, C, T, V, M) -> (B, F)
         self.num_features = num_features
         self.head = nn.Linear(num_features, num_classes)
         self.preprocess = preprocess
+        """Clip length, sampling, sizes and normalisation of this instance's input."""
+        self.input_adapter = input_adapter
+        """How this model's input is made from catalogs, uploads and streams."""
         self.name = ""
         self.build_kwargs: dict[str, object] = {}
         """Keyword arguments that rebuild this architecture (saved with checkpoints)."""

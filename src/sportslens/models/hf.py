@@ -5,13 +5,21 @@ sportslens contract: its ``classifier`` becomes the `VideoClassifier` head, and 
 plus that model's own pooling) becomes the backbone. So a pretrained head and pooling carry over
 exactly, and one adapter (`_HFBackbone`) serves every family member.
 
+The clip length and input side are config fields (``num_frames``/``image_size``, or V-JEPA 2's
+``frames_per_clip``/``crop_size``): ``create_model(..., clip_frames=, crop_size=)`` sets them before
+the model is built. On top of a checkpoint the side is fixed, and a new clip length depends on the
+position embeddings: TimeSformer interpolates its learned time embeddings, VideoMAE (sinusoidal,
+recomputed from the config) and V-JEPA 2 (rotary) take any length, ViViT's learned embeddings
+refuse another one.
+
 transformers is the ``hf`` extra: it is imported inside the builders, never at module import,
-because `sportslens.models.families` imports this module at startup.
+because `sportslens.models` imports this module at startup.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import os
 import re
@@ -25,6 +33,7 @@ from torch import nn
 
 from sportslens.models.base import VideoClassifier
 from sportslens.models.registry import register_model
+from sportslens.models.video_input import VideoInput
 from sportslens.transforms import Preprocess
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -60,6 +69,10 @@ class _Spec:
     frames_on_load: Literal["config", "interpolate", "fixed"]
     """What a clip length other than the checkpoint's needs: only a config change (positions are
     sinusoidal or rotary), resizing learned time embeddings, or it is impossible."""
+    preprocess: Preprocess  # the listed checkpoint's input; an instance's follows its config
+    description: str
+    choices: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    """Config fields that take one of a few strings, and those strings."""
     defaults: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     """Config values for random init, so ``pretrained=None`` has the listed checkpoint's shape."""
     dropped: tuple[str, ...] = ()
@@ -90,10 +103,38 @@ class _HFBackbone(nn.Module):
         return features
 
 
+def _checkpoint_classes(name: str, pretrained: str | Path) -> list[str]:
+    """The class names (``id2label``) in the config of a hub id or a local checkpoint folder."""
+    # A local folder must never reach the network, even with a hub id's shape (org/name).
+    local = Path(pretrained).expanduser().is_dir()
+    try:
+        config = _import_transformers().AutoConfig.from_pretrained(
+            str(pretrained), local_files_only=local
+        )
+    except OSError as error:
+        raise ValueError(f"{pretrained}: no readable transformers config ({error})") from error
+    return [config.id2label[i] for i in sorted(config.id2label)]
+
+
+HF_INPUT = VideoInput(class_names=_checkpoint_classes)
+
+
 # --- the registered entries ----------------------------------------------------------------------
 
+_TIMESFORMER_PRE = Preprocess(
+    clip_frames=8,
+    sampling="uniform",  # 8 frames spread over a 10 s Kinetics clip ~ the original 8x32 clip
+    crop_size=224,
+    resize=224,  # eval: short side 224, centre crop 224 (the checkpoint's processor)
+    train_scale=(256, 320),
+    mean=(0.45, 0.45, 0.45),  # the original TimeSformer statistics, not ImageNet's
+    std=(0.225, 0.225, 0.225),
+)
 _TIMESFORMER = _Spec(
     name="timesformer",
+    preprocess=_TIMESFORMER_PRE,
+    description="TimeSformer (divided space-time attention ViT-B/16, 8x224); light variants "
+    "via num_hidden_layers/hidden_size/attention_type; transformers",
     weights=("facebook/timesformer-base-finetuned-k400",),
     model_type="timesformer",
     class_name="TimesformerForVideoClassification",
@@ -112,39 +153,24 @@ _TIMESFORMER = _Spec(
     # No drop_path_rate: transformers 5.x types it `int` in TimesformerConfig and rejects 0.1.
     tuning_keys=_DROPOUT_KEYS,
     frames_on_load="interpolate",
+    choices={"attention_type": ("divided_space_time", "space_only", "joint_space_time")},
 )
-_TIMESFORMER_PRE = Preprocess(
-    num_frames=8,
-    sampling="uniform",  # 8 frames spread over a 10 s Kinetics clip ~ the original 8x32 clip
+
+
+_VIDEOMAE_PRE = Preprocess(
+    clip_frames=16,
+    sampling="clip",
+    sampling_rate=4,  # VideoMAE's Kinetics recipe: 16 frames, every 4th
     crop_size=224,
-    resize=224,  # eval: short side 224, centre crop 224 (the checkpoint's processor)
+    resize=224,
     train_scale=(256, 320),
-    mean=(0.45, 0.45, 0.45),  # the original TimeSformer statistics, not ImageNet's
-    std=(0.225, 0.225, 0.225),
+    mean=IMAGENET_MEAN,
+    std=IMAGENET_STD,
 )
-
-
-@register_model(
-    "timesformer",
-    family="hf",
-    preprocess=_TIMESFORMER_PRE,
-    weights=_TIMESFORMER.weights,
-    description="TimeSformer (divided space-time attention ViT-B/16, 8x224); light variants "
-    "via num_hidden_layers/hidden_size/attention_type; transformers",
-)
-def timesformer(num_classes: int, pretrained: str | Path | None, **kwargs: Any) -> VideoClassifier:
-    """TimeSformer; ``attention_type`` is divided_space_time, space_only or joint_space_time."""
-    attention = kwargs.get("attention_type", "divided_space_time")
-    if attention not in ("divided_space_time", "space_only", "joint_space_time"):
-        raise ValueError(
-            f"timesformer: attention_type={attention!r} is not one of "
-            "'divided_space_time', 'space_only', 'joint_space_time'"
-        )
-    return _create(_TIMESFORMER, _TIMESFORMER_PRE, num_classes, pretrained, kwargs)
-
-
 _VIDEOMAE = _Spec(
     name="videomae",
+    preprocess=_VIDEOMAE_PRE,
+    description="VideoMAE ViT-B/16 (16x224, tubelet 2, mean pooling); transformers",
     weights=("MCG-NJU/videomae-base-finetuned-kinetics",),
     model_type="videomae",
     class_name="VideoMAEForVideoClassification",
@@ -163,34 +189,27 @@ _VIDEOMAE = _Spec(
         *_VIT_KEYS,
     ),
     tuning_keys=_DROPOUT_KEYS,
-    frames_on_load="config",
+    frames_on_load="config",  # sinusoidal positions, recomputed from the config's num_frames
 )
-_VIDEOMAE_PRE = Preprocess(
-    num_frames=16,
+
+
+_VIVIT_PRE = Preprocess(
+    clip_frames=32,
     sampling="clip",
-    sampling_rate=4,  # VideoMAE's Kinetics recipe: 16 frames, every 4th
+    sampling_rate=2,  # ViViT's Kinetics clips: 32 frames, every 2nd
     crop_size=224,
-    resize=224,
+    resize=256,
     train_scale=(256, 320),
-    mean=IMAGENET_MEAN,
-    std=IMAGENET_STD,
+    # The original (Scenic) ViViT sees frames in [-1, 1]. transformers' VivitVideoProcessor maps
+    # to [-1, 1] and then normalises again with 0.5 / 0.5, giving [-3, 1]; we follow the original.
+    mean=(0.5, 0.5, 0.5),
+    std=(0.5, 0.5, 0.5),
 )
-
-
-@register_model(
-    "videomae",
-    family="hf",
-    preprocess=_VIDEOMAE_PRE,
-    weights=_VIDEOMAE.weights,
-    description="VideoMAE ViT-B/16 (16x224, tubelet 2, mean pooling); transformers",
-)
-def videomae(num_classes: int, pretrained: str | Path | None, **kwargs: Any) -> VideoClassifier:
-    """VideoMAE: a plain ViT over 2x16x16 tubelets, mean-pooled, as fine-tuned after MAE."""
-    return _create(_VIDEOMAE, _VIDEOMAE_PRE, num_classes, pretrained, kwargs)
-
-
 _VIVIT = _Spec(
     name="vivit",
+    preprocess=_VIVIT_PRE,
+    description="ViViT-B over 2x16x16 tubelets with joint space-time attention (32x224); "
+    "transformers",
     weights=("google/vivit-b-16x2-kinetics400",),
     model_type="vivit",
     class_name="VivitForVideoClassification",
@@ -209,35 +228,22 @@ _VIVIT = _Spec(
     tuning_keys=_DROPOUT_KEYS,
     frames_on_load="fixed",
 )
-_VIVIT_PRE = Preprocess(
-    num_frames=32,
-    sampling="clip",
-    sampling_rate=2,  # ViViT's Kinetics clips: 32 frames, every 2nd
-    crop_size=224,
-    resize=256,
-    train_scale=(256, 320),
-    # The original (Scenic) ViViT sees frames in [-1, 1]. transformers' VivitVideoProcessor maps
-    # to [-1, 1] and then normalises again with 0.5 / 0.5, giving [-3, 1]; we follow the original.
-    mean=(0.5, 0.5, 0.5),
-    std=(0.5, 0.5, 0.5),
+
+
+_VJEPA2_PRE = Preprocess(
+    clip_frames=32,
+    sampling="uniform",  # a dive spans its whole [start, end] range
+    crop_size=256,
+    resize=292,  # VJEPA2VideoProcessor: short side int(256 * 256 / 224), then centre crop 256
+    train_scale=(292, 365),
+    mean=IMAGENET_MEAN,
+    std=IMAGENET_STD,
 )
-
-
-@register_model(
-    "vivit",
-    family="hf",
-    preprocess=_VIVIT_PRE,
-    weights=_VIVIT.weights,
-    description="ViViT-B over 2x16x16 tubelets with joint space-time attention (32x224); "
-    "transformers",
-)
-def vivit(num_classes: int, pretrained: str | Path | None, **kwargs: Any) -> VideoClassifier:
-    """ViViT with joint space-time attention over tubelets (the transformers port)."""
-    return _create(_VIVIT, _VIVIT_PRE, num_classes, pretrained, kwargs)
-
-
 _VJEPA2 = _Spec(
     name="vjepa2",
+    preprocess=_VJEPA2_PRE,
+    description="V-JEPA 2 ViT-L/16 with an attentive-probe classifier (32x256); "
+    "the Diving48 checkpoint is the strongest public one; transformers>=4.53",
     weights=("facebook/vjepa2-vitl-fpc32-256-diving48",),
     model_type="vjepa2",
     class_name="VJEPA2ForVideoClassification",
@@ -266,36 +272,65 @@ _VJEPA2 = _Spec(
     },
     dropped=("vjepa2.predictor",),
 )
-_VJEPA2_PRE = Preprocess(
-    num_frames=32,
-    sampling="uniform",  # a dive spans its whole [start, end] range
-    crop_size=256,
-    resize=292,  # VJEPA2VideoProcessor: short side int(256 * 256 / 224), then centre crop 256
-    train_scale=(292, 365),
-    mean=IMAGENET_MEAN,
-    std=IMAGENET_STD,
-)
 
 
-@register_model(
-    "vjepa2",
-    family="hf",
-    preprocess=_VJEPA2_PRE,
-    weights=_VJEPA2.weights,
-    description="V-JEPA 2 ViT-L/16 with an attentive-probe classifier (32x256); "
-    "the Diving48 checkpoint is the strongest public one; transformers>=4.53",
-)
-def vjepa2(num_classes: int, pretrained: str | Path | None, **kwargs: Any) -> VideoClassifier:
-    """V-JEPA 2: a self-supervised ViT with 3-D rotary positions and an attentive pooler."""
-    return _create(_VJEPA2, _VJEPA2_PRE, num_classes, pretrained, kwargs)
+def _build(
+    spec: _Spec,
+    num_classes: int,
+    pretrained: str | Path | None,
+    *,
+    clip_frames: int | None = None,
+    crop_size: int | None = None,
+    **kwargs: Any,
+) -> VideoClassifier:
+    """``spec``'s model for clips of ``clip_frames`` x ``crop_size`` (config fields otherwise)."""
+    for key, allowed in spec.choices.items():
+        if key in kwargs and kwargs[key] not in allowed:
+            raise ValueError(
+                f"{spec.name}: {key}={kwargs[key]!r} is not one of "
+                + ", ".join(repr(value) for value in allowed)
+            )
+    kwargs = _with_input_size(spec, kwargs, clip_frames, crop_size)
+    return _create(spec, num_classes, pretrained, kwargs)
+
+
+def _register_all() -> None:
+    for spec in (_TIMESFORMER, _VIDEOMAE, _VIVIT, _VJEPA2):
+        register_model(
+            spec.name,
+            family="hf",
+            preprocess=spec.preprocess,
+            input_adapter=HF_INPUT,
+            weights=spec.weights,
+            description=spec.description,
+        )(functools.partial(_build, spec))
+
+
+_register_all()
 
 
 # --- building ----------------------------------------------------------------------------------
 
 
+def _with_input_size(
+    spec: _Spec, kwargs: dict[str, Any], clip_frames: int | None, crop_size: int | None
+) -> dict[str, Any]:
+    """``kwargs`` with the clip length and side set in the config's own fields."""
+    fitted = dict(kwargs)
+    for key, label, value in (
+        (spec.frames_key, "clip_frames", clip_frames),
+        (spec.size_key, "crop_size", crop_size),
+    ):
+        if value is None:
+            continue
+        if key in kwargs and _jsonable(kwargs[key]) != value:
+            raise ValueError(f"{spec.name}: {label}={value} contradicts {key}={kwargs[key]!r}")
+        fitted[key] = value
+    return fitted
+
+
 def _create(
     spec: _Spec,
-    base: Preprocess,
     num_classes: int,
     pretrained: str | Path | None,
     kwargs: dict[str, Any],
@@ -323,11 +358,11 @@ def _create(
     config = hf_model.config
     classifier = hf_model.classifier
     hf_model.classifier = nn.Identity()
-    preprocess = _preprocess_for(
-        base, getattr(config, spec.frames_key), getattr(config, spec.size_key)
+    preprocess = spec.preprocess.with_input_size(
+        getattr(config, spec.frames_key), getattr(config, spec.size_key)
     )
     backbone = _HFBackbone(hf_model, spec.input_name)
-    model = VideoClassifier(backbone, config.hidden_size, num_classes, preprocess)
+    model = VideoClassifier(backbone, config.hidden_size, num_classes, preprocess, HF_INPUT)
     labels: dict[int, str] = {}
     if checkpoint_labels is not None and _linear_with_outputs(classifier, num_classes):
         model.head = classifier  # the checkpoint's own head, so its class names still apply
@@ -386,9 +421,12 @@ def _check_fixed_by_checkpoint(
             continue
         wanted, stored = _jsonable(kwargs[key]), _jsonable(getattr(config, key))
         if wanted != stored:
+            why = ""
+            if key == spec.frames_key:  # frames_on_load == "fixed"
+                why = "its learned position embeddings cover the checkpoint's clip length only; "
             raise ValueError(
                 f"{spec.name}: {key}={wanted!r} differs from the checkpoint {source!r} "
-                f"({key}={stored!r}); on top of pretrained weights only "
+                f"({key}={stored!r}); {why}on top of pretrained weights only "
                 f"{', '.join(free)} can change"
             )
 
@@ -425,16 +463,6 @@ def _check_geometry(spec: _Spec, config: Any) -> None:
             f"{spec.name}: {spec.frames_key}={frames} is not a multiple of the tubelet "
             f"length {step}"
         )
-
-
-def _preprocess_for(base: Preprocess, frames: int, size: int) -> Preprocess:
-    """The entry's preprocessing at this model's clip length and input side (sizes scale along)."""
-    scale = size / base.crop_size
-    low, high = (max(size, round(side * scale)) for side in base.train_scale)
-    resize = max(size, round(base.resize * scale))
-    return dataclasses.replace(
-        base, num_frames=frames, crop_size=size, resize=resize, train_scale=(low, high)
-    )
 
 
 def _linear_with_outputs(module: nn.Module, outputs: int) -> bool:

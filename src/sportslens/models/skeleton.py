@@ -1,10 +1,11 @@
 """Skeleton classifiers: ``float (B, C, T, V, M)`` keypoint sequences to logits ``(B, K)``.
 
-Input is what :func:`sportslens.pose.normalize.normalize_sequence` makes: C = 3 channels
-(x, y, score), T frames, V = 17 COCO joints, M persons (the persons' features are averaged).
-Both backbones fit :class:`VideoClassifier`, so heads, checkpoints, training and prediction
-work as for video models. ``preprocess.num_frames`` is the sequence length; the other
-Preprocess fields (sizes, mean, std) do not apply to keypoints.
+Input is what :mod:`sportslens.models.keypoint_input` makes (layout
+:data:`~sportslens.pose.normalize.SKELETON_INPUT`): C = 3 channels (x, y, score), T frames,
+V = 17 COCO joints, M persons (the persons' features are averaged). Both backbones fit
+:class:`VideoClassifier`, so heads, checkpoints, training and prediction work as for video
+models. ``preprocess.clip_frames`` is the sequence length; the other Preprocess fields (sizes,
+mean, std) do not apply to keypoints and keep their defaults.
 
 * ``tcn``: dilated 1-D temporal convolutions over the flattened joints × channels, the network
   of the reference project (Bai et al., "An Empirical Evaluation of Generic Convolutional and
@@ -25,6 +26,7 @@ from numpy.typing import NDArray
 from torch import nn
 
 from sportslens.models.base import VideoClassifier
+from sportslens.models.keypoint_input import KEYPOINT_INPUT
 from sportslens.models.registry import register_model
 from sportslens.models.weights import (
     load_classifier_state,
@@ -32,13 +34,14 @@ from sportslens.models.weights import (
     local_weights_path,
 )
 from sportslens.pose.layouts import COCO17_EDGES, COCO17_NAMES
+from sportslens.pose.normalize import SKELETON_INPUT
 from sportslens.transforms import Preprocess
 
 __all__ = ["STGCN", "TCN", "skeleton_adjacency", "stgcn", "tcn"]
 
 # 64 frames: a 2-3 s repetition at 30 fps keeps every other frame, and a longer clip still shows
-# each of a few repetitions with 10+ frames. Only num_frames is read by the skeleton datasets.
-SKELETON_PREPROCESS = Preprocess(num_frames=64)
+# each of a few repetitions with 10+ frames. Only clip_frames is read by the keypoint input.
+SKELETON_PREPROCESS = Preprocess(clip_frames=64)
 
 Partition = Literal["spatial", "uniform"]
 
@@ -156,7 +159,7 @@ class STGCN(nn.Module):
 
     def __init__(
         self,
-        in_channels: int = 3,
+        in_channels: int = SKELETON_INPUT.channels,
         width: int = 16,
         partition: Partition = "spatial",
         dropout: float = 0.0,
@@ -217,8 +220,8 @@ class TCN(nn.Module):
 
     def __init__(
         self,
-        in_channels: int = 3,
-        num_joints: int = len(COCO17_NAMES),
+        in_channels: int = SKELETON_INPUT.channels,
+        num_joints: int = SKELETON_INPUT.joints,
         width: int = 64,
         levels: int = 4,
         dropout: float = 0.1,
@@ -252,10 +255,16 @@ def _finish(
     pretrained: str | Path | None,
     build_kwargs: dict[str, object],
     model_name: str,
+    input_size: tuple[int | None, int | None],
 ) -> VideoClassifier:
     # No public weights: ``pretrained`` can only be a local file, checked before loading.
     path = None if pretrained is None else local_weights_path(model_name, pretrained, known=())
-    model = VideoClassifier(backbone, backbone.num_features, num_classes, SKELETON_PREPROCESS)
+    # Any sequence length works (global pooling over time). A crop size has no effect on
+    # keypoints; it is only recorded, as the Preprocess of a video model records it.
+    preprocess = SKELETON_PREPROCESS.with_input_size(*input_size)
+    model = VideoClassifier(
+        backbone, backbone.num_features, num_classes, preprocess, KEYPOINT_INPUT
+    )
     model.build_kwargs = build_kwargs
     if path is not None:
         load_classifier_state(model, load_state_dict_file(path), source=str(path))
@@ -266,37 +275,43 @@ def _finish(
     "stgcn",
     family="skeleton",
     preprocess=SKELETON_PREPROCESS,
+    input_adapter=KEYPOINT_INPUT,
     description="ST-GCN on COCO-17 keypoints, widths 16-32-64: trains on a CPU in minutes",
 )
 def stgcn(
     num_classes: int,
     pretrained: str | Path | None = None,
     *,
+    clip_frames: int | None = None,
+    crop_size: int | None = None,
     width: int = 16,
     partition: Partition = "spatial",
     dropout: float = 0.0,
 ) -> VideoClassifier:
-    """ST-GCN over (B, 3, T, 17, M) keypoints; ``pretrained`` may only be a local file."""
+    """ST-GCN over (B, 3, T, 17, M) keypoints (any T); ``pretrained`` may only be a local file."""
     backbone = STGCN(width=width, partition=partition, dropout=dropout)
     kwargs: dict[str, object] = {"width": width, "partition": partition, "dropout": dropout}
-    return _finish(backbone, num_classes, pretrained, kwargs, "stgcn")
+    return _finish(backbone, num_classes, pretrained, kwargs, "stgcn", (clip_frames, crop_size))
 
 
 @register_model(
     "tcn",
     family="skeleton",
     preprocess=SKELETON_PREPROCESS,
+    input_adapter=KEYPOINT_INPUT,
     description="Dilated temporal convolutions over COCO-17 keypoints (the reference project's)",
 )
 def tcn(
     num_classes: int,
     pretrained: str | Path | None = None,
     *,
+    clip_frames: int | None = None,
+    crop_size: int | None = None,
     width: int = 64,
     levels: int = 4,
     dropout: float = 0.1,
 ) -> VideoClassifier:
-    """A TCN over (B, 3, T, 17, M) keypoints; ``pretrained`` may only be a local file."""
+    """A TCN over (B, 3, T, 17, M) keypoints (any T); ``pretrained`` may only be a local file."""
     backbone = TCN(width=width, levels=levels, dropout=dropout)
     kwargs: dict[str, object] = {"width": width, "levels": levels, "dropout": dropout}
-    return _finish(backbone, num_classes, pretrained, kwargs, "tcn")
+    return _finish(backbone, num_classes, pretrained, kwargs, "tcn", (clip_frames, crop_size))

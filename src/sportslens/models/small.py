@@ -10,6 +10,8 @@ from scratch on a few hundred clips in a few minutes.
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -17,6 +19,7 @@ from torch import nn
 
 from sportslens.models.base import VideoClassifier
 from sportslens.models.registry import register_model
+from sportslens.models.video_input import VideoInput
 from sportslens.models.weights import (
     load_classifier_state,
     load_state_dict_file,
@@ -24,13 +27,13 @@ from sportslens.models.weights import (
 )
 from sportslens.transforms import Preprocess
 
-__all__ = ["R2Plus1dNet", "r2plus1d_small", "r2plus1d_tiny"]
+__all__ = ["SMALL_INPUT", "SMALL_PREPROCESS", "R2Plus1dNet"]
 
 # 16 frames at 112 px: the input of torchvision's R(2+1)D-18, so these numbers transfer to the
 # larger models. Eval resizes the short side to 128 (112/128 as torchvision), training draws it
 # from 112-144 so the random crop sees some scale jitter without losing much of the frame.
 SMALL_PREPROCESS = Preprocess(
-    num_frames=16, sampling="uniform", crop_size=112, resize=128, train_scale=(112, 144)
+    clip_frames=16, sampling="uniform", crop_size=112, resize=128, train_scale=(112, 144)
 )
 
 
@@ -158,75 +161,77 @@ class R2Plus1dNet(nn.Module):
         return self.dropout(x)  # type: ignore[no-any-return]
 
 
+@dataclass(frozen=True)
+class _Spec:
+    """A registered small model: its default architecture and its table line."""
+
+    name: str
+    width: int
+    dropout: float
+    description: str
+    depth: int = 1
+    motion: bool = True
+
+
+_SPECS = (
+    _Spec(
+        name="r2plus1d_tiny",
+        width=16,
+        dropout=0.0,
+        description="R(2+1)D, widths 16-32-64-128, 0.45 M parameters: trains on a laptop CPU",
+    ),
+    _Spec(
+        name="r2plus1d_small",
+        width=32,
+        dropout=0.2,
+        description="R(2+1)D, widths 32-64-128-256, 1.8 M parameters: CPU or small GPU",
+    ),
+)
+
+# Checkpoints written before the motion channels existed lack the key: they were built without.
+SMALL_INPUT = VideoInput(checkpoint_defaults={"motion": False})
+
+
 def _build(
+    spec: _Spec,
     num_classes: int,
-    pretrained: str | Path | None,
+    pretrained: str | Path | None = None,
     *,
-    width: int,
-    depth: int,
-    dropout: float,
-    motion: bool,
-    model_name: str,
+    clip_frames: int | None = None,
+    crop_size: int | None = None,
+    width: int | None = None,
+    depth: int | None = None,
+    dropout: float | None = None,
+    motion: bool | None = None,
 ) -> VideoClassifier:
+    """``spec``'s R(2+1)D, any argument overriding it; ``pretrained`` may only be a local file.
+
+    Global pooling lets the network take any clip length and size (at least 1 x 32 x 32).
+    """
     # No public weights: ``pretrained`` can only be a local file, checked before building.
-    path = None if pretrained is None else local_weights_path(model_name, pretrained, known=())
+    path = None if pretrained is None else local_weights_path(spec.name, pretrained, known=())
+    width = spec.width if width is None else width
+    depth = spec.depth if depth is None else depth
+    dropout = spec.dropout if dropout is None else dropout
+    motion = spec.motion if motion is None else motion
     backbone = R2Plus1dNet(width=width, depth=depth, dropout=dropout, motion=motion)
-    model = VideoClassifier(backbone, backbone.num_features, num_classes, SMALL_PREPROCESS)
+    preprocess = SMALL_PREPROCESS.with_input_size(clip_frames, crop_size)
+    model = VideoClassifier(backbone, backbone.num_features, num_classes, preprocess, SMALL_INPUT)
     model.build_kwargs = {"width": width, "depth": depth, "dropout": dropout, "motion": motion}
     if path is not None:
         load_classifier_state(model, load_state_dict_file(path), source=str(path))
     return model
 
 
-@register_model(
-    "r2plus1d_tiny",
-    family="small",
-    preprocess=SMALL_PREPROCESS,
-    description="R(2+1)D, widths 16-32-64-128, 0.45 M parameters: trains on a laptop CPU",
-)
-def r2plus1d_tiny(
-    num_classes: int,
-    pretrained: str | Path | None = None,
-    *,
-    width: int = 16,
-    depth: int = 1,
-    dropout: float = 0.0,
-    motion: bool = True,
-) -> VideoClassifier:
-    """The tiny R(2+1)D; ``pretrained`` may only be a local weights file."""
-    return _build(
-        num_classes,
-        pretrained,
-        width=width,
-        depth=depth,
-        dropout=dropout,
-        motion=motion,
-        model_name="r2plus1d_tiny",
-    )
+def _register_all() -> None:
+    for spec in _SPECS:
+        register_model(
+            spec.name,
+            family="small",
+            preprocess=SMALL_PREPROCESS,
+            input_adapter=SMALL_INPUT,
+            description=spec.description,
+        )(functools.partial(_build, spec))
 
 
-@register_model(
-    "r2plus1d_small",
-    family="small",
-    preprocess=SMALL_PREPROCESS,
-    description="R(2+1)D, widths 32-64-128-256, 1.8 M parameters: CPU or small GPU",
-)
-def r2plus1d_small(
-    num_classes: int,
-    pretrained: str | Path | None = None,
-    *,
-    width: int = 32,
-    depth: int = 1,
-    dropout: float = 0.2,
-    motion: bool = True,
-) -> VideoClassifier:
-    """The small R(2+1)D; ``pretrained`` may only be a local weights file."""
-    return _build(
-        num_classes,
-        pretrained,
-        width=width,
-        depth=depth,
-        dropout=dropout,
-        motion=motion,
-        model_name="r2plus1d_small",
-    )
+_register_all()

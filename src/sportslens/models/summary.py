@@ -30,10 +30,16 @@ def model_table() -> list[dict[str, Any]]:
                 "model": name,
                 "family": entry.family,
                 "params_m": params_m,
-                "frames": entry.preprocess.num_frames,
+                "frames": entry.preprocess.clip_frames,
                 "crop_size": entry.preprocess.crop_size,
                 "weights": list(entry.weights),
                 "description": entry.description,
             }
         )
     return rows
+
+
+def describe_input(name: str) -> str:
+    """The default input of model ``name`` for tables: ``112x112`` or ``17 joints``."""
+    entry = get_entry(name)
+    return entry.input_adapter.describe(entry.preprocess)

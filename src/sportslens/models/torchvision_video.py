@@ -13,7 +13,6 @@ machine fails at once with the URL to fetch (see `weights.missing_weights_error`
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import inspect
 from collections.abc import Callable, Mapping, Sequence
@@ -27,6 +26,7 @@ from torch import Tensor, nn
 
 from sportslens.models.base import VideoClassifier
 from sportslens.models.registry import register_model
+from sportslens.models.video_input import VideoInput
 from sportslens.models.weights import (
     HEAD_KEYS,
     load_classifier_state,
@@ -36,7 +36,7 @@ from sportslens.models.weights import (
 )
 from sportslens.transforms import KINETICS_MEAN, KINETICS_STD, Preprocess
 
-__all__ = ["TINY_KWARGS", "create_torchvision_net", "hub_cache_path"]
+__all__ = ["TINY_KWARGS", "TORCHVISION_INPUT", "create_torchvision_net", "hub_cache_path"]
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -46,7 +46,7 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 # 15 fps and every 4th at 7.5 fps, hence "clip" sampling with those rates. Eval sizes are those of
 # the weights' own `transforms()`: short side 128 -> crop 112, or 256 -> 224.
 _RESNET_PREPROCESS = Preprocess(  # 16 x 112 at 15 fps
-    num_frames=16,
+    clip_frames=16,
     sampling="clip",
     sampling_rate=2,
     crop_size=112,
@@ -56,7 +56,7 @@ _RESNET_PREPROCESS = Preprocess(  # 16 x 112 at 15 fps
     std=KINETICS_STD,
 )
 _S3D_PREPROCESS = Preprocess(  # trained on 64 frames at 15 fps (torchvision PR 6537)
-    num_frames=64,
+    clip_frames=64,
     sampling="clip",
     sampling_rate=2,
     crop_size=224,
@@ -66,7 +66,7 @@ _S3D_PREPROCESS = Preprocess(  # trained on 64 frames at 15 fps (torchvision PR 
     std=KINETICS_STD,
 )
 _MVIT_PREPROCESS = Preprocess(  # 16 frames at 7.5 fps; the positional embedding fixes 16 x 224
-    num_frames=16,
+    clip_frames=16,
     sampling="clip",
     sampling_rate=4,
     crop_size=224,
@@ -76,7 +76,7 @@ _MVIT_PREPROCESS = Preprocess(  # 16 frames at 7.5 fps; the positional embedding
     std=(0.225, 0.225, 0.225),
 )
 _SWIN_PREPROCESS = Preprocess(  # 32 frames at 15 fps
-    num_frames=32,
+    clip_frames=32,
     sampling="clip",
     sampling_rate=2,
     crop_size=224,
@@ -225,6 +225,8 @@ class _Spec:
     weights: Mapping[str, str]  # sportslens weights name -> "EnumClass.MEMBER" in models.video
     preprocess: Preprocess
     description: str
+    input_kwargs: tuple[str, str] | None = None
+    """The build kwargs (frames, side) that fix the input size, for nets built for one size."""
 
 
 _KINETICS = "kinetics400"
@@ -270,6 +272,7 @@ _SPECS = (
         weights={_KINETICS: "MViT_V1_B_Weights.KINETICS400_V1"},
         preprocess=_MVIT_PREPROCESS,
         description="MViT v1-B, 36.6 M parameters; Kinetics-400 acc@1 78.5",
+        input_kwargs=("temporal_size", "spatial_size"),
     ),
     _Spec(
         name="mvit_v2_s",
@@ -278,6 +281,7 @@ _SPECS = (
         weights={_KINETICS: "MViT_V2_S_Weights.KINETICS400_V1"},
         preprocess=_MVIT_PREPROCESS,
         description="MViT v2-S, 34.5 M parameters; Kinetics-400 acc@1 80.8",
+        input_kwargs=("temporal_size", "spatial_size"),
     ),
     _Spec(
         name="swin3d_t",
@@ -366,18 +370,61 @@ def _spec(name: str) -> _Spec:
 
 
 def _build(
-    spec: _Spec, num_classes: int, pretrained: str | Path | None, **kwargs: Any
+    spec: _Spec,
+    num_classes: int,
+    pretrained: str | Path | None,
+    *,
+    clip_frames: int | None = None,
+    crop_size: int | None = None,
+    **kwargs: Any,
 ) -> VideoClassifier:
+    kwargs = _fit_input_size(spec, kwargs, clip_frames, crop_size)
     # Weights first: a missing or unknown file fails before seconds of building.
     loaded = None if pretrained is None else _read_pretrained(spec, pretrained)
     net = create_torchvision_net(spec.name, **kwargs)
     num_features = _remove_head(net, spec.head)
-    model = VideoClassifier(net, num_features, num_classes, _preprocess(spec, kwargs))
+    preprocess = _preprocess(spec, kwargs, clip_frames, crop_size)
+    model = VideoClassifier(net, num_features, num_classes, preprocess, TORCHVISION_INPUT)
     model.build_kwargs = {key: _jsonable(value) for key, value in kwargs.items()}
     if loaded is not None:
         state, source = loaded
         load_classifier_state(model, _as_classifier_state(state, spec.head), source)
     return model
+
+
+# S3D's last average pool is 2 x 7 x 7: the feature map of clips of at least 13 x 224 x 224.
+_S3D_MIN_FRAMES, _S3D_MIN_SIDE = 13, 224
+
+
+def _fit_input_size(
+    spec: _Spec, kwargs: dict[str, Any], clip_frames: int | None, crop_size: int | None
+) -> dict[str, Any]:
+    """The build kwargs for clips of ``clip_frames`` x ``crop_size``, or an error saying why not.
+
+    MViT sizes its positional embeddings for one input size (its ``temporal_size`` and
+    ``spatial_size``); S3D's fixed pool needs large clips unless ``global_pool``; the video
+    ResNets and Swin take any size.
+    """
+    if spec.input_kwargs is not None:
+        fitted = dict(kwargs)
+        for key, value in zip(spec.input_kwargs, (clip_frames, crop_size), strict=True):
+            if value is None:
+                continue
+            if key in kwargs and kwargs[key] != value:
+                name = "clip_frames" if key == spec.input_kwargs[0] else "crop_size"
+                raise ValueError(f"{spec.name}: {name}={value} contradicts {key}={kwargs[key]}")
+            fitted[key] = value
+        return fitted
+    if spec.name == "s3d" and not kwargs.get("global_pool", False):
+        frames = clip_frames or spec.preprocess.clip_frames
+        side = crop_size or spec.preprocess.crop_size
+        if frames < _S3D_MIN_FRAMES or side < _S3D_MIN_SIDE:
+            raise ValueError(
+                f"s3d: clips of {frames} x {side} px are smaller than its 2 x 7 x 7 average pool "
+                f"takes (at least {_S3D_MIN_FRAMES} frames of {_S3D_MIN_SIDE} px); build it "
+                "with global_pool=True for smaller clips"
+            )
+    return kwargs
 
 
 def _remove_head(net: nn.Module, path: str) -> int:
@@ -390,21 +437,14 @@ def _remove_head(net: nn.Module, path: str) -> int:
     return int(num_features)
 
 
-def _preprocess(spec: _Spec, kwargs: Mapping[str, Any]) -> Preprocess:
-    """The entry's preprocessing; a smaller MViT also takes smaller clips (fixed input size)."""
-    pre = spec.preprocess
-    if "spatial_size" not in kwargs and "temporal_size" not in kwargs:
-        return pre
-    crop = int(kwargs.get("spatial_size", pre.crop_size))
-    scale = crop / pre.crop_size
-    low, high = (max(crop, round(side * scale)) for side in pre.train_scale)
-    return dataclasses.replace(
-        pre,
-        num_frames=int(kwargs.get("temporal_size", pre.num_frames)),
-        crop_size=crop,
-        resize=max(crop, round(pre.resize * scale)),
-        train_scale=(low, high),
-    )
+def _preprocess(
+    spec: _Spec, kwargs: Mapping[str, Any], clip_frames: int | None, crop_size: int | None
+) -> Preprocess:
+    """The entry's preprocessing at this instance's input size (an MViT's from its kwargs)."""
+    if spec.input_kwargs is not None:
+        frames_key, side_key = spec.input_kwargs
+        clip_frames, crop_size = kwargs.get(frames_key), kwargs.get(side_key)
+    return spec.preprocess.with_input_size(clip_frames, crop_size)
 
 
 def _read_pretrained(spec: _Spec, pretrained: str | Path) -> tuple[dict[str, Tensor], str]:
@@ -445,12 +485,27 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _kinetics_classes(name: str, pretrained: str | Path) -> list[str]:
+    """The Kinetics-400 class names shipped with torchvision's metadata of public weights."""
+    spec = _spec(name)
+    if not isinstance(pretrained, str) or pretrained not in spec.weights:
+        return []  # a local file: its classes are not recorded
+    import torchvision.models.video as video
+
+    enum_name, member = spec.weights[pretrained].split(".")
+    return list(getattr(video, enum_name)[member].meta["categories"])
+
+
+TORCHVISION_INPUT = VideoInput(class_names=_kinetics_classes)
+
+
 def _register_all() -> None:
     for spec in _SPECS:
         register_model(
             spec.name,
             family="torchvision",
             preprocess=spec.preprocess,
+            input_adapter=TORCHVISION_INPUT,
             weights=tuple(spec.weights),
             description=spec.description,
         )(functools.partial(_build, spec))

@@ -1,7 +1,8 @@
 """Keypoint sequences to skeleton-model input: resample, centre, scale, flip, stack channels.
 
-A skeleton model sees ``float32 (C=3, T, V, M=1)``: channels x, y, score for ``V`` COCO-17 joints
-over ``T`` frames of ``M`` = 1 person. The sequence is resampled to ``T`` frames by linear
+A skeleton model sees ``float32 (C=3, T, V, M)`` (:data:`SKELETON_INPUT`): channels x, y, score for
+``V`` COCO-17 joints over ``T`` frames of ``M`` people (one today; :func:`normalize_people` stacks
+more). The sequence is resampled to ``T`` frames by linear
 interpolation over time, never padded: the reference project found that padding short clips with
 their last frame taught its model the padding. Coordinates are centred on the hips' midpoint and
 divided by the torso length, so the input does not depend on where the athlete stands, how far
@@ -9,6 +10,9 @@ away the camera is or the frame size. All functions are pure; flipping takes an 
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -18,6 +22,23 @@ from sportslens.pose.layouts import COCO17_NAMES
 
 LEFT_SHOULDER, RIGHT_SHOULDER = 5, 6
 LEFT_HIP, RIGHT_HIP = 11, 12
+
+
+@dataclass(frozen=True)
+class SkeletonLayout:
+    """The skeleton-model input of one clip: ``float32 (C, T, V, M)``."""
+
+    channels: int = 3  # C: x, y and the detection score
+    joints: int = len(COCO17_NAMES)  # V: every pose is mapped to COCO-17 first
+    persons: int = 1  # M: people per frame; the models average their features over M
+
+    def shape(self, clip_frames: int) -> tuple[int, int, int, int]:
+        """``(C, T, V, M)`` for clips of ``clip_frames`` frames."""
+        return self.channels, clip_frames, self.joints, self.persons
+
+
+SKELETON_INPUT = SkeletonLayout()
+"""The one definition of the skeleton input: 3 channels, 17 COCO joints, 1 person."""
 
 
 def _mirror_permutation(names: tuple[str, ...]) -> NDArray[np.int64]:
@@ -127,3 +148,24 @@ def normalize_sequence(
         points, scores = mirror(points, scores)
     stacked = np.concatenate([points, scores[..., None]], axis=-1)  # (L, V, 3)
     return np.ascontiguousarray(stacked.transpose(2, 0, 1)[..., None])  # (3, L, V, 1)
+
+
+def normalize_people(
+    people: Sequence[Keypoints],
+    length: int,
+    *,
+    layout: SkeletonLayout = SKELETON_INPUT,
+    flip: bool = False,
+) -> NDArray[np.float32]:
+    """Model input ``float32 (C, length, V, M)`` for up to M people seen in one clip.
+
+    Each person goes through :func:`normalize_sequence` (centred on their own hips, scaled by
+    their own torso); person ``m`` fills ``[..., m]`` and missing people stay zero, which reads
+    as "nothing detected". With one person and ``M = 1`` this is ``normalize_sequence``.
+    """
+    if len(people) > layout.persons:
+        raise ValueError(f"{len(people)} people for an input of at most {layout.persons}")
+    stacked = np.zeros(layout.shape(length), dtype=np.float32)  # (C, L, V, M)
+    for m, kp in enumerate(people):
+        stacked[..., m] = normalize_sequence(kp, length, flip=flip)[..., 0]
+    return stacked

@@ -77,6 +77,8 @@ def _frame_size(path: Path, max_frame_pixels: int) -> tuple[int, int] | None:
             if not container.streams.video:
                 return None
             codec = container.streams.video[0].codec_context
+            if codec is None:  # no decoder for it: the reader says so (422)
+                return None
             return int(codec.width), int(codec.height)
     except (av.error.FFmpegError, OSError, UnicodeDecodeError):
         return None

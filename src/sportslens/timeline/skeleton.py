@@ -29,6 +29,7 @@ from sportslens.pose.normalize import (
     LEFT_SHOULDER,
     RIGHT_HIP,
     RIGHT_SHOULDER,
+    SKELETON_INPUT,
     normalize_sequence,
 )
 from sportslens.timeline.build import Timeline
@@ -123,7 +124,7 @@ class SkeletonScorer:
         self, source: Source, plan: WindowPlan, progress: Progress | None = None
     ) -> Iterator[NDArray[Any]]:
         """Probabilities per batch of windows; ``source`` is not decoded, the keypoints are."""
-        empty = np.zeros((3, self.length, 17, 1), np.float32)
+        empty = np.zeros(SKELETON_INPUT.shape(self.length), np.float32)  # (C, T, V, M)
         for first in range(0, len(plan), self.batch_size):
             rows = range(first, min(first + self.batch_size, len(plan)))
             spans = [(int(plan.starts[i]), int(plan.ends[i])) for i in rows]

@@ -1,7 +1,7 @@
 """Window arithmetic: where each window of a timeline sits and which frames the model sees in it.
 
 Pure functions of frame counts. A window spans ``window`` consecutive frames; the model sees
-``num_frames`` of them, picked by its own sampling (:func:`sportslens.data.dataset.clip_indices`),
+``clip_frames`` of them, picked by its own sampling (:func:`sportslens.sampling.clip_indices`),
 so a window looks to the model exactly like a trimmed clip of that length did in training.
 
 Windows start every ``stride`` frames. When the last whole window stops short of the video's end,
@@ -19,7 +19,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from sportslens.data.dataset import clip_indices
+from sportslens.sampling import clip_indices
 from sportslens.transforms import Preprocess
 
 SPREAD_SECONDS = 3.0
@@ -76,17 +76,17 @@ class WindowPlan:
 def default_window(pre: Preprocess, fps: float) -> WindowSize:
     """The window a model was trained to see, and a quarter of it as the stride.
 
-    ``clip`` sampling sees ``(num_frames - 1) * sampling_rate + 1`` consecutive frames.
-    ``uniform`` and ``segments`` sampling spread ``num_frames`` over a trimmed clip; here over
+    ``clip`` sampling sees ``(clip_frames - 1) * sampling_rate + 1`` consecutive frames.
+    ``uniform`` and ``segments`` sampling spread ``clip_frames`` over a trimmed clip; here over
     :data:`SPREAD_SECONDS`, rounded to a whole step so every window's samples fall on one lattice.
     """
     _check_fps(fps)
     if pre.sampling == "clip":
         step = pre.sampling_rate
-        window = (pre.num_frames - 1) * step + 1
+        window = (pre.clip_frames - 1) * step + 1
     else:
-        step = max(1, round(SPREAD_SECONDS * fps / pre.num_frames))
-        window = pre.num_frames * step
+        step = max(1, round(SPREAD_SECONDS * fps / pre.clip_frames))
+        window = pre.clip_frames * step
     return WindowSize(window, _snap(window / 4, step), step)
 
 

@@ -1,0 +1,99 @@
+"""Video input: frames sampled by the model's policy, resized, cropped, normalised.
+
+A video model maps float ``(B, C, T, H, W)`` to logits. One clip is ``clip_frames`` indices picked
+by :func:`~sportslens.sampling.clip_indices`, decoded at the eval short side by
+:func:`~sportslens.video.read_frames` (uint8 ``(T, C, H, W)``) and turned into ``(C, T, H, W)`` by
+the model's :class:`~sportslens.transforms.Preprocess` transforms.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import torch
+
+from sportslens import sampling
+from sportslens.models.inputs import (
+    InputKind,
+    KeypointSource,
+    ModelInput,
+    ScoringModel,
+    TimelineScoring,
+    WeightsInfo,
+)
+from sportslens.transforms import Preprocess, eval_transform
+from sportslens.video import Source, frame_count, read_frames
+
+if TYPE_CHECKING:
+    from sportslens.data import Catalog, ClipConfig, ClipDataset, Record
+    from sportslens.timeline import Timeline
+
+__all__ = ["VIDEO_INPUT", "VideoInput"]
+
+
+@dataclass(frozen=True)
+class VideoInput(WeightsInfo):
+    """The :class:`~sportslens.models.inputs.InputAdapter` of video models."""
+
+    @property
+    def kind(self) -> InputKind:
+        return "video"
+
+    def read_catalog(self, data: str | os.PathLike[str]) -> Catalog:
+        from sportslens.data import read_catalog
+
+        return read_catalog(data)
+
+    def create_dataset(
+        self, records: Sequence[Record], preprocess: Preprocess, config: ClipConfig
+    ) -> ClipDataset:
+        from sportslens.data import VideoDataset
+
+        return VideoDataset(records, preprocess, config)
+
+    def example_batch(self, preprocess: Preprocess, batch: int = 1) -> torch.Tensor:
+        side = preprocess.crop_size
+        return torch.randn(batch, 3, preprocess.clip_frames, side, side)  # (B, C, T, H, W)
+
+    def describe(self, preprocess: Preprocess) -> str:
+        return f"{preprocess.crop_size}x{preprocess.crop_size}"
+
+    def prepare(self, preprocess: Preprocess, source: Source) -> ModelInput:
+        indices = sampling.clip_indices(preprocess, frame_count(source))  # deterministic: eval
+        frames = read_frames(source, indices, size=preprocess.resize)  # (T, C, H, W) uint8
+        clip = eval_transform(preprocess)(frames)  # (C, T, crop, crop) float
+        return ModelInput(clip, indices.tolist(), {})
+
+    def preview(self, source: str, count: int, size: int) -> torch.Tensor | None:
+        indices = sampling.uniform(frame_count(source), count)
+        return read_frames(source, indices, size=size)  # (count, C, H, W) uint8
+
+    def timeline_scoring(
+        self,
+        predictor: ScoringModel,
+        video: Source,
+        *,
+        keypoints: KeypointSource | None = None,
+        batch_size: int = 8,
+        show_progress: bool = False,
+    ) -> TimelineScoring:
+        from sportslens.timeline import VideoScorer
+
+        if keypoints is not None:
+            raise ValueError(f"keypoints are for skeleton models; {predictor.model.name} is not")
+        pre = predictor.model.preprocess
+        scorer = VideoScorer(
+            pre, eval_transform(pre), predictor.forward, predictor.classes, batch_size=batch_size
+        )
+        return TimelineScoring(scorer, finish=_as_scored)
+
+
+def _as_scored(timeline: Timeline) -> Timeline:
+    return timeline
+
+
+VIDEO_INPUT = VideoInput()
+"""Video input with no class names from weights and no checkpoint shims."""
