@@ -76,8 +76,9 @@ def _frame_size(path: Path, max_frame_pixels: int) -> tuple[int, int] | None:
         with av.open(str(path), options=options, metadata_errors="ignore") as container:
             if not container.streams.video:
                 return None
-            codec = container.streams.video[0].codec_context
-            if codec is None:  # no decoder for it: the reader says so (422)
+            # PyAV's stubs say never None, but a codec FFmpeg cannot decode has no context.
+            codec: Any = container.streams.video[0].codec_context
+            if codec is None:  # the reader says why (422)
                 return None
             return int(codec.width), int(codec.height)
     except (av.error.FFmpegError, OSError, UnicodeDecodeError):
