@@ -45,7 +45,7 @@ from sportslens.data import Catalog, ClipConfig, count_failures
 from sportslens.data.splits import load_splits, save_splits, split_catalog
 from sportslens.model_data import ModelDataset, create_dataset, read_model_catalog
 from sportslens.models import VideoClassifier, create_model
-from sportslens.parallel import progress_bar
+from sportslens.progress import progress_bar
 
 log = logging.getLogger(__name__)
 

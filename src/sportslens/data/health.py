@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sportslens.parallel import thread_map
+from sportslens.data.threads import thread_map
 from sportslens.video import VideoDecodeError, verify
 
 

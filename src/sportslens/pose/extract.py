@@ -25,11 +25,11 @@ from typing import Literal
 import numpy as np
 
 from sportslens.data.catalog import Catalog, preview
-from sportslens.parallel import progress_bar
 from sportslens.pose.backends import Backend, Layout, VitPoseSettings, extract_keypoints
 from sportslens.pose.backends.vitpose import ModelUnavailableError
 from sportslens.pose.keypoints import load_keypoints, save_keypoints
 from sportslens.pose.smoothing import SmoothMethod, smooth_keypoints
+from sportslens.progress import progress_bar
 
 Status = Literal["done", "skipped", "failed"]
 
