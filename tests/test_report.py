@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sportslens import report_plots
 from sportslens.metrics import Predictions, summarize
 from sportslens.report import COMPARE_COLUMNS, compare_runs, format_markdown, write_report
+from sportslens.report import plots as report_plots
 
 pytest.importorskip("matplotlib")
 

@@ -140,7 +140,7 @@ def report_attributes(
 
 def attribute_html(metrics: Mapping[str, Any]) -> str:
     """The HTML report's section body: the accuracy table, then one confusion table per head."""
-    from sportslens import report_html
+    from sportslens.report import html as report_html
 
     rows = {name: 100 * row["accuracy"] for name, row in metrics["attributes"].items()}
     rows["composed dive number"] = 100 * metrics["composed_accuracy"]

@@ -1,7 +1,7 @@
 """Evaluation reports: metrics.json, report.md and a self-contained report.html.
 
 This module renders and does not compute. Every number comes from `sportslens.metrics` and
-every plot from `sportslens.report_plots`. Per-class tables, plots and the misclassified list
+every plot from `sportslens.report.plots`. Per-class tables, plots and the misclassified list
 are at video level, after clips are averaged. The summary gives clip and video level side by
 side. Plotting needs the ``sportslens[plot]`` extra.
 """
@@ -18,7 +18,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from sportslens import report_html, report_plots
 from sportslens.metrics import (
     Predictions,
     classification_report,
@@ -28,6 +27,9 @@ from sportslens.metrics import (
     summarize,
     video_level,
 )
+from sportslens.report import html as report_html
+from sportslens.report import plots as report_plots
+from sportslens.report.figure import require_matplotlib
 
 __all__ = ["COMPARE_COLUMNS", "compare_runs", "format_markdown", "write_report"]
 
@@ -65,7 +67,7 @@ def write_report(
     ``top_misclassified`` most confident mistakes. Raises ImportError before writing anything
     when matplotlib is missing.
     """
-    report_plots.require_matplotlib()
+    require_matplotlib()
     images = [(caption, _checked_image(caption, image)) for caption, image in gallery or ()]
     summary = summarize(predictions)
     videos = video_level(predictions)
