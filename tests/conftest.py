@@ -63,7 +63,7 @@ TINY_TRAINING = {
 @pytest.fixture(scope="session")
 def athletes(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Fifteen tiny synthetic athlete clips of three classes (64 px, 1 s at 12 fps)."""
-    from sportslens.data.synth import make_dataset
+    from sportslens.synth.clips import make_dataset
 
     out = tmp_path_factory.mktemp("athletes")
     classes = ["squat", "jumping_jack", "push_up"]

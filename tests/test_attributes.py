@@ -24,10 +24,10 @@ from sportslens.attributes import (
 from sportslens.checkpoint import load_checkpoint, read_info, save_checkpoint
 from sportslens.cli import app
 from sportslens.data import ClipConfig, VideoDataset, read_catalog
-from sportslens.data.synth_dive import make_dive_dataset
 from sportslens.evaluate import EvalConfig, evaluate_run
 from sportslens.models import create_model
 from sportslens.predict import Predictor
+from sportslens.synth.dives import make_dive_dataset
 from sportslens.train import TrainConfig, fit
 
 TRAINED = ["101B", "103C", "201C", "203B"]

@@ -15,7 +15,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 def test_readme_python_examples_run(
     make_video: MakeVideo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sportslens.data.synth import make_dataset
+    from sportslens.synth.clips import make_dataset
 
     make_video("lift.mp4", frames=90, height=128, width=160)
     make_dataset(

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sportslens.data.synth import (
+from sportslens.synth.clips import (
     CLASSES,
     DEFAULT_CLASSES,
     ClipSpec,
@@ -23,7 +23,7 @@ from sportslens.data.synth import (
     render_frames,
     sample_clip_spec,
 )
-from sportslens.data.synth_render import background
+from sportslens.synth.render import background
 from sportslens.video import probe, read_frames
 
 STANDING = [name for name in CLASSES if name != "push_up"]

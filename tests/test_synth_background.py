@@ -11,15 +11,15 @@ import pytest
 from typer.testing import CliRunner
 
 from sportslens.cli import app
-from sportslens.data.synth import BACKGROUND, make_dataset
-from sportslens.data.synth_scene import (
+from sportslens.synth.clips import BACKGROUND, make_dataset
+from sportslens.synth.scene import (
     clip_keypoints,
     is_rest,
     resting_classes,
     sample_clip_spec,
     sample_rest_spec,
 )
-from sportslens.data.synth_sessions import sample_session
+from sportslens.synth.sessions import sample_session
 from sportslens.video import probe, read_frames
 
 SIZE, FRAMES, SEED, ATHLETES = 64, 24, 4, 4

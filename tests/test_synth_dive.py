@@ -12,16 +12,16 @@ from typer.testing import CliRunner
 
 from sportslens.cli import app
 from sportslens.data import read_catalog
-from sportslens.data.synth_body import HEAD, sample_athlete
-from sportslens.data.synth_dive import (
+from sportslens.dive import parse
+from sportslens.synth.body import HEAD, sample_athlete
+from sportslens.synth.dive_motion import Flight, dive_world_points, flight_angles
+from sportslens.synth.dives import (
     dive_geometry,
     dive_keypoints,
     make_dive_dataset,
     render_dive,
     sample_dive_spec,
 )
-from sportslens.data.synth_dive_motion import Flight, dive_world_points, flight_angles
-from sportslens.dive import parse
 from sportslens.video import probe
 
 FLIGHT = Flight(board_height=1.0, apex=0.8, travel=1.2, takeoff=0.2, entry=0.8)

@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from sportslens.cli import app
-from sportslens.data.synth import make_dataset
-from sportslens.data.synth_scene import clip_keypoints, is_rest
-from sportslens.data.synth_transitions import make_transitions, sample_transition
+from sportslens.synth.clips import make_dataset
+from sportslens.synth.scene import clip_keypoints, is_rest
+from sportslens.synth.transitions import make_transitions, sample_transition
 from sportslens.video import probe
 
 SIZE, FRAMES, SEED = 64, 30, 5

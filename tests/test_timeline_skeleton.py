@@ -18,10 +18,10 @@ from sportslens.cli import app
 from sportslens.data.catalog import Record
 from sportslens.data.dataset import ClipConfig
 from sportslens.data.keypoint_dataset import KeypointDataset
-from sportslens.data.synth_sessions import read_true_segments, sample_session, write_session
 from sportslens.models import create_model
 from sportslens.pose import load_keypoints
 from sportslens.predict import Predictor
+from sportslens.synth.sessions import read_true_segments, sample_session, write_session
 from sportslens.timeline import TimelineOptions, WindowSize, assemble_timeline, plan_windows
 from sportslens.timeline.overlay import write_overlay
 from sportslens.timeline.repetitions import count_span_repetitions

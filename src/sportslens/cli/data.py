@@ -100,7 +100,7 @@ def synth(
     ] = 0,
 ) -> None:
     """Generate labelled synthetic athletes (videos, keypoints, labels.csv), deterministically."""
-    from sportslens.data.synth import DEFAULT_CLASSES, make_dataset
+    from sportslens.synth.clips import DEFAULT_CLASSES, make_dataset
 
     if (background or transitions) and kind != "athletes":
         option = "--background" if background else "--transitions"
@@ -116,7 +116,7 @@ def synth(
         raise ValueError(f"unknown --kind {kind!r}; expected athletes, dives or sessions")
     chosen = classes or list(DEFAULT_CLASSES)
     if kind == "sessions":
-        from sportslens.data.synth_sessions import make_sessions
+        from sportslens.synth.sessions import make_sessions
 
         made = make_sessions(out_dir, count=sessions, classes=chosen, seconds=session_seconds,
                              fps=fps, size=size, seed=seed, workers=workers)  # fmt: skip
@@ -135,7 +135,7 @@ def synth(
         workers=workers,
     )
     if transitions:
-        from sportslens.data.synth_transitions import make_transitions
+        from sportslens.synth.transitions import make_transitions
 
         length = frames if frames is not None else round(seconds * fps)
         make_transitions(out_dir, transitions, classes=chosen, num_frames=length, fps=fps,

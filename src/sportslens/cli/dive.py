@@ -81,7 +81,7 @@ def synth_dives(
     camera: str = "follow",
 ) -> None:
     """``sportslens synth OUT --kind dives``: synthetic dives labelled by dive number."""
-    from sportslens.data.synth_dive import DEFAULT_DIVES, make_dive_dataset
+    from sportslens.synth.dives import DEFAULT_DIVES, make_dive_dataset
 
     chosen = numbers or list(DEFAULT_DIVES)
     make_dive_dataset(

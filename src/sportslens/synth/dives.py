@@ -1,7 +1,7 @@
 """Synthetic dives, part 2: a dive clip's random draw, its drawing, and a labelled dataset.
 
 The athletes, their drawing, the room texture and the camera noise are the synthetic athletes'
-(:mod:`synth_body`, :mod:`synth_render`); the motion is :mod:`synth_dive_motion`. The camera
+(:mod:`body`, :mod:`render`); the motion is :mod:`dive_motion`. The camera
 looks at the dive from the side (yaw 90 ± 25 degrees, either side), so somersaults turn in the
 image plane and a twist shows as the shoulders' projected width narrowing and widening. Like a
 broadcast camera it follows the diver, close enough that the body fills about half the frame
@@ -30,13 +30,13 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw
 
-from sportslens.data.synth_body import Athlete, Colour, project, random_colour, sample_athlete
-from sportslens.data.synth_dive_motion import Flight, dive_world_points
-from sportslens.data.synth_render import Frame, Look, background, draw_figure, finish, noise_bank
-from sportslens.data.synth_render import sample_look as sample_room
-from sportslens.data.synth_scene import check_clip_settings
 from sportslens.dive import Dive, parse
 from sportslens.pose.keypoints import Keypoints, save_keypoints
+from sportslens.synth.body import Athlete, Colour, project, random_colour, sample_athlete
+from sportslens.synth.dive_motion import Flight, dive_world_points
+from sportslens.synth.render import Frame, Look, background, draw_figure, finish, noise_bank
+from sportslens.synth.render import sample_look as sample_room
+from sportslens.synth.scene import check_clip_settings
 from sportslens.writer import VideoWriter
 
 __all__ = [
@@ -307,7 +307,7 @@ def make_dive_dataset(
     progress: bool = True,
 ) -> Path:
     """Write ``per_class`` clips of each dive number and ``labels.csv``; returns ``out_dir``."""
-    from sportslens.data.synth import write_clips, write_labels
+    from sportslens.synth.clips import write_clips, write_labels
 
     if isinstance(dives, str) or not dives:
         raise ValueError(f"dives must be a non-empty list of dive numbers, got {dives!r}")

@@ -24,14 +24,15 @@ from pathlib import Path
 
 import numpy as np
 
-from sportslens.data.synth import (
+from sportslens.pose.keypoints import Keypoints, save_keypoints
+from sportslens.synth.clips import (
     BACKGROUND,
     DEFAULT_CLASSES,
     render_frames,
     write_clips,
 )
-from sportslens.data.synth_motion import EXERCISES, Schedule
-from sportslens.data.synth_scene import (
+from sportslens.synth.motion import EXERCISES, Schedule
+from sportslens.synth.scene import (
     ClipSpec,
     check_classes,
     check_clip_settings,
@@ -40,8 +41,7 @@ from sportslens.data.synth_scene import (
     sample_clip_spec,
     sample_rest_spec,
 )
-from sportslens.data.synth_sessions import SET_MARGIN_SECONDS
-from sportslens.pose.keypoints import Keypoints, save_keypoints
+from sportslens.synth.sessions import SET_MARGIN_SECONDS
 from sportslens.writer import VideoWriter
 
 REST_SHARE = (0.1, 0.6)  # of the clip's frames before the cut (then the lead, then repetitions)
@@ -142,7 +142,7 @@ def make_transitions(
     progress: bool = True,
 ) -> list[Path]:
     """Write ``count`` transitions under ``OUT_DIR/transitions/`` and add them to its labels.csv
-    (made first by :func:`~sportslens.data.synth.make_dataset`)."""
+    (made first by :func:`~sportslens.synth.clips.make_dataset`)."""
     if count < 1 or workers < 1:
         raise ValueError(f"count and workers must be at least 1, got {count} and {workers}")
     root = Path(out_dir)

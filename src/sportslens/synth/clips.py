@@ -1,9 +1,9 @@
 """Synthetic athletes: labelled exercise videos with exact 2-D keypoints, deterministic per seed.
 
-An articulated athlete moves through joint-angle cycles (:mod:`synth_motion`), is posed in 3-D
-by forward kinematics and seen by a turned orthographic camera (:mod:`synth_body`), from random
-draws gathered in one :class:`ClipSpec` (:mod:`synth_scene`), then drawn into a textured room with
-blur and sensor noise (:mod:`synth_render`). This module renders, writes files and datasets.
+An articulated athlete moves through joint-angle cycles (:mod:`motion`), is posed in 3-D
+by forward kinematics and seen by a turned orthographic camera (:mod:`body`), from random
+draws gathered in one :class:`ClipSpec` (:mod:`scene`), then drawn into a textured room with
+blur and sensor noise (:mod:`render`). This module renders, writes files and datasets.
 
 Every class starts from the same standing pose (the push-up from a plank) under one camera
 distribution, so a single frame does not give the label away: only motion does. Each clip draws
@@ -37,9 +37,10 @@ from numpy.typing import NDArray
 from PIL import Image
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from sportslens.data.synth_motion import CLASSES
-from sportslens.data.synth_render import background, draw_figure, finish, noise_bank
-from sportslens.data.synth_scene import (
+from sportslens.pose.keypoints import Keypoints, save_keypoints
+from sportslens.synth.motion import CLASSES
+from sportslens.synth.render import background, draw_figure, finish, noise_bank
+from sportslens.synth.scene import (
     ClipSpec,
     Geometry,
     check_classes,
@@ -51,7 +52,6 @@ from sportslens.data.synth_scene import (
     sample_clip_spec,
     sample_rest_spec,
 )
-from sportslens.pose.keypoints import Keypoints, save_keypoints
 from sportslens.writer import VideoWriter
 
 __all__ = [

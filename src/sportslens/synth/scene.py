@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sportslens.data.synth_body import (
+from sportslens.synth.body import (
     Athlete,
     forward_kinematics,
     pitch_onto_hands,
@@ -23,8 +23,8 @@ from sportslens.data.synth_body import (
     project,
     sample_athlete,
 )
-from sportslens.data.synth_motion import CLASSES, EXERCISES, Schedule, joint_angles, sample_schedule
-from sportslens.data.synth_render import PLATE_RADIUS, Frame, Look, barbell_points, sample_look
+from sportslens.synth.motion import CLASSES, EXERCISES, Schedule, joint_angles, sample_schedule
+from sportslens.synth.render import PLATE_RADIUS, Frame, Look, barbell_points, sample_look
 
 REFERENCE_HEIGHT = 1.75  # metres; zoom is drawn as a fraction of the frame for this height
 _NEVER = 1e6  # seconds: a schedule starting this late never starts

@@ -30,9 +30,10 @@ from typing import Any
 
 import numpy as np
 
-from sportslens.data.synth import DEFAULT_CLASSES, render_frames
-from sportslens.data.synth_motion import EXERCISES, Schedule
-from sportslens.data.synth_scene import (
+from sportslens.pose.keypoints import Keypoints, save_keypoints
+from sportslens.synth.clips import DEFAULT_CLASSES, render_frames
+from sportslens.synth.motion import EXERCISES, Schedule
+from sportslens.synth.scene import (
     ClipSpec,
     check_classes,
     check_clip_settings,
@@ -42,7 +43,6 @@ from sportslens.data.synth_scene import (
     sample_clip_spec,
     sample_rest_spec,
 )
-from sportslens.pose.keypoints import Keypoints, save_keypoints
 from sportslens.writer import VideoWriter
 
 __all__ = [
