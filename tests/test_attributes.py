@@ -28,6 +28,7 @@ from sportslens.evaluate import EvalConfig, evaluate_run
 from sportslens.models import create_model
 from sportslens.predict import Predictor
 from sportslens.synth.dives import make_dive_dataset
+from sportslens.synth.settings import DIVE_SETTINGS
 from sportslens.train import TrainConfig, fit
 
 TRAINED = ["101B", "103C", "201C", "203B"]
@@ -38,9 +39,11 @@ HELD_OUT = ["101C", "203C"]  # each attribute value of these occurs among TRAINE
 def dives(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """Tiny synthetic dives: trained numbers (6 clips each) and held-out ones (2 clips each)."""
     root = tmp_path_factory.mktemp("dives")
-    options = {"num_frames": 8, "size": 64, "workers": 1, "progress": False}
-    train = make_dive_dataset(root / "train", dives=TRAINED, per_class=6, **options)  # type: ignore[arg-type]
-    held = make_dive_dataset(root / "held", dives=HELD_OUT, per_class=2, seed=1, **options)  # type: ignore[arg-type]
+    settings = replace(DIVE_SETTINGS, num_frames=8, size=64)
+    options = {"workers": 1, "progress": False}
+    train = make_dive_dataset(root / "train", settings, dives=TRAINED, per_class=6, **options)  # type: ignore[arg-type]
+    held_settings = replace(settings, seed=1)
+    held = make_dive_dataset(root / "held", held_settings, dives=HELD_OUT, per_class=2, **options)  # type: ignore[arg-type]
     return train, held
 
 

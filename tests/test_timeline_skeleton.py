@@ -22,6 +22,7 @@ from sportslens.models import create_model
 from sportslens.pose import load_keypoints
 from sportslens.predict import Predictor
 from sportslens.synth.sessions import read_true_segments, sample_session, write_session
+from sportslens.synth.settings import ClipSettings
 from sportslens.timeline import TimelineOptions, WindowSize, assemble_timeline, plan_windows
 from sportslens.timeline.overlay import write_overlay
 from sportslens.timeline.repetitions import count_span_repetitions
@@ -46,7 +47,7 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 @pytest.fixture(scope="module")
 def session(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One 14-second session (64 px, 12 fps) with its true keypoints and segments beside it."""
-    blocks = sample_session(0, classes=CLASSES, seconds=14, fps=12, size=64, seed=3)
+    blocks = sample_session(0, ClipSettings(fps=12, size=64, seed=3), classes=CLASSES, seconds=14)
     return write_session(blocks, tmp_path_factory.mktemp("session") / "session_000.mp4")
 
 

@@ -10,6 +10,7 @@ from rich.table import Table
 
 if TYPE_CHECKING:
     from sportslens.attributes import DivePrediction
+    from sportslens.synth.settings import ClipSettings
 
 from sportslens.cli.app import Opt, app, bench_app, console, print_json, reports_errors
 
@@ -71,12 +72,8 @@ def print_diving48(*, as_json: bool) -> None:
 def synth_dives(
     out_dir: Path,
     numbers: list[str] | None,
+    settings: ClipSettings,
     per_class: int,
-    frames: int | None,
-    seconds: float,
-    fps: float,
-    size: int,
-    seed: int,
     workers: int,
     camera: str = "follow",
 ) -> None:
@@ -86,13 +83,9 @@ def synth_dives(
     chosen = numbers or list(DEFAULT_DIVES)
     make_dive_dataset(
         out_dir,
+        settings,
         dives=chosen,
         per_class=per_class,
-        num_frames=frames,
-        seconds=seconds,
-        fps=fps,
-        size=size,
-        seed=seed,
         camera=camera,  # type: ignore[arg-type]  # sample_dive_spec names a bad one
         workers=workers,
     )

@@ -44,7 +44,6 @@ from sportslens.synth.scene import (
     ClipSpec,
     Geometry,
     check_classes,
-    check_clip_settings,
     clip_geometry,
     clip_keypoints,
     is_rest,
@@ -52,6 +51,7 @@ from sportslens.synth.scene import (
     sample_clip_spec,
     sample_rest_spec,
 )
+from sportslens.synth.settings import DEFAULT_SETTINGS, ClipSettings
 from sportslens.writer import VideoWriter
 
 __all__ = [
@@ -177,50 +177,32 @@ def _check_arguments(
 
 def make_dataset(
     out_dir: str | os.PathLike[str],
+    settings: ClipSettings = DEFAULT_SETTINGS,
     *,
     classes: Sequence[str] = DEFAULT_CLASSES,
     per_class: int = 50,
-    num_frames: int | None = None,
-    seconds: float = 3.0,
-    fps: float = 30.0,
-    size: int = 160,
-    seed: int = 0,
-    athletes: int = 20,
     background: int = 0,
     workers: int = 2,
     progress: bool = True,
 ) -> Path:
     """Write ``per_class`` clips of each class, their keypoints and ``labels.csv``; returns out_dir.
 
-    Clips last ``num_frames`` frames (default ``seconds * fps``) of ``size`` x ``size`` pixels.
-    Each clip's athlete is one of ``athletes`` bodies, recorded as the ``group`` column so a
-    cross-subject split can keep each athlete on one side. ``background`` adds that many clips
-    of a ``background`` class: athletes of the standing classes idle at their rest pose, drawn
-    as the rests of ``synth --kind sessions`` are. The other classes' clips do not change.
+    Each clip's athlete is one of ``settings.athletes`` bodies, recorded as the ``group`` column
+    so a cross-subject split can keep each athlete on one side. ``background`` adds that many
+    clips of a ``background`` class: athletes of the standing classes idle at their rest pose,
+    drawn as the rests of ``synth --kind sessions`` are. The other classes' clips do not change.
     """
-    if num_frames is None:
-        if seconds <= 0 or fps <= 0:
-            raise ValueError(f"seconds and fps must be positive, got {seconds} and {fps}")
-        num_frames = round(seconds * fps)
     _check_arguments(classes, per_class, workers, background)
-    check_clip_settings(num_frames=num_frames, fps=fps, size=size, athletes=athletes, seed=seed)
     root = Path(out_dir)
     clips = [
-        sample_clip_spec(
-            label, index, seed=seed, num_frames=num_frames, fps=fps, size=size, athletes=athletes
-        )
-        for label in classes
-        for index in range(per_class)
+        sample_clip_spec(label, index, settings) for label in classes for index in range(per_class)
     ]
     items = [(spec, spec.label) for spec in clips]
     paths = [root / spec.label / f"{spec.label}_{spec.index:04d}.mp4" for spec in clips]
     resting = resting_classes(classes)
     for i in range(background):
         # The standing classes take turns, so every rest pose is as common as the others.
-        spec = sample_rest_spec(
-            resting[i % len(resting)], _BACKGROUND_INDEX + i, seed=seed, num_frames=num_frames,
-            fps=fps, size=size, athletes=athletes,
-        )  # fmt: skip
+        spec = sample_rest_spec(resting[i % len(resting)], _BACKGROUND_INDEX + i, settings)
         items.append((spec, BACKGROUND))
         paths.append(root / BACKGROUND / f"{BACKGROUND}_{i:04d}.mp4")
     write_clips(_write_labelled, items, paths, workers, progress)

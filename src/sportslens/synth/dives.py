@@ -36,7 +36,7 @@ from sportslens.synth.body import Athlete, Colour, project, random_colour, sampl
 from sportslens.synth.dive_motion import Flight, dive_world_points
 from sportslens.synth.render import Frame, Look, background, draw_figure, finish, noise_bank
 from sportslens.synth.render import sample_look as sample_room
-from sportslens.synth.scene import check_clip_settings
+from sportslens.synth.settings import DIVE_SETTINGS, ClipSettings
 from sportslens.writer import VideoWriter
 
 __all__ = [
@@ -96,12 +96,8 @@ class DiveSpec:
 def sample_dive_spec(
     number: str,
     index: int,
+    settings: ClipSettings = DIVE_SETTINGS,
     *,
-    seed: int = 0,
-    num_frames: int = 30,
-    fps: float = 15.0,
-    size: int = 112,
-    athletes: int = 20,
     camera: Camera = "follow",
 ) -> DiveSpec:
     """Draw clip ``index`` of dive ``number``; the same arguments always give the same clip.
@@ -112,11 +108,11 @@ def sample_dive_spec(
     dive = parse(number)
     if camera not in CAMERAS:
         raise ValueError(f"unknown camera {camera!r}; expected one of {', '.join(CAMERAS)}")
-    check_clip_settings(num_frames=num_frames, fps=fps, size=size, athletes=athletes, seed=seed)
     if index < 0:
         raise ValueError(f"index must be non-negative, got {index}")
+    seed, size = settings.seed, settings.size
     rng = np.random.default_rng([seed, zlib.crc32(dive.number.encode()), index])
-    athlete_id = int(rng.integers(athletes))
+    athlete_id = int(rng.integers(settings.athletes))
     # Divers wear swimsuits: bare arms and legs, bare feet.
     base = sample_athlete(seed, athlete_id)
     athlete = replace(base, long_sleeves=False, long_pants=False, shoes=base.skin)
@@ -138,7 +134,7 @@ def sample_dive_spec(
     if camera == "fixed":
         fixed_corner, scale = _wide_shot(rng, flight, athlete, yaw, size)
     return DiveSpec(
-        dive.number, index, athlete_id, athlete, num_frames, fps, size, flight,
+        dive.number, index, athlete_id, athlete, settings.num_frames, settings.fps, size, flight,
         yaw, scale, framing, fixed_corner, board_colour, look,
     )  # fmt: skip
 
@@ -293,15 +289,10 @@ def write_dive_clip(spec: DiveSpec, video_path: Path) -> Path:
 
 def make_dive_dataset(
     out_dir: str | os.PathLike[str],
+    settings: ClipSettings = DIVE_SETTINGS,
     *,
     dives: Sequence[str] = DEFAULT_DIVES,
     per_class: int = 50,
-    num_frames: int | None = None,
-    seconds: float = 2.0,
-    fps: float = 15.0,
-    size: int = 112,
-    seed: int = 0,
-    athletes: int = 20,
     camera: Camera = "follow",
     workers: int = 2,
     progress: bool = True,
@@ -316,15 +307,8 @@ def make_dive_dataset(
         raise ValueError(f"dives contains a duplicate: {numbers}")
     if per_class < 1 or workers < 1:
         raise ValueError(f"per_class and workers must be at least 1, got {per_class}, {workers}")
-    if num_frames is None:
-        if seconds <= 0 or fps <= 0:
-            raise ValueError(f"seconds and fps must be positive, got {seconds} and {fps}")
-        num_frames = round(seconds * fps)
-    options = {
-        "num_frames": num_frames, "fps": fps, "size": size, "athletes": athletes, "camera": camera,
-    }  # fmt: skip
     specs = [
-        sample_dive_spec(number, index, seed=seed, **options)  # type: ignore[arg-type]
+        sample_dive_spec(number, index, settings, camera=camera)
         for number in numbers
         for index in range(per_class)
     ]

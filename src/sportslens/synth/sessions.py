@@ -36,13 +36,13 @@ from sportslens.synth.motion import EXERCISES, Schedule
 from sportslens.synth.scene import (
     ClipSpec,
     check_classes,
-    check_clip_settings,
     clip_keypoints,
     is_rest,
     resting_classes,
     sample_clip_spec,
     sample_rest_spec,
 )
+from sportslens.synth.settings import DEFAULT_SETTINGS, ClipSettings
 from sportslens.writer import VideoWriter
 
 __all__ = [
@@ -79,25 +79,24 @@ class TrueSegment:
 
 def sample_session(
     index: int,
+    settings: ClipSettings = DEFAULT_SETTINGS,
     *,
     classes: Sequence[str] = DEFAULT_CLASSES,
     seconds: float = 60.0,
-    fps: float = 30.0,
-    size: int = 160,
-    seed: int = 0,
 ) -> list[ClipSpec]:
     """The blocks of session ``index``, alternating rests and sets and starting with a rest.
 
     Blocks are added until the next set would pass ``seconds``, then a last rest closes the
-    session; the same arguments give the same session.
+    session; each block draws its own length (``settings.num_frames`` is not used). The same
+    arguments give the same session.
     """
     check_classes(classes)
-    check_clip_settings(num_frames=2, fps=fps, size=size, athletes=20, seed=seed)
     if seconds <= 0:
         raise ValueError(f"seconds must be positive, got {seconds}")
-    rng = np.random.default_rng([seed, 0x5E55, index])
+    fps = settings.fps
+    rng = np.random.default_rng([settings.seed, 0x5E55, index])
     resting = resting_classes(classes)
-    blocks = [_rest(rng, resting, index, 0, fps, size, seed)]
+    blocks = [_rest(rng, resting, index, 0, settings)]
     total = blocks[0].num_frames
     while True:
         label = str(classes[int(rng.integers(len(classes)))])
@@ -109,14 +108,12 @@ def sample_session(
         if len(blocks) > 1 and total + frames > seconds * fps:
             break
         number = len(blocks)
-        spec = sample_clip_spec(
-            label, index * 1000 + number, seed=seed, num_frames=frames, fps=fps, size=size
-        )
+        spec = sample_clip_spec(label, index * 1000 + number, replace(settings, num_frames=frames))
         amplitudes = tuple(float(a) for a in rng.uniform(0.85, 1.0, reps))
         blocks.append(
             replace(spec, schedule=Schedule(reps, period, lead, amplitudes, spec.schedule.sway))
         )
-        blocks.append(_rest(rng, resting, index, number + 1, fps, size, seed))
+        blocks.append(_rest(rng, resting, index, number + 1, settings))
         total += frames + blocks[-1].num_frames
     return blocks
 
@@ -126,16 +123,12 @@ def _rest(
     resting: Sequence[str],
     index: int,
     number: int,
-    fps: float,
-    size: int,
-    seed: int,
+    settings: ClipSettings,
 ) -> ClipSpec:
     """A rest block: an athlete of a resting class standing idle for 2-5 s."""
     label = str(resting[int(rng.integers(len(resting)))])
-    frames = math.ceil(float(rng.uniform(*REST_SECONDS)) * fps)
-    return sample_rest_spec(
-        label, index * 1000 + number, seed=seed, num_frames=frames, fps=fps, size=size
-    )
+    frames = math.ceil(float(rng.uniform(*REST_SECONDS)) * settings.fps)
+    return sample_rest_spec(label, index * 1000 + number, replace(settings, num_frames=frames))
 
 
 def true_segments(blocks: Sequence[ClipSpec]) -> list[TrueSegment]:
@@ -215,23 +208,18 @@ def read_true_segments(path: str | os.PathLike[str]) -> tuple[dict[str, Any], li
 
 def make_sessions(
     out_dir: str | os.PathLike[str],
+    settings: ClipSettings = DEFAULT_SETTINGS,
     *,
     count: int = 10,
     classes: Sequence[str] = DEFAULT_CLASSES,
     seconds: float = 60.0,
-    fps: float = 30.0,
-    size: int = 160,
-    seed: int = 0,
     workers: int = 2,
 ) -> list[Path]:
     """Write ``count`` sessions (one process per session) and return their video paths."""
     if count < 1 or workers < 1:
         raise ValueError(f"count and workers must be at least 1, got {count} and {workers}")
     root = Path(out_dir)
-    sessions = [
-        sample_session(i, classes=classes, seconds=seconds, fps=fps, size=size, seed=seed)
-        for i in range(count)
-    ]
+    sessions = [sample_session(i, settings, classes=classes, seconds=seconds) for i in range(count)]
     paths = [root / f"session_{i:03d}.mp4" for i in range(count)]
     if workers == 1:
         return [write_session(blocks, path) for blocks, path in zip(sessions, paths, strict=True)]

@@ -35,13 +35,13 @@ from sportslens.synth.motion import EXERCISES, Schedule
 from sportslens.synth.scene import (
     ClipSpec,
     check_classes,
-    check_clip_settings,
     clip_keypoints,
     resting_classes,
     sample_clip_spec,
     sample_rest_spec,
 )
 from sportslens.synth.sessions import SET_MARGIN_SECONDS
+from sportslens.synth.settings import DEFAULT_SETTINGS, ClipSettings
 from sportslens.writer import VideoWriter
 
 REST_SHARE = (0.1, 0.6)  # of the clip's frames before the cut (then the lead, then repetitions)
@@ -67,32 +67,28 @@ class Transition:
 
 def sample_transition(
     index: int,
+    settings: ClipSettings = DEFAULT_SETTINGS,
     *,
     classes: Sequence[str] = DEFAULT_CLASSES,
-    num_frames: int = 90,
-    fps: float = 30.0,
-    size: int = 160,
-    seed: int = 0,
 ) -> Transition:
     """Transition ``index``: the exercises take turns; the same arguments give the same clip."""
     check_classes(classes)
-    check_clip_settings(num_frames=num_frames, fps=fps, size=size, athletes=20, seed=seed)
-    rng = np.random.default_rng([seed, 0x7A, index])
+    num_frames, fps = settings.num_frames, settings.fps
+    rng = np.random.default_rng([settings.seed, 0x7A, index])
     label = str(classes[index % len(classes)])
     low, high = REST_SHARE
     rest_frames = int(rng.integers(round(low * num_frames), round(high * num_frames) + 1))
     resting = resting_classes(classes)
     rest = sample_rest_spec(
-        str(resting[int(rng.integers(len(resting)))]), _REST_INDEX + index, seed=seed,
-        num_frames=rest_frames, fps=fps, size=size,
-    )  # fmt: skip
+        str(resting[int(rng.integers(len(resting)))]),
+        _REST_INDEX + index,
+        replace(settings, num_frames=rest_frames),
+    )
     period = float(rng.uniform(*EXERCISES[label].period))
     lead = float(rng.uniform(*SET_MARGIN_SECONDS))
     frames = num_frames - rest_frames
     reps = max(1, math.ceil((frames / fps - lead) / period) + 1)  # still going at the end
-    spec = sample_clip_spec(
-        label, _SET_INDEX + index, seed=seed, num_frames=frames, fps=fps, size=size
-    )
+    spec = sample_clip_spec(label, _SET_INDEX + index, replace(settings, num_frames=frames))
     amplitudes = tuple(float(a) for a in rng.uniform(0.85, 1.0, reps))
     spec = replace(spec, schedule=Schedule(reps, period, lead, amplitudes, spec.schedule.sway))
     reverse = bool(rng.random() < 0.5)
@@ -132,12 +128,9 @@ def write_transition(transition: Transition, video_path: Path) -> Path:
 def make_transitions(
     out_dir: str | os.PathLike[str],
     count: int,
+    settings: ClipSettings = DEFAULT_SETTINGS,
     *,
     classes: Sequence[str] = DEFAULT_CLASSES,
-    num_frames: int = 90,
-    fps: float = 30.0,
-    size: int = 160,
-    seed: int = 0,
     workers: int = 2,
     progress: bool = True,
 ) -> list[Path]:
@@ -149,10 +142,7 @@ def make_transitions(
     labels = root / "labels.csv"
     if not labels.is_file():
         raise ValueError(f"{root}: no labels.csv to add transitions to; make the dataset first")
-    made = [
-        sample_transition(i, classes=classes, num_frames=num_frames, fps=fps, size=size, seed=seed)
-        for i in range(count)
-    ]
+    made = [sample_transition(i, settings, classes=classes) for i in range(count)]
     paths = [root / "transitions" / t.label / f"transition_{i:04d}.mp4" for i, t in enumerate(made)]
     write_clips(write_transition, made, paths, workers, progress)
     with labels.open("a", newline="") as file:
