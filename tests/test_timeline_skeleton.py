@@ -21,7 +21,7 @@ from sportslens.data.keypoint_dataset import KeypointDataset
 from sportslens.models import create_model
 from sportslens.pose import load_keypoints
 from sportslens.predict import Predictor
-from sportslens.synth.sessions import read_true_segments, sample_session, write_session
+from sportslens.synth.sessions import sample_session, write_session
 from sportslens.synth.settings import ClipSettings
 from sportslens.timeline import TimelineOptions, WindowSize, assemble_timeline, plan_windows
 from sportslens.timeline.overlay import write_overlay
@@ -32,6 +32,7 @@ from sportslens.timeline.skeleton import (
     plan_skeleton_windows,
     skeleton_window,
 )
+from sportslens.timeline.truth import read_true_segments
 from sportslens.timeline.windows import resolve_window
 from sportslens.transforms import Preprocess
 from sportslens.video import probe, read_frames

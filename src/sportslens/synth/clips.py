@@ -23,21 +23,17 @@ Layout written by :func:`make_dataset`::
 
 from __future__ import annotations
 
-import csv
 import os
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from sportslens.pose.keypoints import Keypoints, save_keypoints
+from sportslens.synth.files import write_clip_files, write_clips, write_labels
 from sportslens.synth.motion import CLASSES
 from sportslens.synth.render import background, draw_figure, finish, noise_bank
 from sportslens.synth.scene import (
@@ -52,7 +48,6 @@ from sportslens.synth.scene import (
     sample_rest_spec,
 )
 from sportslens.synth.settings import DEFAULT_SETTINGS, ClipSettings
-from sportslens.writer import VideoWriter
 
 __all__ = [
     "BACKGROUND",
@@ -69,8 +64,6 @@ __all__ = [
     "sample_clip_spec",
     "write_clip",
 ]
-
-S = TypeVar("S")
 
 DEFAULT_CLASSES = CLASSES[:6]
 """What :func:`make_dataset` generates unless told otherwise (``arm_circles`` is opt-in)."""
@@ -117,37 +110,15 @@ def write_clip(spec: ClipSpec, video_path: Path, *, label: str | None = None) ->
     """Write the clip's mp4 and, beside it, its ``.npz`` keypoints; each file appears atomically.
 
     ``label`` is the class written in the keypoint file (default the spec's class; a background
-    clip is an idle athlete of some class labelled ``background``). Files are written under a
-    temporary name and renamed, so an interrupted run never leaves a truncated clip that looks
-    finished.
+    clip is an idle athlete of some class labelled ``background``); ``reps`` is the clip's count.
     """
-    video_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp_video = video_path.with_name(f".{video_path.stem}.{os.getpid()}.tmp.mp4")
-    # One encoder thread: the pool already keeps every core busy with whole clips. "ultrafast"
-    # encodes these small frames in 40 % less time than "veryfast" (files are larger but small).
-    # "cpu-independent" makes the bitstream reproducible: without it x264's SIMD macroblock-tree
-    # code reads uninitialised memory, and the same frames encode differently from run to run.
-    options = {"threads": "1", "preset": "ultrafast", "x264-params": "cpu-independent=1"}
-    with VideoWriter(tmp_video, spec.fps, options=options) as writer:
-        for frame in render_frames(spec):
-            writer.write(frame)
     keypoints, visibility = clip_keypoints(spec)
-    # The keypoint file format (sportslens.pose), plus the truth only a synthetic clip knows.
-    # "visibility" stays beside "scores" (the same values) for readers of the first files.
-    truth = Keypoints(
-        keypoints,  # (T, 17, 2) float32 pixels
-        visibility,  # (T, 17) float32: 1 visible, 0 outside the frame or occluded
-        layout="coco17",
-        fps=spec.fps,
-        size=(spec.size, spec.size),  # (width, height)
-        source=video_path.name,  # the video beside the file
-    )
     reps = 0 if is_rest(spec) else spec.schedule.reps
-    extra = {"visibility": visibility, "reps": np.int64(reps)}
     name = np.str_(spec.label if label is None else label)
-    save_keypoints(video_path.with_suffix(".npz"), truth, **extra, **{"class": name})
-    tmp_video.replace(video_path)
-    return video_path
+    return write_clip_files(
+        video_path, render_frames(spec), spec.fps, keypoints, visibility,
+        reps=np.int64(reps), **{"class": name},
+    )  # fmt: skip
 
 
 def _write_labelled(item: tuple[ClipSpec, str], video_path: Path) -> Path:
@@ -208,54 +179,3 @@ def make_dataset(
     write_clips(_write_labelled, items, paths, workers, progress)
     write_labels(root, [(label, spec.group) for spec, label in items], paths)
     return root
-
-
-def write_clips(
-    write: Callable[[S, Path], Path],
-    specs: Sequence[S],
-    paths: Sequence[Path],
-    workers: int,
-    progress: bool,
-) -> None:
-    """Write every clip with ``write(spec, path)``, one clip per task; a failing clip stops the
-    run and is re-raised. Shared by every kind of synthetic clip."""
-    with _progress_bar(progress, len(specs)) as advance:
-        if workers == 1:
-            for spec, path in zip(specs, paths, strict=True):
-                write(spec, path)
-                advance()
-            return
-        with ProcessPoolExecutor(workers) as pool:
-            futures = [pool.submit(write, s, p) for s, p in zip(specs, paths, strict=True)]
-            try:
-                for future in as_completed(futures):
-                    future.result()  # a worker's exception surfaces here, unchanged
-                    advance()
-            except BaseException:
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
-
-
-@contextmanager
-def _progress_bar(enabled: bool, total: int) -> Iterator[Callable[[], None]]:
-    """A rich progress bar over ``total`` clips, or a no-op when disabled."""
-    if not enabled:
-        yield lambda: None
-        return
-    with Progress(
-        TextColumn("synthetic clips"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
-    ) as bar:
-        task = bar.add_task("clips", total=total)
-        yield lambda: bar.advance(task)
-
-
-def write_labels(root: Path, rows: Sequence[tuple[str, str]], paths: Sequence[Path]) -> None:
-    """``labels.csv`` with one ``path,label,group`` row per clip (``rows`` hold label and
-    group), paths relative to ``root``."""
-    tmp = root / f".labels.{os.getpid()}.tmp.csv"
-    with tmp.open("w", newline="") as file:
-        writer = csv.writer(file)
-        writer.writerow(["path", "label", "group"])
-        for (label, group), path in zip(rows, paths, strict=True):
-            writer.writerow([path.relative_to(root).as_posix(), label, group])
-    tmp.replace(root / "labels.csv")

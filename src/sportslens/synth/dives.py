@@ -31,13 +31,12 @@ from numpy.typing import NDArray
 from PIL import Image, ImageDraw
 
 from sportslens.dive import Dive, parse
-from sportslens.pose.keypoints import Keypoints, save_keypoints
 from sportslens.synth.body import Athlete, Colour, project, random_colour, sample_athlete
 from sportslens.synth.dive_motion import Flight, dive_world_points
+from sportslens.synth.files import write_clip_files, write_clips, write_labels
 from sportslens.synth.render import Frame, Look, background, draw_figure, finish, noise_bank
 from sportslens.synth.render import sample_look as sample_room
 from sportslens.synth.settings import DIVE_SETTINGS, ClipSettings
-from sportslens.writer import VideoWriter
 
 __all__ = [
     "CAMERAS",
@@ -263,28 +262,16 @@ def _draw_splash(
 
 
 def write_dive_clip(spec: DiveSpec, video_path: Path) -> Path:
-    """Write the clip's mp4 and its ``.npz`` keypoints beside it, each appearing atomically."""
-    video_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp_video = video_path.with_name(f".{video_path.stem}.{os.getpid()}.tmp.mp4")
-    # The same encoder settings as the athletes (see synth.write_clip for why).
-    options = {"threads": "1", "preset": "ultrafast", "x264-params": "cpu-independent=1"}
-    with VideoWriter(tmp_video, spec.fps, options=options) as writer:
-        for frame in render_dive(spec):
-            writer.write(frame)
+    """Write the clip's mp4 and its ``.npz`` keypoints beside it, each appearing atomically.
+
+    The keypoints are in the keypoint file format (sportslens.pose), so skeleton models train
+    on dives too; a keypoint is visible inside the frame and above the water.
+    """
     keypoints, visibility = dive_keypoints(spec)
-    # The keypoint file format (sportslens.pose), so skeleton models train on dives too.
-    truth = Keypoints(
-        keypoints,  # (T, 17, 2) float32 pixels
-        visibility,  # (T, 17) float32: 1 inside the frame and above the water
-        layout="coco17",
-        fps=spec.fps,
-        size=(spec.size, spec.size),  # (width, height)
-        source=video_path.name,
-    )
-    extra = {"visibility": visibility, "class": np.str_(spec.number)}
-    save_keypoints(video_path.with_suffix(".npz"), truth, **extra)
-    tmp_video.replace(video_path)
-    return video_path
+    return write_clip_files(
+        video_path, render_dive(spec), spec.fps, keypoints, visibility,
+        **{"class": np.str_(spec.number)},
+    )  # fmt: skip
 
 
 def make_dive_dataset(
@@ -298,8 +285,6 @@ def make_dive_dataset(
     progress: bool = True,
 ) -> Path:
     """Write ``per_class`` clips of each dive number and ``labels.csv``; returns ``out_dir``."""
-    from sportslens.synth.clips import write_clips, write_labels
-
     if isinstance(dives, str) or not dives:
         raise ValueError(f"dives must be a non-empty list of dive numbers, got {dives!r}")
     numbers = [parse(number).number for number in dives]

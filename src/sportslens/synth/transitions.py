@@ -24,13 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sportslens.pose.keypoints import Keypoints, save_keypoints
-from sportslens.synth.clips import (
-    BACKGROUND,
-    DEFAULT_CLASSES,
-    render_frames,
-    write_clips,
-)
+from sportslens.synth.clips import BACKGROUND, DEFAULT_CLASSES, render_frames
+from sportslens.synth.files import write_clip_files, write_clips
 from sportslens.synth.motion import EXERCISES, Schedule
 from sportslens.synth.scene import (
     ClipSpec,
@@ -42,7 +37,6 @@ from sportslens.synth.scene import (
 )
 from sportslens.synth.sessions import SET_MARGIN_SECONDS
 from sportslens.synth.settings import DEFAULT_SETTINGS, ClipSettings
-from sportslens.writer import VideoWriter
 
 REST_SHARE = (0.1, 0.6)  # of the clip's frames before the cut (then the lead, then repetitions)
 _REST_INDEX, _SET_INDEX = 200_000, 300_000  # athlete draws apart from every other clip's
@@ -100,7 +94,6 @@ def sample_transition(
 
 def write_transition(transition: Transition, video_path: Path) -> Path:
     """Write the transition's mp4 and its ``.npz`` keypoints (class: its label, reps 0)."""
-    video_path.parent.mkdir(parents=True, exist_ok=True)
     parts = (transition.rest, transition.set)
     frames = [frame for spec in parts for frame in render_frames(spec)]  # (H, W, 3) uint8 each
     points = [clip_keypoints(spec) for spec in parts]
@@ -108,21 +101,9 @@ def write_transition(transition: Transition, video_path: Path) -> Path:
     visibility = np.concatenate([v for _, v in points])  # (T, 17) float32
     if transition.reverse:
         frames, keypoints, visibility = frames[::-1], keypoints[::-1], visibility[::-1]
-    fps, size = transition.set.fps, transition.set.size
-    tmp = video_path.with_name(f".{video_path.stem}.{os.getpid()}.tmp.mp4")
-    options = {"threads": "1", "preset": "ultrafast", "x264-params": "cpu-independent=1"}
-    with VideoWriter(tmp, fps, options=options) as writer:
-        for frame in frames:
-            writer.write(frame)
-    truth = Keypoints(
-        np.ascontiguousarray(keypoints), np.ascontiguousarray(visibility), layout="coco17",
-        fps=fps, size=(size, size), source=video_path.name,
-    )  # fmt: skip
     # reps 0: a transition holds part of a set, and its count is not what the class means.
-    extra = {"visibility": truth.scores, "reps": np.int64(0), "class": np.str_(transition.label)}
-    save_keypoints(video_path.with_suffix(".npz"), truth, **extra)
-    tmp.replace(video_path)
-    return video_path
+    extra = {"reps": np.int64(0), "class": np.str_(transition.label)}
+    return write_clip_files(video_path, frames, transition.set.fps, keypoints, visibility, **extra)
 
 
 def make_transitions(
