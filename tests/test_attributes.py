@@ -12,8 +12,10 @@ import torch
 from typer.testing import CliRunner
 
 from conftest import TINY_TRAINING
-from sportslens.attribute_eval import attribute_metrics, evaluate_composition
-from sportslens.attributes import (
+from sportslens.checkpoint import load_checkpoint, read_info, save_checkpoint
+from sportslens.cli import app
+from sportslens.data import ClipConfig, VideoDataset, read_catalog
+from sportslens.dive.attributes import (
     ATTRIBUTES,
     AttributeObjective,
     add_attribute_heads,
@@ -21,9 +23,7 @@ from sportslens.attributes import (
     compose_prediction,
     head_weights,
 )
-from sportslens.checkpoint import load_checkpoint, read_info, save_checkpoint
-from sportslens.cli import app
-from sportslens.data import ClipConfig, VideoDataset, read_catalog
+from sportslens.dive.evaluation import attribute_metrics, evaluate_composition
 from sportslens.evaluate import EvalConfig, evaluate_run
 from sportslens.models import create_model
 from sportslens.predict import Predictor

@@ -6,13 +6,9 @@ import json
 
 import pytest
 
-from sportslens.dive import parse
+from sportslens.dive import DIVING48, Diving48Class, dive_number_of, diving48_class_names, parse
 from sportslens.labels import (
-    DIVING48,
     SPORT_GROUPS,
-    Diving48Class,
-    dive_number_of,
-    diving48_class_names,
     kinetics400_classes,
     kinetics400_sports,
     sport_of,

@@ -117,7 +117,7 @@ def load_checkpoint(
         kwargs.setdefault("motion", False)
     model = create_model(info.model, len(info.classes), **kwargs)
     if info.heads:
-        from sportslens.attributes import add_attribute_heads
+        from sportslens.dive.attributes import add_attribute_heads
 
         add_attribute_heads(model)
     model.load_state_dict(load_file(folder / MODEL_FILE, device=str(device)))

@@ -146,7 +146,7 @@ def evaluate_run(run_dir: Path, cfg: EvalConfig, out_dir: Path | None = None) ->
     )
     (Path(out) / "model_info.json").write_text(json.dumps(facts, indent=2))
     if len(model.attribute_heads):
-        from sportslens.attribute_eval import report_attributes
+        from sportslens.dive.evaluation import report_attributes
 
         clip_cfg = ClipConfig(
             mode="eval", temporal_views=cfg.views, spatial_crops=3 if cfg.crops == 3 else 1

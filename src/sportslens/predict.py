@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from sportslens.attributes import DivePrediction, compose_prediction
 from sportslens.checkpoint import load_checkpoint
 from sportslens.data.dataset import clip_indices
-from sportslens.labels.diving48 import dive_number_of
+from sportslens.dive.attributes import DivePrediction, compose_prediction
+from sportslens.dive.diving48 import dive_number_of
 from sportslens.model_data import is_skeleton, skeleton_input, skeleton_prediction_input
 from sportslens.models import VideoClassifier, create_model
 from sportslens.transforms import eval_transform

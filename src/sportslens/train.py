@@ -25,7 +25,15 @@ from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler
 
 from sportslens import distributed as dist
-from sportslens.attributes import (
+from sportslens.checkpoint import (
+    CheckpointInfo,
+    load_training_state,
+    resolve_checkpoint,
+    save_checkpoint,
+)
+from sportslens.data import Catalog, ClipConfig, count_failures
+from sportslens.data.splits import load_splits, save_splits, split_catalog
+from sportslens.dive.attributes import (
     ATTRIBUTES,
     AttributeObjective,
     Objective,
@@ -35,14 +43,6 @@ from sportslens.attributes import (
     class_objective,
     head_weights,
 )
-from sportslens.checkpoint import (
-    CheckpointInfo,
-    load_training_state,
-    resolve_checkpoint,
-    save_checkpoint,
-)
-from sportslens.data import Catalog, ClipConfig, count_failures
-from sportslens.data.splits import load_splits, save_splits, split_catalog
 from sportslens.model_data import ModelDataset, create_dataset, read_model_catalog
 from sportslens.models import VideoClassifier, create_model
 from sportslens.progress import progress_bar

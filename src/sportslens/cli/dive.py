@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 if TYPE_CHECKING:
-    from sportslens.attributes import DivePrediction
+    from sportslens.dive.attributes import DivePrediction
     from sportslens.synth.settings import ClipSettings
 
 from sportslens.cli.app import Opt, app, bench_app, console, print_json, reports_errors
@@ -47,7 +47,7 @@ def dive(
 
 def print_diving48(*, as_json: bool) -> None:
     """The Diving48 vocabulary, one row per class index (``sportslens labels diving48``)."""
-    from sportslens.labels.diving48 import DIVING48
+    from sportslens.dive.diving48 import DIVING48
 
     if as_json:
         print_json([row.to_dict() for row in DIVING48])
@@ -103,7 +103,7 @@ def bench_compose(
 ) -> None:
     """How often the dive number composed from the attribute heads is exactly right, on dives
     held out of training and on the trained ones (where class top-1 is shown beside it)."""
-    from sportslens.attribute_eval import evaluate_composition
+    from sportslens.dive.evaluation import evaluate_composition
 
     with console.status("predicting"):
         result = evaluate_composition(run, data)

@@ -21,7 +21,7 @@ from sportslens.data.readers import (
     from_csv,
     from_folder,
 )
-from sportslens.labels.diving48 import diving48_class_names
+from sportslens.dive.diving48 import diving48_class_names
 from sportslens.messages import preview
 
 DIVING48_CLASSES = 48

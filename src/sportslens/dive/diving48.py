@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
 
-from sportslens.dive import Dive, parse
+from sportslens.dive.numbers import Dive, parse
 
 __all__ = [
     "DIVING48",

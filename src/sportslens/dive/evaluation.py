@@ -18,10 +18,10 @@ import pandas as pd
 import torch
 from torch.utils.data import DataLoader
 
-from sportslens.attributes import ATTRIBUTES, dive_attribute_values
 from sportslens.data import Catalog, ClipConfig
-from sportslens.dive import compose, parse
-from sportslens.labels.diving48 import dive_number_of
+from sportslens.dive.attributes import ATTRIBUTES, dive_attribute_values
+from sportslens.dive.diving48 import dive_number_of
+from sportslens.dive.numbers import compose, parse
 from sportslens.metrics import confusion_matrix
 from sportslens.models import VideoClassifier
 

@@ -19,8 +19,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from sportslens.dive import DIRECTIONS, POSITIONS, Dive, compose, parse
-from sportslens.labels.diving48 import dive_number_of
+from sportslens.dive.diving48 import dive_number_of
+from sportslens.dive.numbers import DIRECTIONS, POSITIONS, Dive, compose, parse
 from sportslens.models import VideoClassifier
 
 __all__ = [
