@@ -56,13 +56,14 @@ def print_diving48(*, as_json: bool) -> None:
     for column in ("class", "takeoff", "somersaults", "twists", "position", "number", "dive"):
         table.add_column(column)
     for row in DIVING48:
+        words = row.to_dict()  # takeoff and position as the dataset spells them
         somersaults = "Dive" if row.somersaults == 0.5 else f"{row.somersaults:g}"
         table.add_row(
             str(row.index),
-            row.takeoff,
+            words["takeoff"],
             somersaults,
             f"{row.twists:g}",
-            row.position,
+            words["position"],
             row.number,
             row.dive.describe(),
         )

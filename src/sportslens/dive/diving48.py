@@ -1,19 +1,21 @@
-"""The Diving48 vocabulary: each class index's takeoff, somersaults, twists, position and number.
+"""The Diving48 vocabulary: each class index's direction, somersaults, twists, position, number.
 
 The table follows the dataset's ``Diving48_vocab.json`` (takeoff, somersaults, twists, position
-per label), with each class's FINA dive number added. Somersaults and twists are counted in whole
-turns as the dataset counts them (``Dive`` is a plain dive, one half somersault);
+per label) in the words of :mod:`sportslens.dive.numbers` (``back``, ``pike``: one vocabulary for
+every dive), with each class's FINA dive number added. Somersaults and twists are counted in
+whole turns as the dataset counts them (``Dive`` is a plain dive, one half somersault);
 :attr:`Diving48Class.dive` gives the class as a :class:`~sportslens.dive.Dive`, and tests check
-that every row's number decodes to the row's attributes.
+that every row's number decodes to the row's attributes. :meth:`Diving48Class.to_dict` spells
+them as the dataset does (``Back``, ``PIKE``, ``STR``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Literal
+from typing import Any
 
-from sportslens.dive.numbers import Dive, parse
+from sportslens.dive.numbers import Direction, Dive, Position, parse
 
 __all__ = [
     "DIVING48",
@@ -23,8 +25,13 @@ __all__ = [
     "diving48_class_names",
 ]
 
-Takeoff = Literal["Back", "Forward", "Inward", "Reverse"]
-Diving48Position = Literal["FREE", "PIKE", "TUCK", "STR"]
+# How Diving48_vocab.json spells a position; a takeoff is the direction, capitalised.
+_DATASET_POSITION: dict[Position, str] = {
+    "straight": "STR",
+    "pike": "PIKE",
+    "tuck": "TUCK",
+    "free": "FREE",
+}
 
 
 @dataclass(frozen=True)
@@ -32,10 +39,10 @@ class Diving48Class:
     """One row of the vocabulary, as the dataset states it."""
 
     index: int
-    takeoff: Takeoff
+    direction: Direction  # the dataset's "takeoff"
     somersaults: float  # whole turns; 0.5 for the dataset's "Dive"
     twists: float  # whole turns
-    position: Diving48Position
+    position: Position
     number: str
 
     @property
@@ -48,69 +55,70 @@ class Diving48Class:
         return class_name(self.dive)
 
     def to_dict(self) -> dict[str, Any]:
+        """The row as the dataset spells it (``Back``, ``PIKE``), with its name and description."""
         return {
             "index": self.index,
             "name": self.name,
-            "takeoff": self.takeoff,
+            "takeoff": self.direction.capitalize(),
             "somersaults": "Dive" if self.somersaults == 0.5 else self.somersaults,
             "twists": self.twists,
-            "position": self.position,
+            "position": _DATASET_POSITION[self.position],
             "number": self.number,
             "description": self.dive.describe(),
         }
 
 
 _DIVE = 0.5
-# (takeoff, somersaults, twists, position, number) in class-index order.
-_ROWS: tuple[tuple[Takeoff, float, float, Diving48Position, str], ...] = (
-    ("Back", 1.5, 0.5, "FREE", "5231D"),
-    ("Back", 1.5, 1.5, "FREE", "5233D"),
-    ("Back", 1.5, 2.5, "FREE", "5235D"),
-    ("Back", 1.5, 0, "PIKE", "203B"),
-    ("Back", 1.5, 0, "TUCK", "203C"),
-    ("Back", 2.5, 1.5, "PIKE", "5253B"),
-    ("Back", 2.5, 2.5, "PIKE", "5255B"),
-    ("Back", 2.5, 0, "PIKE", "205B"),
-    ("Back", 2.5, 0, "TUCK", "205C"),
-    ("Back", 2, 1.5, "FREE", "5243D"),
-    ("Back", 2, 2.5, "FREE", "5245D"),
-    ("Back", 3.5, 0, "PIKE", "207B"),
-    ("Back", 3.5, 0, "TUCK", "207C"),
-    ("Back", 3, 0, "PIKE", "206B"),
-    ("Back", 3, 0, "TUCK", "206C"),
-    ("Back", _DIVE, 0, "PIKE", "201B"),
-    ("Back", _DIVE, 0, "TUCK", "201C"),
-    ("Forward", 1.5, 1, "FREE", "5132D"),
-    ("Forward", 1.5, 2, "FREE", "5134D"),
-    ("Forward", 1.5, 0, "PIKE", "103B"),
-    ("Forward", 1, 0, "PIKE", "102B"),
-    ("Forward", 2.5, 1, "PIKE", "5152B"),
-    ("Forward", 2.5, 2, "PIKE", "5154B"),
-    ("Forward", 2.5, 3, "PIKE", "5156B"),
-    ("Forward", 2.5, 0, "PIKE", "105B"),
-    ("Forward", 2.5, 0, "TUCK", "105C"),
-    ("Forward", 3.5, 0, "PIKE", "107B"),
-    ("Forward", 3.5, 0, "TUCK", "107C"),
-    ("Forward", 4.5, 0, "TUCK", "109C"),
-    ("Forward", _DIVE, 0, "PIKE", "101B"),
-    ("Forward", _DIVE, 0, "STR", "101A"),
-    ("Inward", 1.5, 0, "PIKE", "403B"),
-    ("Inward", 1.5, 0, "TUCK", "403C"),
-    ("Inward", 2.5, 0, "PIKE", "405B"),
-    ("Inward", 2.5, 0, "TUCK", "405C"),
-    ("Inward", 3.5, 0, "TUCK", "407C"),
-    ("Inward", _DIVE, 0, "PIKE", "401B"),
-    ("Reverse", 1.5, 0.5, "FREE", "5331D"),
-    ("Reverse", 1.5, 1.5, "FREE", "5333D"),
-    ("Reverse", 1.5, 2.5, "FREE", "5335D"),
-    ("Reverse", 1.5, 3.5, "FREE", "5337D"),
-    ("Reverse", 1.5, 0, "PIKE", "303B"),
-    ("Reverse", 2.5, 1.5, "PIKE", "5353B"),
-    ("Reverse", 2.5, 0, "PIKE", "305B"),
-    ("Reverse", 2.5, 0, "TUCK", "305C"),
-    ("Reverse", 3.5, 0, "TUCK", "307C"),
-    ("Reverse", _DIVE, 0, "PIKE", "301B"),
-    ("Reverse", _DIVE, 0, "TUCK", "301C"),
+# (direction, somersaults, twists, position, number) in class-index order.
+_ROWS: tuple[tuple[Direction, float, float, Position, str], ...] = (
+    ("back", 1.5, 0.5, "free", "5231D"),
+    ("back", 1.5, 1.5, "free", "5233D"),
+    ("back", 1.5, 2.5, "free", "5235D"),
+    ("back", 1.5, 0, "pike", "203B"),
+    ("back", 1.5, 0, "tuck", "203C"),
+    ("back", 2.5, 1.5, "pike", "5253B"),
+    ("back", 2.5, 2.5, "pike", "5255B"),
+    ("back", 2.5, 0, "pike", "205B"),
+    ("back", 2.5, 0, "tuck", "205C"),
+    ("back", 2, 1.5, "free", "5243D"),
+    ("back", 2, 2.5, "free", "5245D"),
+    ("back", 3.5, 0, "pike", "207B"),
+    ("back", 3.5, 0, "tuck", "207C"),
+    ("back", 3, 0, "pike", "206B"),
+    ("back", 3, 0, "tuck", "206C"),
+    ("back", _DIVE, 0, "pike", "201B"),
+    ("back", _DIVE, 0, "tuck", "201C"),
+    ("forward", 1.5, 1, "free", "5132D"),
+    ("forward", 1.5, 2, "free", "5134D"),
+    ("forward", 1.5, 0, "pike", "103B"),
+    ("forward", 1, 0, "pike", "102B"),
+    ("forward", 2.5, 1, "pike", "5152B"),
+    ("forward", 2.5, 2, "pike", "5154B"),
+    ("forward", 2.5, 3, "pike", "5156B"),
+    ("forward", 2.5, 0, "pike", "105B"),
+    ("forward", 2.5, 0, "tuck", "105C"),
+    ("forward", 3.5, 0, "pike", "107B"),
+    ("forward", 3.5, 0, "tuck", "107C"),
+    ("forward", 4.5, 0, "tuck", "109C"),
+    ("forward", _DIVE, 0, "pike", "101B"),
+    ("forward", _DIVE, 0, "straight", "101A"),
+    ("inward", 1.5, 0, "pike", "403B"),
+    ("inward", 1.5, 0, "tuck", "403C"),
+    ("inward", 2.5, 0, "pike", "405B"),
+    ("inward", 2.5, 0, "tuck", "405C"),
+    ("inward", 3.5, 0, "tuck", "407C"),
+    ("inward", _DIVE, 0, "pike", "401B"),
+    ("reverse", 1.5, 0.5, "free", "5331D"),
+    ("reverse", 1.5, 1.5, "free", "5333D"),
+    ("reverse", 1.5, 2.5, "free", "5335D"),
+    ("reverse", 1.5, 3.5, "free", "5337D"),
+    ("reverse", 1.5, 0, "pike", "303B"),
+    ("reverse", 2.5, 1.5, "pike", "5353B"),
+    ("reverse", 2.5, 0, "pike", "305B"),
+    ("reverse", 2.5, 0, "tuck", "305C"),
+    ("reverse", 3.5, 0, "tuck", "307C"),
+    ("reverse", _DIVE, 0, "pike", "301B"),
+    ("reverse", _DIVE, 0, "tuck", "301C"),
 )
 
 DIVING48: tuple[Diving48Class, ...] = tuple(
