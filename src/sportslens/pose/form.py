@@ -24,7 +24,7 @@ def keypoints_from(source: str | Path, backend: Backend = "mediapipe") -> Keypoi
     """A keypoint ``.npz`` file's keypoints, or those a pose backend finds in a video."""
     if Path(source).suffix.lower() == ".npz":
         return load_keypoints(source)
-    from sportslens.pose.backends import extract_keypoints  # loads MediaPipe or transformers on use
+    from sportslens.pose import extract_keypoints  # loads MediaPipe or transformers on use
 
     return extract_keypoints(str(source), backend)
 
