@@ -12,20 +12,22 @@ import torch
 from typer.testing import CliRunner
 
 from conftest import TINY_TRAINING
+from sportslens.bench import evaluate_composition
 from sportslens.checkpoint import load_checkpoint, read_info, save_checkpoint
 from sportslens.cli import app
 from sportslens.data import ClipConfig, VideoDataset, read_catalog
 from sportslens.dive.attributes import (
     ATTRIBUTES,
     AttributeObjective,
-    add_attribute_heads,
     attribute_targets,
     compose_prediction,
     head_weights,
 )
-from sportslens.dive.evaluation import attribute_metrics, evaluate_composition
+from sportslens.dive.evaluation import attribute_metrics
+from sportslens.dive.heads import DiveAttributeHeads
 from sportslens.evaluate import EvalConfig, evaluate_run
 from sportslens.models import create_model
+from sportslens.models.heads import add_heads
 from sportslens.predict import Predictor
 from sportslens.synth.dives import make_dive_dataset
 from sportslens.synth.settings import DIVE_SETTINGS
@@ -131,7 +133,7 @@ def test_attribute_metrics_count_every_video() -> None:
 def test_the_joint_loss_falls_when_fitting_real_clips(dives: tuple[Path, Path]) -> None:
     torch.manual_seed(0)
     catalog = read_catalog(dives[0])
-    model = add_attribute_heads(create_model("r2plus1d_tiny", 4, width=4))
+    model = add_heads(create_model("r2plus1d_tiny", 4, width=4), ATTRIBUTES)
     model.preprocess = replace(model.preprocess, num_frames=4, crop_size=32, resize=36)
     records = list(catalog)[::6]  # 4 clips, one per class
     dataset = VideoDataset(records, model.preprocess, ClipConfig(mode="eval"))
@@ -167,7 +169,8 @@ def test_trains_saves_reloads_and_predicts_composed_numbers(
     assert any(k.startswith("attribute_heads.position") for k in model.state_dict())
 
     predictor = Predictor.from_checkpoint(run)
-    assert predictor.trained_numbers == TRAINED
+    assert isinstance(predictor.heads, DiveAttributeHeads)
+    assert predictor.heads.trained_numbers == TRAINED
     held = [r.source for r in read_catalog(dives[1])]
     predictions = predictor.predict_many(held, top_k=2)
     for prediction in predictions:
@@ -200,6 +203,25 @@ def test_evaluation_reports_attributes_and_composition(run: Path, dives: tuple[P
     result = CliRunner().invoke(app, ["bench", "compose", str(run), str(dives[1]), "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["held_out"]["composed_accuracy"] == accuracy
+
+
+def test_evaluation_reads_each_video_once_for_every_head(
+    run: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The attribute heads are evaluated from the same pass as the class head (a second
+    inference pass over the split used to read every video twice)."""
+    reads: list[int] = []
+    read = VideoDataset.__getitem__
+
+    def counted(self: VideoDataset, index: int) -> object:
+        reads.append(index)
+        return read(self, index)
+
+    monkeypatch.setattr(VideoDataset, "__getitem__", counted)
+    paths = evaluate_run(run, EvalConfig(workers=0), run / "eval-once")
+    metrics = json.loads(paths["metrics"].read_text())
+    assert metrics["attributes"]["videos"] == metrics["num_videos"]
+    assert sorted(reads) == list(range(metrics["num_videos"]))
 
 
 def test_flat_runs_cannot_compose(run: Path, tmp_path: Path, dives: tuple[Path, Path]) -> None:

@@ -18,6 +18,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from sportslens.models import VideoClassifier, create_model, get_entry
+from sportslens.models.heads import ExtraHeads, add_heads, create_heads
 from sportslens.transforms import Preprocess
 
 MODEL_FILE = "model.safetensors"
@@ -36,7 +37,8 @@ class CheckpointInfo:
     train_config: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     heads: dict[str, list[str]] = field(default_factory=dict)
-    """Attribute heads beside the class head: each head's value names (empty: none)."""
+    """Extra heads beside the class head: each head's value names (empty: none). Their kind is
+    ``train_config["heads"]``."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -117,12 +119,18 @@ def load_checkpoint(
         kwargs.setdefault("motion", False)
     model = create_model(info.model, len(info.classes), **kwargs)
     if info.heads:
-        from sportslens.dive.attributes import add_attribute_heads
-
-        add_attribute_heads(model)
+        add_heads(model, info.heads)
     model.load_state_dict(load_file(folder / MODEL_FILE, device=str(device)))
     model.preprocess = info.preprocess
     return model.to(device), info
+
+
+def checkpoint_heads(info: CheckpointInfo) -> ExtraHeads | None:
+    """The extra heads a checkpoint's model carries, of the kind it was trained with; None for
+    the class head alone."""
+    if not info.heads:
+        return None
+    return create_heads(str(info.train_config.get("heads", "class")), info.classes)
 
 
 def load_training_state(path: Path) -> dict[str, Any]:

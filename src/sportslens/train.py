@@ -33,18 +33,18 @@ from sportslens.checkpoint import (
 )
 from sportslens.data import Catalog, ClipConfig, count_failures
 from sportslens.data.splits import load_splits, save_splits, split_catalog
-from sportslens.dive.attributes import (
-    ATTRIBUTES,
-    AttributeObjective,
-    Objective,
-    WithAttributes,
-    add_attribute_heads,
-    attribute_targets,
-    class_objective,
-    head_weights,
-)
 from sportslens.model_data import ModelDataset, create_dataset, read_model_catalog
 from sportslens.models import VideoClassifier, create_model
+from sportslens.models.heads import (
+    HEADS_KINDS,
+    HeadsKind,
+    HeadsRecorder,
+    Objective,
+    WithHeads,
+    add_heads,
+    class_objective,
+    create_heads,
+)
 from sportslens.progress import progress_bar
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ class TrainConfig:
     split_strategy: Literal["random", "stratified", "group"] = "stratified"
     splits_file: str | None = None
     """A saved split to reuse (``sportslens split``); else one is made and saved in the run."""
-    heads: Literal["class", "attributes"] = "class"
+    heads: HeadsKind = "class"
     """``attributes`` adds a head per dive attribute (labels must be dive numbers)."""
     head_weights: dict[str, float] = field(default_factory=dict)
     """Loss weight per head (class, direction, half_somersaults, half_twists, position); 1.0
@@ -97,7 +97,7 @@ class TrainConfig:
             "schedule": ("cosine", "linear", "plateau", "constant"),
             "precision": ("fp32", "bf16", "fp16"),
             "split_strategy": ("random", "stratified", "group"),
-            "heads": ("class", "attributes"),
+            "heads": HEADS_KINDS,
         }
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
@@ -254,11 +254,17 @@ def _autocast(cfg: TrainConfig, device: torch.device) -> torch.autocast:
 
 @torch.no_grad()
 def predict_loader(
-    model: nn.Module, loader: DataLoader[Any], device: torch.device, *, progress: bool = False
+    model: VideoClassifier,
+    loader: DataLoader[Any],
+    device: torch.device,
+    *,
+    progress: bool = False,
+    recorder: HeadsRecorder | None = None,
 ) -> dict[str, NDArray[Any]]:
     """Softmax scores for every item: ``scores`` (N, V, K), ``labels`` (N,), ``records`` (N,).
 
-    V is the number of views per video (1 unless the dataset returns several).
+    V is the number of views per video (1 unless the dataset returns several). A ``recorder``
+    is fed the extra heads' probabilities, views averaged, from the same forward passes.
     """
     model.eval()
     scores, labels, records = [], [], []
@@ -269,8 +275,14 @@ def predict_loader(
             # (B, V, C, T, H, W) with several views per video, else (B, C, T, H, W)
             views = clips.shape[1] if clips.ndim == 6 else 1
             flat = clips.flatten(0, 1) if clips.ndim == 6 else clips
-            probs = model(flat).float().softmax(dim=1)  # (B * V, K)
-            scores.append(probs.reshape(len(batch.label), views, -1).cpu().numpy())
+            outputs = model.forward_heads(flat) if recorder else {"class": model(flat)}
+            probs = {  # (B, V, values) each; "class" (B, V, K)
+                name: logits.float().softmax(dim=1).reshape(len(batch.label), views, -1)
+                for name, logits in outputs.items()
+            }
+            scores.append(probs.pop("class").cpu().numpy())
+            if recorder is not None:
+                recorder.add({k: v.mean(dim=1).cpu() for k, v in probs.items()}, batch.label)
             labels.append(batch.label.numpy())
             records.append(batch.record.numpy())
             bar.advance(task)
@@ -281,7 +293,9 @@ def predict_loader(
     }
 
 
-def validate(model: nn.Module, loader: DataLoader[Any], device: torch.device) -> dict[str, float]:
+def validate(
+    model: VideoClassifier, loader: DataLoader[Any], device: torch.device
+) -> dict[str, float]:
     """Validation loss and top-1/top-5 (views averaged)."""
     out = predict_loader(model, loader, device)
     scores = torch.from_numpy(out["scores"].mean(axis=1))  # (N, K)
@@ -394,13 +408,12 @@ def _objective(
     model: VideoClassifier, catalog: Catalog, cfg: TrainConfig
 ) -> tuple[nn.Module, Objective, dict[str, list[str]]]:
     """The network to train, its loss, and the extra heads to record (``cfg.heads``)."""
-    if cfg.heads == "class":
+    heads = create_heads(cfg.heads, catalog.classes)
+    if heads is None:
         return model, class_objective(cfg.label_smoothing), {}
-    objective = AttributeObjective(
-        attribute_targets(catalog.classes), head_weights(cfg.head_weights), cfg.label_smoothing
-    )
-    add_attribute_heads(model)
-    return WithAttributes(model), objective, {k: list(v) for k, v in ATTRIBUTES.items()}
+    objective = heads.objective(cfg.head_weights, cfg.label_smoothing)
+    add_heads(model, heads.values)
+    return WithHeads(model), objective, {k: list(v) for k, v in heads.values.items()}
 
 
 def _run_epoch(

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 if TYPE_CHECKING:
-    from sportslens.dive.attributes import DivePrediction
+    from sportslens.models.heads import HeadsAnswer
     from sportslens.synth.settings import ClipSettings
 
 from sportslens.cli.app import Opt, app, bench_app, console, print_json, reports_errors
@@ -104,7 +104,7 @@ def bench_compose(
 ) -> None:
     """How often the dive number composed from the attribute heads is exactly right, on dives
     held out of training and on the trained ones (where class top-1 is shown beside it)."""
-    from sportslens.dive.evaluation import evaluate_composition
+    from sportslens.bench import evaluate_composition
 
     with console.status("predicting"):
         result = evaluate_composition(run, data)
@@ -128,8 +128,14 @@ def bench_compose(
 _HEADS = ("direction", "half_somersaults", "half_twists", "position")
 
 
-def print_composed(dive: DivePrediction) -> None:
+def print_composed(answer: HeadsAnswer) -> None:
     """The dive the attribute heads compose, under a prediction's top-k table."""
+    from sportslens.dive.attributes import DivePrediction
+
+    if not isinstance(answer, DivePrediction):  # another kind of extra heads
+        print_json(answer.to_dict())
+        return
+    dive = answer
     parts = ", ".join(f"{k} {v} ({dive.probabilities[k]:.2f})" for k, v in dive.values.items())
     seen = "a trained class" if dive.seen else "[bold]unseen[/]: no trained class"
     console.print(f"composed: [bold]{dive.number}[/] {dive.description} ({seen}); {parts}")

@@ -6,9 +6,10 @@ self-contained page; ``figure`` is where every sportslens plot gets matplotlib.
 
 from sportslens.report.evaluation import (
     COMPARE_COLUMNS,
+    ReportSection,
     compare_runs,
     format_markdown,
     write_report,
 )
 
-__all__ = ["COMPARE_COLUMNS", "compare_runs", "format_markdown", "write_report"]
+__all__ = ["COMPARE_COLUMNS", "ReportSection", "compare_runs", "format_markdown", "write_report"]
