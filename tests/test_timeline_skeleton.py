@@ -145,7 +145,7 @@ def test_repetitions_on_the_true_segments_match_the_true_counts(session: Path) -
             kp, segment.start_frame, segment.end_frame, segment.label, facts["fps"]
         )
         assert counted is not None and counted.count == segment.reps, segment
-        frames = [(r.start_frame, r.end_frame) for r in counted.repetitions]
+        frames = [(r.start, r.end) for r in counted.repetitions]  # the video's frames
         middles = [(a + b) / 2 for a, b in frames]
         assert all(segment.start_frame <= m <= segment.end_frame for m in middles)
         assert all(a[1] <= b[0] for a, b in itertools.pairwise(frames))
