@@ -186,6 +186,9 @@ def test_what_a_layer_does_not_import(importer: str, forbidden: str) -> None:
     "leaf",
     [
         "sportslens.video",
+        "sportslens.writer",
+        "sportslens.sampling",
+        "sportslens.transforms",
         "sportslens.messages",
         "sportslens.progress",
         "sportslens.metrics",
