@@ -63,13 +63,13 @@ TINY_TRAINING = {
 @pytest.fixture(scope="session")
 def athletes(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Fifteen tiny synthetic athlete clips of three classes (64 px, 1 s at 12 fps)."""
-    from sportslens.data.synth import make_dataset
+    from sportslens.synth.clips import make_dataset
+    from sportslens.synth.settings import ClipSettings
 
     out = tmp_path_factory.mktemp("athletes")
     classes = ["squat", "jumping_jack", "push_up"]
-    return make_dataset(
-        out, classes=classes, per_class=5, seconds=1.0, fps=12, size=64, workers=1, progress=False
-    )
+    settings = ClipSettings(fps=12, size=64).lasting(1.0)
+    return make_dataset(out, settings, classes=classes, per_class=5, workers=1, progress=False)
 
 
 @pytest.fixture(scope="module")

@@ -56,9 +56,10 @@ def write_tiny_skeleton_checkpoint(run_dir: Path, *, seed: int = 0) -> Path:
 
 def write_squat(folder: Path, frames: int = 60) -> Path:
     """A synthetic squat (160 px, 30 fps) as ``squat.mp4``, its true keypoints ``squat.npz``."""
-    from sportslens.data.synth import sample_clip_spec, write_clip
+    from sportslens.synth.clips import sample_clip_spec, write_clip
+    from sportslens.synth.settings import ClipSettings
 
-    spec = sample_clip_spec("squat", 0, seed=1, num_frames=frames, size=160)
+    spec = sample_clip_spec("squat", 0, ClipSettings(num_frames=frames, size=160, seed=1))
     return write_clip(spec, folder / "squat.mp4")
 
 

@@ -12,22 +12,25 @@ import torch
 from typer.testing import CliRunner
 
 from conftest import TINY_TRAINING
-from sportslens.attribute_eval import attribute_metrics, evaluate_composition
-from sportslens.attributes import (
+from sportslens.bench import evaluate_composition
+from sportslens.checkpoint import load_checkpoint, read_info, save_checkpoint
+from sportslens.cli import app
+from sportslens.data import ClipConfig, VideoDataset, read_catalog
+from sportslens.dive.attributes import (
     ATTRIBUTES,
     AttributeObjective,
-    add_attribute_heads,
     attribute_targets,
     compose_prediction,
     head_weights,
 )
-from sportslens.checkpoint import load_checkpoint, read_info, save_checkpoint
-from sportslens.cli import app
-from sportslens.data import ClipConfig, VideoDataset, read_catalog
-from sportslens.data.synth_dive import make_dive_dataset
+from sportslens.dive.evaluation import attribute_metrics
+from sportslens.dive.heads import DiveAttributeHeads
 from sportslens.evaluate import EvalConfig, evaluate_run
 from sportslens.models import create_model
+from sportslens.models.heads import add_heads
 from sportslens.predict import Predictor
+from sportslens.synth.dives import make_dive_dataset
+from sportslens.synth.settings import DIVE_SETTINGS
 from sportslens.train import TrainConfig, fit
 
 TRAINED = ["101B", "103C", "201C", "203B"]
@@ -38,9 +41,11 @@ HELD_OUT = ["101C", "203C"]  # each attribute value of these occurs among TRAINE
 def dives(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """Tiny synthetic dives: trained numbers (6 clips each) and held-out ones (2 clips each)."""
     root = tmp_path_factory.mktemp("dives")
-    options = {"num_frames": 8, "size": 64, "workers": 1, "progress": False}
-    train = make_dive_dataset(root / "train", dives=TRAINED, per_class=6, **options)  # type: ignore[arg-type]
-    held = make_dive_dataset(root / "held", dives=HELD_OUT, per_class=2, seed=1, **options)  # type: ignore[arg-type]
+    settings = replace(DIVE_SETTINGS, num_frames=8, size=64)
+    options = {"workers": 1, "progress": False}
+    train = make_dive_dataset(root / "train", settings, dives=TRAINED, per_class=6, **options)  # type: ignore[arg-type]
+    held_settings = replace(settings, seed=1)
+    held = make_dive_dataset(root / "held", held_settings, dives=HELD_OUT, per_class=2, **options)  # type: ignore[arg-type]
     return train, held
 
 
@@ -128,7 +133,7 @@ def test_attribute_metrics_count_every_video() -> None:
 def test_the_joint_loss_falls_when_fitting_real_clips(dives: tuple[Path, Path]) -> None:
     torch.manual_seed(0)
     catalog = read_catalog(dives[0])
-    model = add_attribute_heads(create_model("r2plus1d_tiny", 4, width=4))
+    model = add_heads(create_model("r2plus1d_tiny", 4, width=4), ATTRIBUTES)
     model.preprocess = replace(model.preprocess, clip_frames=4, crop_size=32, resize=36)
     records = list(catalog)[::6]  # 4 clips, one per class
     dataset = VideoDataset(records, model.preprocess, ClipConfig(mode="eval"))
@@ -164,7 +169,8 @@ def test_trains_saves_reloads_and_predicts_composed_numbers(
     assert any(k.startswith("attribute_heads.position") for k in model.state_dict())
 
     predictor = Predictor.from_checkpoint(run)
-    assert predictor.trained_numbers == TRAINED
+    assert isinstance(predictor.heads, DiveAttributeHeads)
+    assert predictor.heads.trained_numbers == TRAINED
     held = [r.source for r in read_catalog(dives[1])]
     predictions = predictor.predict_many(held, top_k=2)
     for prediction in predictions:
@@ -197,6 +203,25 @@ def test_evaluation_reports_attributes_and_composition(run: Path, dives: tuple[P
     result = CliRunner().invoke(app, ["bench", "compose", str(run), str(dives[1]), "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["held_out"]["composed_accuracy"] == accuracy
+
+
+def test_evaluation_reads_each_video_once_for_every_head(
+    run: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The attribute heads are evaluated from the same pass as the class head (a second
+    inference pass over the split used to read every video twice)."""
+    reads: list[int] = []
+    read = VideoDataset.__getitem__
+
+    def counted(self: VideoDataset, index: int) -> object:
+        reads.append(index)
+        return read(self, index)
+
+    monkeypatch.setattr(VideoDataset, "__getitem__", counted)
+    paths = evaluate_run(run, EvalConfig(workers=0), run / "eval-once")
+    metrics = json.loads(paths["metrics"].read_text())
+    assert metrics["attributes"]["videos"] == metrics["num_videos"]
+    assert sorted(reads) == list(range(metrics["num_videos"]))
 
 
 def test_flat_runs_cannot_compose(run: Path, tmp_path: Path, dives: tuple[Path, Path]) -> None:

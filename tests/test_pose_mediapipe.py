@@ -29,9 +29,10 @@ def test_a_video_with_no_person_keeps_every_frame_with_scores_zero(
 @pytest.fixture(scope="module")
 def athlete(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One synthetic squat at 160 px: a drawn figure that MediaPipe does find."""
-    from sportslens.data.synth import sample_clip_spec, write_clip
+    from sportslens.synth.clips import sample_clip_spec, write_clip
+    from sportslens.synth.settings import ClipSettings
 
-    spec = sample_clip_spec("squat", 0, seed=1, num_frames=45, size=160)
+    spec = sample_clip_spec("squat", 0, ClipSettings(num_frames=45, size=160, seed=1))
     return write_clip(spec, tmp_path_factory.mktemp("athlete") / "squat.mp4")
 
 

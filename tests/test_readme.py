@@ -15,12 +15,13 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 def test_readme_python_examples_run(
     make_video: MakeVideo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sportslens.data.synth import make_dataset
+    from sportslens.synth.clips import make_dataset
+    from sportslens.synth.settings import ClipSettings
 
     make_video("lift.mp4", frames=90, height=128, width=160)
     make_dataset(
-        tmp_path / "athletes", classes=["squat", "lunge"], per_class=5, seconds=1.0, fps=10,
-        size=64, workers=1, progress=False,
+        tmp_path / "athletes", ClipSettings(fps=10, size=64).lasting(1.0),
+        classes=["squat", "lunge"], per_class=5, workers=1, progress=False,
     )  # fmt: skip
     monkeypatch.chdir(tmp_path)
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.DOTALL)

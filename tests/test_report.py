@@ -14,9 +14,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sportslens import report_plots
 from sportslens.metrics import Predictions, summarize
-from sportslens.report import COMPARE_COLUMNS, compare_runs, format_markdown, write_report
+from sportslens.report import (
+    COMPARE_COLUMNS,
+    ReportSection,
+    compare_runs,
+    format_markdown,
+    write_report,
+)
+from sportslens.report import plots as report_plots
 
 pytest.importorskip("matplotlib")
 
@@ -152,6 +158,26 @@ def test_write_report_without_extras_leaves_their_sections_out(
     assert "<h2>Model</h2>" not in page
     assert page.count("data:image/png;base64,") == 4
     assert "## Model" not in paths["markdown"].read_text(encoding="utf-8")
+
+
+def test_sections_come_last_in_every_file_from_one_write(
+    tmp_path: Path, predictions: Predictions
+) -> None:
+    """A caller's section (the attribute heads' results) is written with the report, not
+    patched into its files afterwards."""
+    section = ReportSection(
+        "Extra heads", "<p>tuck &amp; twist</p>", "| head | accuracy |\n|---|---:|\n| a | 50.0% |",
+        key="extra", metrics={"videos": 5, "accuracy": 0.5},
+    )  # fmt: skip
+    paths = write_report(tmp_path, predictions, sections=[section])
+    metrics = json.loads(paths["metrics"].read_text(encoding="utf-8"))
+    assert metrics == {**summarize(predictions), "extra": {"videos": 5, "accuracy": 0.5}}
+    markdown = paths["markdown"].read_text(encoding="utf-8")
+    assert markdown.index("## Misclassified videos") < markdown.index("## Extra heads")
+    assert markdown.endswith("## Extra heads\n\n| head | accuracy |\n|---|---:|\n| a | 50.0% |\n")
+    page = paths["html"].read_text(encoding="utf-8")
+    body = "<section><h2>Extra heads</h2>\n<p>tuck &amp; twist</p>\n</section>"
+    assert page.index("<h2>Misclassified videos</h2>") < page.index(body) < page.index("</body>")
 
 
 def test_write_report_rejects_a_gallery_image_that_is_not_rgb_uint8(

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sportslens.data.synth import (
+from sportslens.synth.clips import (
     CLASSES,
     DEFAULT_CLASSES,
     ClipSpec,
@@ -23,7 +23,8 @@ from sportslens.data.synth import (
     render_frames,
     sample_clip_spec,
 )
-from sportslens.data.synth_render import background
+from sportslens.synth.render import background
+from sportslens.synth.settings import ClipSettings
 from sportslens.video import probe, read_frames
 
 STANDING = [name for name in CLASSES if name != "push_up"]
@@ -35,7 +36,7 @@ NOSE, L_SHOULDER, L_WRIST, L_HIP, L_KNEE, L_ANKLE = 0, 5, 9, 11, 13, 15
 
 def spec_for(label: str, index: int = 0, *, size: int = 128, num_frames: int = 90) -> ClipSpec:
     """A clip with no occluder and no camera roll, so image y is height."""
-    spec = sample_clip_spec(label, index, seed=7, num_frames=num_frames, size=size)
+    spec = sample_clip_spec(label, index, ClipSettings(num_frames=num_frames, size=size, seed=7))
     return replace(spec, roll=0.0, look=replace(spec.look, occluder=None))
 
 
@@ -63,9 +64,10 @@ def excursions(signal: np.ndarray, threshold: float | None = None) -> list[np.nd
 
 
 def test_same_seed_same_clip_and_different_seed_different_clip() -> None:
-    first = render_clip(sample_clip_spec("squat", 3, seed=1, num_frames=12, size=64))
-    again = render_clip(sample_clip_spec("squat", 3, seed=1, num_frames=12, size=64))
-    other = render_clip(sample_clip_spec("squat", 3, seed=2, num_frames=12, size=64))
+    settings = ClipSettings(num_frames=12, size=64, seed=1)
+    first = render_clip(sample_clip_spec("squat", 3, settings))
+    again = render_clip(sample_clip_spec("squat", 3, settings))
+    other = render_clip(sample_clip_spec("squat", 3, replace(settings, seed=2)))
     np.testing.assert_array_equal(first.frames, again.frames)
     np.testing.assert_array_equal(first.keypoints, again.keypoints)
     assert first.frames.shape == (12, 64, 64, 3)
@@ -77,8 +79,8 @@ def test_same_seed_same_clip_and_different_seed_different_clip() -> None:
 def test_files_are_identical_with_one_or_two_workers(tmp_path: Path) -> None:
     def make(name: str, workers: int) -> Path:
         return make_dataset(
-            tmp_path / name, classes=["squat", "push_up"], per_class=2, num_frames=12, size=64,
-            seed=5, workers=workers, progress=False,
+            tmp_path / name, ClipSettings(num_frames=12, size=64, seed=5),
+            classes=["squat", "push_up"], per_class=2, workers=workers, progress=False,
         )  # fmt: skip
 
     one, two = make("one", workers=1), make("two", workers=2)
@@ -94,14 +96,14 @@ def test_files_are_identical_with_one_or_two_workers(tmp_path: Path) -> None:
 # Files on disk
 
 SIZE, FRAMES, SEED = 64, 24, 3
+SETTINGS = ClipSettings(num_frames=FRAMES, size=SIZE, athletes=4, seed=SEED)
 
 
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_dataset(
-        tmp_path_factory.mktemp("synth"), per_class=2, num_frames=FRAMES, size=SIZE, seed=SEED,
-        athletes=4, workers=2, progress=False,
-    )  # fmt: skip
+        tmp_path_factory.mktemp("synth"), SETTINGS, per_class=2, workers=2, progress=False
+    )
 
 
 def test_labels_list_every_clip_with_label_and_athlete(dataset: Path) -> None:
@@ -117,7 +119,7 @@ def test_labels_list_every_clip_with_label_and_athlete(dataset: Path) -> None:
     for row in rows:
         label, index = row["label"], int(row["path"][-8:-4])
         assert row["path"].startswith(f"{label}/")
-        spec = sample_clip_spec(label, index, seed=SEED, num_frames=FRAMES, size=SIZE, athletes=4)
+        spec = sample_clip_spec(label, index, SETTINGS)
         assert row["group"] == spec.group
         assert re.fullmatch(r"athlete_0[0-3]", row["group"])
     assert not list(dataset.rglob("*.tmp*")), "temporary files were left behind"
@@ -169,7 +171,8 @@ def test_keypoints_match_the_drawing() -> None:
 
 
 def test_occluded_keypoints_are_invisible() -> None:
-    specs = (sample_clip_spec("squat", i, seed=0, num_frames=8, size=96) for i in range(200))
+    settings = ClipSettings(num_frames=8, size=96, seed=0)
+    specs = (sample_clip_spec("squat", i, settings) for i in range(200))
     spec = next(s for s in specs if s.look.occluder is not None)
     keypoints, visibility = clip_keypoints(spec)
     assert spec.look.occluder is not None
@@ -309,16 +312,21 @@ def test_arm_circles_at_shoulder_height(index: int) -> None:
 
 def test_repetitions_vary_and_fit_in_the_clip() -> None:
     for label in CLASSES:
-        schedules = [sample_clip_spec(label, i, num_frames=90).schedule for i in range(40)]
+        schedules = [
+            sample_clip_spec(label, i, ClipSettings(num_frames=90)).schedule for i in range(40)
+        ]
         for s in schedules:
             assert 1 <= s.reps <= 5 and len(s.amplitudes) == s.reps
             assert s.start >= 0 and s.start + s.reps * s.period <= 3.0 + 1e-9
-    fast = {sample_clip_spec("jumping_jack", i, num_frames=90).schedule.reps for i in range(40)}
+    settings = ClipSettings(num_frames=90)
+    fast = {sample_clip_spec("jumping_jack", i, settings).schedule.reps for i in range(40)}
     assert {1, 2, 3} <= fast
 
 
 def test_an_athlete_looks_the_same_in_every_clip() -> None:
-    specs = [sample_clip_spec(c, i, athletes=3) for c in DEFAULT_CLASSES for i in range(4)]
+    specs = [
+        sample_clip_spec(c, i, ClipSettings(athletes=3)) for c in DEFAULT_CLASSES for i in range(4)
+    ]
     by_group: dict[str, set[object]] = {}
     for spec in specs:
         by_group.setdefault(spec.group, set()).add(spec.athlete)
@@ -352,8 +360,14 @@ def test_bad_arguments_are_rejected_before_any_work(
     tmp_path: Path, options: dict[str, Any], message: str
 ) -> None:
     out = tmp_path / "out"
+    fields = {"num_frames", "fps", "size", "athletes", "seed"}
+    clip = {k: v for k, v in options.items() if k in fields}
+    rest = {k: v for k, v in options.items() if k not in fields and k != "seconds"}
     with pytest.raises(ValueError, match=message):
-        make_dataset(out, progress=False, **options)
+        settings = ClipSettings(**clip)
+        if "seconds" in options:
+            settings = settings.lasting(options["seconds"])
+        make_dataset(out, settings, progress=False, **rest)
     assert not out.exists()
 
 
@@ -363,4 +377,4 @@ def test_one_clip_checks_its_arguments_too() -> None:
     with pytest.raises(ValueError, match="index must be non-negative, got -1"):
         sample_clip_spec("squat", -1)
     with pytest.raises(ValueError, match="size must be even"):
-        sample_clip_spec("squat", 0, size=101)
+        sample_clip_spec("squat", 0, ClipSettings(size=101))

@@ -11,18 +11,20 @@ import pytest
 from typer.testing import CliRunner
 
 from sportslens.cli import app
-from sportslens.data.synth import BACKGROUND, make_dataset
-from sportslens.data.synth_scene import (
+from sportslens.synth.clips import BACKGROUND, make_dataset
+from sportslens.synth.scene import (
     clip_keypoints,
     is_rest,
     resting_classes,
     sample_clip_spec,
     sample_rest_spec,
 )
-from sportslens.data.synth_sessions import sample_session
+from sportslens.synth.sessions import sample_session
+from sportslens.synth.settings import ClipSettings
 from sportslens.video import probe, read_frames
 
 SIZE, FRAMES, SEED, ATHLETES = 64, 24, 4, 4
+SETTINGS = ClipSettings(num_frames=FRAMES, size=SIZE, athletes=ATHLETES, seed=SEED)
 CLASSES = ["squat", "deadlift", "jumping_jack", "push_up"]  # two stand empty-handed
 runner = CliRunner()
 
@@ -35,8 +37,8 @@ def read_labels(root: Path) -> list[dict[str, str]]:
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_dataset(
-        tmp_path_factory.mktemp("bg"), classes=CLASSES, per_class=1, num_frames=FRAMES,
-        size=SIZE, seed=SEED, athletes=ATHLETES, background=4, workers=2, progress=False,
+        tmp_path_factory.mktemp("bg"), SETTINGS, classes=CLASSES, per_class=1, background=4,
+        workers=2, progress=False,
     )  # fmt: skip
 
 
@@ -50,9 +52,7 @@ def test_background_clips_get_their_own_folder_and_labels_rows(dataset: Path) ->
     # The standing, empty-handed classes take turns as the idle athlete; the group is its id.
     for i, row in enumerate(rows[-4:]):
         stand_in = ["squat", "jumping_jack"][i % 2]
-        spec = sample_rest_spec(
-            stand_in, 100_000 + i, seed=SEED, num_frames=FRAMES, size=SIZE, athletes=ATHLETES
-        )
+        spec = sample_rest_spec(stand_in, 100_000 + i, SETTINGS)
         assert row["group"] == spec.group
     assert sorted(p.relative_to(dataset).as_posix() for p in dataset.rglob("*.mp4")) == sorted(
         row["path"] for row in rows
@@ -74,10 +74,7 @@ def test_background_files_decode_and_their_keypoints_say_background(dataset: Pat
 
 def test_the_background_athlete_does_not_move(dataset: Path) -> None:
     for i, video in enumerate(sorted((dataset / "background").glob("*.npz"))):
-        spec = sample_rest_spec(
-            ["squat", "jumping_jack"][i % 2], 100_000 + i, seed=SEED, num_frames=FRAMES,
-            size=SIZE, athletes=ATHLETES,
-        )  # fmt: skip
+        spec = sample_rest_spec(["squat", "jumping_jack"][i % 2], 100_000 + i, SETTINGS)
         height = spec.scale * spec.athlete.height  # pixels
         with np.load(video) as data:
             keypoints = data["keypoints"]  # (T, 17, 2) pixels
@@ -85,20 +82,21 @@ def test_the_background_athlete_does_not_move(dataset: Path) -> None:
         # Only the idle sway moves a joint: under 3 % of the height; a repetition moves 20 %+.
         assert np.abs(keypoints - keypoints[:1]).max() < 0.03 * height
         exercise, _ = clip_keypoints(
-            sample_clip_spec(spec.label, spec.index, seed=SEED, num_frames=FRAMES, size=SIZE,
-                             athletes=ATHLETES)
+            sample_clip_spec(spec.label, spec.index, SETTINGS)
         )  # fmt: skip
         assert np.abs(exercise - exercise[:1]).max() > 0.15 * height
 
 
 def test_background_is_what_a_session_rests_are_made_of() -> None:
-    blocks = sample_session(2, seconds=20, size=SIZE, seed=SEED)
+    blocks = sample_session(2, ClipSettings(size=SIZE, seed=SEED), seconds=20)
     rests = [block for block in blocks if is_rest(block)]
     assert len(rests) >= 2
     for block in rests:
         assert block.label in ("squat", "jumping_jack", "lunge")
         again = sample_rest_spec(
-            block.label, block.index, seed=SEED, num_frames=block.num_frames, size=SIZE
+            block.label,
+            block.index,
+            ClipSettings(num_frames=block.num_frames, size=SIZE, seed=SEED),
         )
         assert again == block
 
@@ -112,13 +110,12 @@ def test_background_is_deterministic_and_leaves_the_other_classes_alone(
     dataset: Path, tmp_path: Path
 ) -> None:
     again = make_dataset(
-        tmp_path / "again", classes=CLASSES, per_class=1, num_frames=FRAMES, size=SIZE,
-        seed=SEED, athletes=ATHLETES, background=4, workers=1, progress=False,
+        tmp_path / "again", SETTINGS, classes=CLASSES, per_class=1, background=4, workers=1,
+        progress=False,
     )  # fmt: skip
     plain = make_dataset(
-        tmp_path / "plain", classes=CLASSES, per_class=1, num_frames=FRAMES, size=SIZE,
-        seed=SEED, athletes=ATHLETES, workers=1, progress=False,
-    )  # fmt: skip
+        tmp_path / "plain", SETTINGS, classes=CLASSES, per_class=1, workers=1, progress=False
+    )
     assert (again / "labels.csv").read_text() == (dataset / "labels.csv").read_text()
     assert read_labels(plain) == read_labels(dataset)[: len(CLASSES)]
     everything = range(FRAMES)

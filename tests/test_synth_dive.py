@@ -12,21 +12,23 @@ from typer.testing import CliRunner
 
 from sportslens.cli import app
 from sportslens.data import read_catalog
-from sportslens.data.synth_body import HEAD, sample_athlete
-from sportslens.data.synth_dive import (
+from sportslens.dive import parse
+from sportslens.synth.body import HEAD, sample_athlete
+from sportslens.synth.dive_motion import Flight, dive_world_points, flight_angles
+from sportslens.synth.dives import (
     dive_geometry,
     dive_keypoints,
     make_dive_dataset,
     render_dive,
     sample_dive_spec,
 )
-from sportslens.data.synth_dive_motion import Flight, dive_world_points, flight_angles
-from sportslens.dive import parse
+from sportslens.synth.settings import DIVE_SETTINGS
 from sportslens.video import probe
 
 FLIGHT = Flight(board_height=1.0, apex=0.8, travel=1.2, takeoff=0.2, entry=0.8)
 ATHLETE = sample_athlete(0, 3)
 FRAMES = 61  # frame 12 is the takeoff, frame 48 the entry
+SETTINGS = replace(DIVE_SETTINGS, num_frames=FRAMES, size=96)
 
 
 @pytest.mark.parametrize(
@@ -68,7 +70,7 @@ def test_takeoff_faces_the_water_or_the_board(number: str, faces_water: bool) ->
 
 @pytest.mark.parametrize(("number", "twists"), [("203B", False), ("5231D", True), ("5134D", True)])
 def test_a_twist_widens_the_shoulders_in_a_side_view(number: str, twists: bool) -> None:
-    spec = replace(sample_dive_spec(number, 0, num_frames=FRAMES, size=96), yaw=90.0)
+    spec = replace(sample_dive_spec(number, 0, SETTINGS), yaw=90.0)
     points, _, _ = dive_geometry(spec)  # (T, P, 2) pixels
     width = np.linalg.norm(points[:, 5] - points[:, 6], axis=-1)  # (T,) shoulder to shoulder
     full = 2 * spec.athlete.shoulder_half * spec.scale
@@ -78,7 +80,7 @@ def test_a_twist_widens_the_shoulders_in_a_side_view(number: str, twists: bool) 
 
 @pytest.mark.parametrize("number", ["101B", "205C", "403B"])
 def test_the_camera_follows_the_diver_close_up(number: str) -> None:
-    spec = sample_dive_spec(number, 1, num_frames=FRAMES, size=96)
+    spec = sample_dive_spec(number, 1, SETTINGS)
     points, _, corners = dive_geometry(spec)  # (T, P, 2) frame pixels, (T, 2) scene pixels
     flight = slice(round(0.25 * FRAMES), round(0.7 * FRAMES))  # between takeoff and entry
     inside = (points[flight] >= 0) & (points[flight] <= spec.size - 1)
@@ -91,7 +93,7 @@ def test_the_camera_follows_the_diver_close_up(number: str) -> None:
 
 
 def test_a_fixed_camera_holds_the_whole_dive_in_a_wide_shot() -> None:
-    spec = sample_dive_spec("203B", 1, num_frames=FRAMES, size=96, camera="fixed")
+    spec = sample_dive_spec("203B", 1, SETTINGS, camera="fixed")
     points, _, corners = dive_geometry(spec)
     assert spec.camera == "fixed" and (corners == corners[0]).all()
     height = np.ptp(points[0, :17, 1])
@@ -104,7 +106,8 @@ def test_a_fixed_camera_holds_the_whole_dive_in_a_wide_shot() -> None:
 
 
 def test_specs_are_deterministic_and_frames_differ() -> None:
-    a, b = (sample_dive_spec("5253B", 4, seed=1, num_frames=10, size=64) for _ in range(2))
+    settings = replace(DIVE_SETTINGS, num_frames=10, size=64, seed=1)
+    a, b = (sample_dive_spec("5253B", 4, settings) for _ in range(2))
     assert a == b
     frames = np.stack(list(render_dive(a)))
     assert frames.shape == (10, 64, 64, 3) and frames.dtype == np.uint8
@@ -117,10 +120,9 @@ def test_specs_are_deterministic_and_frames_differ() -> None:
 def test_dataset_is_labelled_by_dive_number(tmp_path: Path) -> None:
     out = make_dive_dataset(
         tmp_path / "dives",
+        replace(DIVE_SETTINGS, num_frames=8, size=64),
         dives=["101b", "5231D"],
         per_class=2,
-        num_frames=8,
-        size=64,
         workers=1,
         progress=False,
     )
@@ -153,7 +155,8 @@ def test_cli_synth_kind_dives(tmp_path: Path) -> None:
     assert wide.exit_code == 0, wide.output
     for folder, camera in (("d", "follow"), ("w", "fixed")):
         written = np.load(tmp_path / folder / "203B/203B_0000.npz")["keypoints"]
-        spec = sample_dive_spec("203B", 0, num_frames=6, size=64, camera=camera)  # type: ignore[arg-type]
+        settings = replace(DIVE_SETTINGS, num_frames=6, size=64)
+        spec = sample_dive_spec("203B", 0, settings, camera=camera)  # type: ignore[arg-type]
         np.testing.assert_array_equal(written, dive_keypoints(spec)[0])
     drone = runner.invoke(app, [*args, "--camera", "drone"])
     assert drone.exit_code == 2 and "drone" in drone.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -10,17 +11,19 @@ import pytest
 from typer.testing import CliRunner
 
 from sportslens.cli import app
-from sportslens.data.synth import make_dataset
-from sportslens.data.synth_scene import clip_keypoints, is_rest
-from sportslens.data.synth_transitions import make_transitions, sample_transition
+from sportslens.synth.clips import make_dataset
+from sportslens.synth.scene import clip_keypoints, is_rest
+from sportslens.synth.settings import ClipSettings
+from sportslens.synth.transitions import make_transitions, sample_transition
 from sportslens.video import probe
 
 SIZE, FRAMES, SEED = 64, 30, 5
+SETTINGS = ClipSettings(num_frames=FRAMES, size=SIZE, seed=SEED)
 runner = CliRunner()
 
 
 def test_labels_follow_the_share_of_repetitions() -> None:
-    made = [sample_transition(i, num_frames=FRAMES, size=SIZE, seed=SEED) for i in range(24)]
+    made = [sample_transition(i, SETTINGS) for i in range(24)]
     for i, t in enumerate(made):
         assert t.rest.num_frames + t.set.num_frames == FRAMES
         assert is_rest(t.rest)
@@ -31,18 +34,18 @@ def test_labels_follow_the_share_of_repetitions() -> None:
         assert t.rest.label in ("squat", "jumping_jack", "lunge")
     assert {t.label == "background" for t in made} == {True, False}
     assert {t.reverse for t in made} == {True, False}
-    again = sample_transition(7, num_frames=FRAMES, size=SIZE, seed=SEED)
+    again = sample_transition(7, SETTINGS)
     assert again == made[7]
-    assert sample_transition(7, num_frames=FRAMES, size=SIZE, seed=SEED + 1) != made[7]
+    assert sample_transition(7, replace(SETTINGS, seed=SEED + 1)) != made[7]
 
 
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = make_dataset(
-        tmp_path_factory.mktemp("tr"), classes=["squat"], per_class=1, num_frames=FRAMES,
-        size=SIZE, seed=SEED, workers=1, progress=False,
+        tmp_path_factory.mktemp("tr"), SETTINGS, classes=["squat"], per_class=1, workers=1,
+        progress=False,
     )  # fmt: skip
-    make_transitions(root, 4, num_frames=FRAMES, size=SIZE, seed=SEED, workers=2, progress=False)
+    make_transitions(root, 4, SETTINGS, workers=2, progress=False)
     return root
 
 
@@ -51,7 +54,7 @@ def test_transitions_are_added_to_the_dataset(dataset: Path) -> None:
         rows = list(csv.DictReader(file))
     assert rows[0]["path"] == "squat/squat_0000.mp4"
     for i, row in enumerate(rows[1:]):
-        t = sample_transition(i, num_frames=FRAMES, size=SIZE, seed=SEED)
+        t = sample_transition(i, SETTINGS)
         assert row == {
             "path": f"transitions/{t.label}/transition_{i:04d}.mp4",
             "label": t.label,

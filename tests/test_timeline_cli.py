@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from sportslens.checkpoint import CheckpointInfo, save_checkpoint
 from sportslens.cli import app
-from sportslens.data.synth_sessions import read_true_segments
 from sportslens.models import create_model
+from sportslens.timeline.truth import read_true_segments
 from sportslens.video import probe
 
 runner = CliRunner()

@@ -18,10 +18,11 @@ from sportslens.cli import app
 from sportslens.data.catalog import Record
 from sportslens.data.dataset import ClipConfig
 from sportslens.data.keypoint_dataset import KeypointDataset
-from sportslens.data.synth_sessions import read_true_segments, sample_session, write_session
 from sportslens.models import create_model
 from sportslens.pose import load_keypoints
 from sportslens.predict import Predictor
+from sportslens.synth.sessions import sample_session, write_session
+from sportslens.synth.settings import ClipSettings
 from sportslens.timeline import TimelineOptions, WindowSize, assemble_timeline, plan_windows
 from sportslens.timeline.overlay import write_overlay
 from sportslens.timeline.repetitions import count_span_repetitions
@@ -31,6 +32,7 @@ from sportslens.timeline.skeleton import (
     plan_skeleton_windows,
     skeleton_window,
 )
+from sportslens.timeline.truth import read_true_segments
 from sportslens.timeline.windows import resolve_window
 from sportslens.transforms import Preprocess
 from sportslens.video import probe, read_frames
@@ -46,7 +48,7 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 @pytest.fixture(scope="module")
 def session(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One 14-second session (64 px, 12 fps) with its true keypoints and segments beside it."""
-    blocks = sample_session(0, classes=CLASSES, seconds=14, fps=12, size=64, seed=3)
+    blocks = sample_session(0, ClipSettings(fps=12, size=64, seed=3), classes=CLASSES, seconds=14)
     return write_session(blocks, tmp_path_factory.mktemp("session") / "session_000.mp4")
 
 
@@ -143,7 +145,7 @@ def test_repetitions_on_the_true_segments_match_the_true_counts(session: Path) -
             kp, segment.start_frame, segment.end_frame, segment.label, facts["fps"]
         )
         assert counted is not None and counted.count == segment.reps, segment
-        frames = [(r.start_frame, r.end_frame) for r in counted.repetitions]
+        frames = [(r.start, r.end) for r in counted.repetitions]  # the video's frames
         middles = [(a + b) / 2 for a, b in frames]
         assert all(segment.start_frame <= m <= segment.end_frame for m in middles)
         assert all(a[1] <= b[0] for a, b in itertools.pairwise(frames))

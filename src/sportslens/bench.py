@@ -1,6 +1,7 @@
-"""Benchmarks: time sportslens against the ways people usually do the same job.
+"""Benchmarks: time sportslens against the ways people usually do the same job, and measure
+how often attribute heads compose the right dive (:func:`evaluate_composition`).
 
-Each benchmark returns plain rows (lists of dicts); the CLI renders them as a table or JSON.
+Each timing benchmark returns plain rows (lists of dicts); the CLI renders them as a table or JSON.
 """
 
 from __future__ import annotations
@@ -236,3 +237,50 @@ def bench_models(
             }
         )
     return rows
+
+
+def evaluate_composition(
+    run: Path, data: Path, *, batch_size: int = 8, device: str = "cpu"
+) -> dict[str, Any]:
+    """How often attribute heads compose the right dive number (``sportslens bench compose``).
+
+    Predicts every video of ``data`` (labelled by dive number) with the run's model: attribute
+    and composed-number accuracy on the dives held out of training, on the trained ones (with
+    class top-1 beside it) and on all. A skeleton model reads the keypoint file beside each
+    video, as it does in training.
+    """
+    from sportslens.dive.attributes import DivePrediction, dive_attribute_values
+    from sportslens.dive.diving48 import dive_number_of
+    from sportslens.dive.evaluation import attribute_metrics
+    from sportslens.dive.heads import DiveAttributeHeads
+    from sportslens.dive.numbers import parse
+    from sportslens.models.registry import read_model_catalog
+    from sportslens.predict import Predictor
+
+    predictor = Predictor.from_checkpoint(run, device)
+    if not isinstance(predictor.heads, DiveAttributeHeads):
+        raise ValueError(f"{run}: the model has no attribute heads (train with --heads attributes)")
+    trained_numbers = predictor.heads.trained_numbers
+    records = list(read_model_catalog(predictor.model.name, data))
+    results = predictor.predict_many([r.source for r in records], top_k=1, batch_size=batch_size)
+    numbers = [dive_number_of(r.label) for r in records]
+    true = [dive_attribute_values(parse(number)) for number in numbers]
+    predicted = [dict(p.dive.values) for p in results if isinstance(p.dive, DivePrediction)]
+    out: dict[str, Any] = {"run": str(run), "data": str(data)}
+    trained = set(trained_numbers)
+    for subset, keep in (
+        ("all", [True] * len(numbers)),
+        ("held_out", [n not in trained for n in numbers]),
+        ("trained", [n in trained for n in numbers]),
+    ):
+        chosen = [i for i, k in enumerate(keep) if k]
+        if not chosen:
+            out[subset] = None
+            continue
+        out[subset] = attribute_metrics(
+            [true[i] for i in chosen], [predicted[i] for i in chosen], trained_numbers
+        )
+        if subset == "trained":
+            right = [dive_number_of(results[i].labels[0]) == numbers[i] for i in chosen]
+            out[subset]["class_accuracy"] = float(np.mean(right))
+    return out

@@ -25,8 +25,9 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from sportslens.data.catalog import preview
+from sportslens.messages import preview
 from sportslens.models import VideoClassifier, create_model, get_entry
+from sportslens.models.heads import ExtraHeads, add_heads, create_heads
 from sportslens.transforms import Preprocess
 
 MODEL_FILE = "model.safetensors"
@@ -58,7 +59,8 @@ class CheckpointInfo:
     train_config: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     heads: dict[str, list[str]] = field(default_factory=dict)
-    """Attribute heads beside the class head: each head's value names (empty: none)."""
+    """Extra heads beside the class head: each head's value names (empty: none). Their kind is
+    ``train_config["heads"]``."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -166,9 +168,7 @@ def load_checkpoint(
             folder / CONFIG_FILE, f"names a model that cannot be built ({error})"
         ) from error
     if info.heads:
-        from sportslens.attributes import add_attribute_heads
-
-        add_attribute_heads(model)
+        add_heads(model, info.heads)
     load_weights(model, folder, device, made_as=f"the {info.model} model of its {CONFIG_FILE}")
     # The preprocessing it was trained with, as recorded (its sizes may be any the run chose).
     model.preprocess = info.preprocess
@@ -203,6 +203,14 @@ def describe_mismatch(
     ]
     found = (("missing", missing), ("unexpected", unexpected), ("other shapes", reshaped))
     return "; ".join(f"{what}: {preview(names, 3)}" for what, names in found if names)
+
+
+def checkpoint_heads(info: CheckpointInfo) -> ExtraHeads | None:
+    """The extra heads a checkpoint's model carries, of the kind it was trained with; None for
+    the class head alone."""
+    if not info.heads:
+        return None
+    return create_heads(str(info.train_config.get("heads", "class")), info.classes)
 
 
 def load_training_state(path: Path) -> dict[str, Any]:

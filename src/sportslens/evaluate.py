@@ -14,11 +14,12 @@ import torch
 from torch.utils.data import DataLoader
 from torch.utils.flop_counter import FlopCounterMode
 
-from sportslens.checkpoint import CheckpointInfo, load_checkpoint
+from sportslens.checkpoint import CheckpointInfo, checkpoint_heads, load_checkpoint
 from sportslens.data import Catalog, ClipConfig
 from sportslens.data.splits import load_splits
 from sportslens.metrics import Predictions, misclassified, video_level
 from sportslens.models import InputAdapter, VideoClassifier
+from sportslens.models.heads import HeadsRecorder
 from sportslens.models.inputs import create_dataset, example_input
 from sportslens.models.registry import read_model_catalog
 from sportslens.scores import predict_loader
@@ -60,16 +61,20 @@ def evaluation_catalog(run_dir: Path, info: CheckpointInfo, data: Path | None) -
 
 
 def predict_split(
-    model: VideoClassifier, catalog: Catalog, cfg: EvalConfig
+    model: VideoClassifier,
+    catalog: Catalog,
+    cfg: EvalConfig,
+    recorder: HeadsRecorder | None = None,
 ) -> tuple[Predictions, list[str]]:
-    """Clip-level predictions (one row per view) for every video of ``cfg.split``."""
+    """Clip-level predictions (one row per view) for every video of ``cfg.split``; the extra
+    heads' outputs go to ``recorder`` from the same pass."""
     records = list(catalog.split(cfg.split))
     clip_cfg = ClipConfig(
         mode="eval", temporal_views=cfg.views, spatial_crops=3 if cfg.crops == 3 else 1
     )
     dataset = create_dataset(records, model, clip_cfg)
     loader = DataLoader(dataset, batch_size=cfg.batch_size, num_workers=cfg.workers)
-    out = predict_loader(model, loader, torch.device(cfg.device), progress=True)
+    out = predict_loader(model, loader, torch.device(cfg.device), progress=True, recorder=recorder)
     n, views, k = out["scores"].shape  # (N, V, K)
     sources = [records[i].source for i in out["records"]]
     predictions = Predictions(
@@ -135,7 +140,9 @@ def evaluate_run(run_dir: Path, cfg: EvalConfig, out_dir: Path | None = None) ->
     run_dir = Path(run_dir)
     model, info = load_checkpoint(run_dir, cfg.device)
     catalog = evaluation_catalog(run_dir, info, cfg.data)
-    predictions, _ = predict_split(model, catalog, cfg)
+    heads = checkpoint_heads(info)
+    recorder = heads.recorder() if heads is not None else None
+    predictions, _ = predict_split(model, catalog, cfg, recorder)
     facts = model_facts(model, info)
     history_file = run_dir / "metrics.jsonl"
     history = (
@@ -150,15 +157,7 @@ def evaluate_run(run_dir: Path, cfg: EvalConfig, out_dir: Path | None = None) ->
         history=history,
         model_info=facts,
         gallery=misclassified_gallery(predictions, model.input_adapter),
+        sections=[recorder.section()] if recorder is not None else [],
     )
     (Path(out) / "model_info.json").write_text(json.dumps(facts, indent=2))
-    if len(model.attribute_heads):
-        from sportslens.attribute_eval import report_attributes
-
-        clip_cfg = ClipConfig(
-            mode="eval", temporal_views=cfg.views, spatial_crops=3 if cfg.crops == 3 else 1
-        )
-        report_attributes(
-            model, catalog, cfg.split, clip_cfg, paths, workers=cfg.workers, device=cfg.device
-        )
     return paths

@@ -11,10 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from sportslens.attributes import DivePrediction, compose_prediction
-from sportslens.checkpoint import load_checkpoint
-from sportslens.labels.diving48 import dive_number_of
+from sportslens.checkpoint import checkpoint_heads, load_checkpoint
 from sportslens.models import ModelInput, VideoClassifier, create_model, get_entry
+from sportslens.models.heads import ExtraHeads, HeadsAnswer
 from sportslens.video import Source, describe_source
 
 if TYPE_CHECKING:
@@ -32,8 +31,9 @@ class Prediction:
     frames: list[int]
     """The frame indices the model saw."""
     timing_ms: dict[str, float] = field(default_factory=dict)
-    dive: DivePrediction | None = None
-    """With attribute heads: each attribute's answer and the dive number they compose."""
+    dive: HeadsAnswer | None = None
+    """What the model's extra heads make of it (attribute heads: each attribute's answer and the
+    dive number they compose, a ``DivePrediction``); null under "dive" without extra heads."""
     extras: dict[str, Any] = field(default_factory=dict)
     """Fields a model family adds, JSON-ready: a skeleton model's ``pose`` and ``form``."""
 
@@ -55,17 +55,19 @@ class Predictor:
     """A loaded model with its class names and preprocessing, ready for videos."""
 
     def __init__(
-        self, model: VideoClassifier, classes: Sequence[str], device: str | torch.device = "cpu"
+        self,
+        model: VideoClassifier,
+        classes: Sequence[str],
+        device: str | torch.device = "cpu",
+        heads: ExtraHeads | None = None,
     ) -> None:
         if len(classes) != model.num_classes:
             raise ValueError(f"{len(classes)} class names for a {model.num_classes}-class model")
         self.device = torch.device(device)
         self.model = model.to(self.device).eval()
         self.classes = list(classes)
-        self.trained_numbers = (
-            [dive_number_of(name) for name in self.classes] if model.attribute_heads else []
-        )
-        """The dive numbers of the classes, when the model has attribute heads."""
+        self.heads = heads
+        """The model's extra heads, which add their answer to each prediction (None: none)."""
 
     @classmethod
     def load(
@@ -90,7 +92,7 @@ class Predictor:
     def from_checkpoint(cls, path: str | Path, device: str | torch.device = "cpu") -> Predictor:
         """Load a run folder (its best checkpoint) or a checkpoint folder."""
         model, info = load_checkpoint(Path(path), device)
-        return cls(model, info.classes, device)
+        return cls(model, info.classes, device, checkpoint_heads(info))
 
     @classmethod
     def from_pretrained(
@@ -128,7 +130,7 @@ class Predictor:
 
     @torch.no_grad()
     def forward_heads(self, clips: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Softmax probabilities of every head: ``class`` (B, K) and each attribute's."""
+        """Softmax probabilities of every head: ``class`` (B, K) and each extra head's."""
         logits = self.model.forward_heads(clips.to(self.device))
         return {name: values.float().softmax(dim=1).cpu() for name, values in logits.items()}
 
@@ -160,7 +162,7 @@ class Predictor:
             prepared = [self._prepare(video) for video in chunk]
             decoded = time.perf_counter()
             clips = torch.stack([clip for clip, _, _ in prepared])  # (B, C, T, H, W)
-            if self.trained_numbers:  # attribute heads: every head's probabilities
+            if self.heads is not None:  # every head's probabilities
                 heads = self.forward_heads(clips)
             else:  # one head, through forward: the server's micro-batcher wraps that call
                 heads = {"class": self.forward(clips)}
@@ -172,13 +174,13 @@ class Predictor:
             }
             for i, (video, (_, indices, extras)) in enumerate(zip(chunk, prepared, strict=True)):
                 names, scores = self.postprocess(probs[i], top_k, allowed)
-                dive = None
-                if self.trained_numbers:
-                    attributes = {k: v[i] for k, v in heads.items() if k != "class"}
-                    dive = compose_prediction(attributes, self.trained_numbers)
+                answer = None
+                if self.heads is not None:
+                    extra = {k: v[i] for k, v in heads.items() if k != "class"}  # (values,) each
+                    answer = self.heads.postprocess(extra)
                 source = describe_source(video)
                 results.append(
-                    Prediction(source, names, scores, indices, dict(timing), dive, extras)
+                    Prediction(source, names, scores, indices, dict(timing), answer, extras)
                 )
         return results
 

@@ -22,27 +22,25 @@ from torch import nn
 from torch.utils.data import DataLoader, DistributedSampler
 
 from sportslens import distributed as dist
-from sportslens.attributes import (
-    ATTRIBUTES,
-    AttributeObjective,
-    Objective,
-    WithAttributes,
-    add_attribute_heads,
-    attribute_targets,
-    class_objective,
-    head_weights,
-)
 from sportslens.checkpoint import (
     CheckpointInfo,
     save_checkpoint,
 )
 from sportslens.data import Catalog, ClipConfig, ClipDataset, count_failures
-from sportslens.data.catalog import preview
 from sportslens.data.splits import load_splits, save_splits, split_catalog
+from sportslens.messages import preview
 from sportslens.models import VideoClassifier, create_model
+from sportslens.models.heads import (
+    HeadsKind,
+    Objective,
+    WithHeads,
+    add_heads,
+    class_objective,
+    create_heads,
+)
 from sportslens.models.inputs import create_dataset
 from sportslens.models.registry import read_model_catalog
-from sportslens.parallel import progress_bar
+from sportslens.progress import progress_bar
 from sportslens.resume import restore_run
 from sportslens.scores import predict_loader
 from sportslens.typed_config import ConfigError, check_field_types, load_yaml_config
@@ -86,7 +84,7 @@ class TrainConfig:
     split_strategy: Literal["random", "stratified", "group"] = "stratified"
     splits_file: str | None = None
     """A saved split to reuse (``sportslens split``); else one is made and saved in the run."""
-    heads: Literal["class", "attributes"] = "class"
+    heads: HeadsKind = "class"
     """``attributes`` adds a head per dive attribute (labels must be dive numbers)."""
     head_weights: dict[str, float] = field(default_factory=dict)
     """Loss weight per head (class, direction, half_somersaults, half_twists, position); 1.0
@@ -266,7 +264,9 @@ def _autocast(cfg: TrainConfig, device: torch.device) -> torch.autocast:
     return torch.autocast(device_type=device.type, dtype=dtype, enabled=enabled)
 
 
-def validate(model: nn.Module, loader: DataLoader[Any], device: torch.device) -> dict[str, float]:
+def validate(
+    model: VideoClassifier, loader: DataLoader[Any], device: torch.device
+) -> dict[str, float]:
     """Validation loss and top-1/top-5 (views averaged)."""
     out = predict_loader(model, loader, device)
     scores = torch.from_numpy(out["scores"].mean(axis=1))  # (N, K)
@@ -379,13 +379,12 @@ def _objective(
     model: VideoClassifier, catalog: Catalog, cfg: TrainConfig
 ) -> tuple[nn.Module, Objective, dict[str, list[str]]]:
     """The network to train, its loss, and the extra heads to record (``cfg.heads``)."""
-    if cfg.heads == "class":
+    heads = create_heads(cfg.heads, catalog.classes)
+    if heads is None:
         return model, class_objective(cfg.label_smoothing), {}
-    objective = AttributeObjective(
-        attribute_targets(catalog.classes), head_weights(cfg.head_weights), cfg.label_smoothing
-    )
-    add_attribute_heads(model)
-    return WithAttributes(model), objective, {k: list(v) for k, v in ATTRIBUTES.items()}
+    objective = heads.objective(cfg.head_weights, cfg.label_smoothing)
+    add_heads(model, heads.values)
+    return WithHeads(model), objective, {k: list(v) for k, v in heads.values.items()}
 
 
 def _run_epoch(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -100,46 +101,48 @@ def synth(
     ] = 0,
 ) -> None:
     """Generate labelled synthetic athletes (videos, keypoints, labels.csv), deterministically."""
-    from sportslens.data.synth import DEFAULT_CLASSES, make_dataset
+    from sportslens.synth.clips import DEFAULT_CLASSES, make_dataset
+    from sportslens.synth.settings import ClipSettings
 
     if (background or transitions) and kind != "athletes":
         option = "--background" if background else "--transitions"
         raise ValueError(f"{option} adds clips to --kind athletes, not to --kind {kind}")
     if camera != "follow" and kind != "dives":
         raise ValueError(f"--camera films --kind dives, not --kind {kind}")
+    settings = ClipSettings(fps=fps, size=size, seed=seed)
+    if kind != "sessions":  # a session's blocks draw their own lengths
+        settings = (
+            replace(settings, num_frames=frames)
+            if frames is not None
+            else settings.lasting(seconds)
+        )
     if kind == "dives":
         from sportslens.cli.dive import synth_dives
 
-        synth_dives(out_dir, classes, per_class, frames, seconds, fps, size, seed, workers, camera)
+        synth_dives(out_dir, classes, settings, per_class, workers, camera)
         return
     if kind not in ("athletes", "sessions"):
         raise ValueError(f"unknown --kind {kind!r}; expected athletes, dives or sessions")
     chosen = classes or list(DEFAULT_CLASSES)
     if kind == "sessions":
-        from sportslens.data.synth_sessions import make_sessions
+        from sportslens.synth.sessions import make_sessions
 
-        made = make_sessions(out_dir, count=sessions, classes=chosen, seconds=session_seconds,
-                             fps=fps, size=size, seed=seed, workers=workers)  # fmt: skip
+        made = make_sessions(out_dir, settings, count=sessions, classes=chosen,
+                             seconds=session_seconds, workers=workers)  # fmt: skip
         console.print(f"wrote {len(made)} sessions with their true segments to {out_dir}")
         return
     make_dataset(
         out_dir,
+        settings,
         classes=chosen,
         per_class=per_class,
-        num_frames=frames,
-        seconds=seconds,
-        fps=fps,
-        size=size,
-        seed=seed,
         background=background,
         workers=workers,
     )
     if transitions:
-        from sportslens.data.synth_transitions import make_transitions
+        from sportslens.synth.transitions import make_transitions
 
-        length = frames if frames is not None else round(seconds * fps)
-        make_transitions(out_dir, transitions, classes=chosen, num_frames=length, fps=fps,
-                         size=size, seed=seed, workers=workers)  # fmt: skip
+        make_transitions(out_dir, transitions, settings, classes=chosen, workers=workers)
     extra = f" and {background} background clips" if background else ""
     extra += f" and {transitions} transitions" if transitions else ""
     console.print(

@@ -9,7 +9,8 @@ import typer
 from rich.table import Table
 
 if TYPE_CHECKING:
-    from sportslens.attributes import DivePrediction
+    from sportslens.models.heads import HeadsAnswer
+    from sportslens.synth.settings import ClipSettings
 
 from sportslens.cli.app import Opt, app, bench_app, console, print_json, reports_errors
 
@@ -46,7 +47,7 @@ def dive(
 
 def print_diving48(*, as_json: bool) -> None:
     """The Diving48 vocabulary, one row per class index (``sportslens labels diving48``)."""
-    from sportslens.labels.diving48 import DIVING48
+    from sportslens.dive.diving48 import DIVING48
 
     if as_json:
         print_json([row.to_dict() for row in DIVING48])
@@ -55,13 +56,14 @@ def print_diving48(*, as_json: bool) -> None:
     for column in ("class", "takeoff", "somersaults", "twists", "position", "number", "dive"):
         table.add_column(column)
     for row in DIVING48:
+        words = row.to_dict()  # takeoff and position as the dataset spells them
         somersaults = "Dive" if row.somersaults == 0.5 else f"{row.somersaults:g}"
         table.add_row(
             str(row.index),
-            row.takeoff,
+            words["takeoff"],
             somersaults,
             f"{row.twists:g}",
-            row.position,
+            words["position"],
             row.number,
             row.dive.describe(),
         )
@@ -71,28 +73,20 @@ def print_diving48(*, as_json: bool) -> None:
 def synth_dives(
     out_dir: Path,
     numbers: list[str] | None,
+    settings: ClipSettings,
     per_class: int,
-    frames: int | None,
-    seconds: float,
-    fps: float,
-    size: int,
-    seed: int,
     workers: int,
     camera: str = "follow",
 ) -> None:
     """``sportslens synth OUT --kind dives``: synthetic dives labelled by dive number."""
-    from sportslens.data.synth_dive import DEFAULT_DIVES, make_dive_dataset
+    from sportslens.synth.dives import DEFAULT_DIVES, make_dive_dataset
 
     chosen = numbers or list(DEFAULT_DIVES)
     make_dive_dataset(
         out_dir,
+        settings,
         dives=chosen,
         per_class=per_class,
-        num_frames=frames,
-        seconds=seconds,
-        fps=fps,
-        size=size,
-        seed=seed,
         camera=camera,  # type: ignore[arg-type]  # sample_dive_spec names a bad one
         workers=workers,
     )
@@ -110,7 +104,7 @@ def bench_compose(
 ) -> None:
     """How often the dive number composed from the attribute heads is exactly right, on dives
     held out of training and on the trained ones (where class top-1 is shown beside it)."""
-    from sportslens.attribute_eval import evaluate_composition
+    from sportslens.bench import evaluate_composition
 
     with console.status("predicting"):
         result = evaluate_composition(run, data)
@@ -134,8 +128,14 @@ def bench_compose(
 _HEADS = ("direction", "half_somersaults", "half_twists", "position")
 
 
-def print_composed(dive: DivePrediction) -> None:
+def print_composed(answer: HeadsAnswer) -> None:
     """The dive the attribute heads compose, under a prediction's top-k table."""
+    from sportslens.dive.attributes import DivePrediction
+
+    if not isinstance(answer, DivePrediction):  # another kind of extra heads
+        print_json(answer.to_dict())
+        return
+    dive = answer
     parts = ", ".join(f"{k} {v} ({dive.probabilities[k]:.2f})" for k, v in dive.values.items())
     seen = "a trained class" if dive.seen else "[bold]unseen[/]: no trained class"
     console.print(f"composed: [bold]{dive.number}[/] {dive.description} ({seen}); {parts}")

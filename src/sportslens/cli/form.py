@@ -106,11 +106,12 @@ def bench_reps(
     """Repetition counts against the synthetic athletes' true counts: exact rate and MAE."""
     import numpy as np
 
+    from sportslens.data.keypoint_dataset import read_keypoint_catalog
     from sportslens.pose.rep_benchmark import benchmark_repetitions
 
     with console.status("counting repetitions"):
         result = benchmark_repetitions(
-            data,
+            [(record.source, record.label) for record in read_keypoint_catalog(data)],
             use_exercise=exercise_from_label,
             noise_px=noise,
             rng=np.random.default_rng(seed),

@@ -146,7 +146,7 @@ def pose_extract(
     from sportslens.pose.extract import (
         ExtractSettings,
         default_workers,
-        extract_catalog,
+        extract_videos,
         few_detections,
     )
 
@@ -160,8 +160,8 @@ def pose_extract(
         smooth=smooth.value,
         vitpose=_vitpose_settings(vitpose_model, detector, device),
     )
-    results = extract_catalog(
-        catalog,
+    results = extract_videos(
+        [record.source for record in catalog],
         data if data.is_dir() else data.parent,
         out,
         settings,

@@ -1,4 +1,4 @@
-"""Datasets: catalogs of labelled videos, splits, a torch Dataset and synthetic athletes."""
+"""Datasets: catalogs of labelled videos, their readers and splits, and the torch Datasets."""
 
 from sportslens.data.catalog import Catalog, Record, class_summary
 from sportslens.data.dataset import (

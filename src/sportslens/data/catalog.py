@@ -16,6 +16,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from sportslens.data.probe_cache import PROBE_COLUMNS, probe_videos
+from sportslens.messages import preview
 
 _PROBE_DTYPES = {
     "frames": "Int64",
@@ -54,12 +55,6 @@ def split_name(text: str | None) -> str | None:
     if text is None or not text.strip():
         return None
     return _SPLIT_ALIASES.get(text.strip().lower(), text.strip())
-
-
-def preview(items: Sequence[str], limit: int = 5) -> str:
-    """``a, b, c`` or ``a, b, c and 7 more``: names for an error message, never thousands."""
-    shown = ", ".join(str(item) for item in items[:limit])
-    return shown if len(items) <= limit else f"{shown} and {len(items) - limit} more"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from sportslens.data.catalog import SPLIT_ORDER, Catalog, Record, preview, split_name
+from sportslens.data.catalog import SPLIT_ORDER, Catalog, Record, split_name
 from sportslens.data.readers import (
     VIDEO_EXTENSIONS,
     PathLike,
@@ -21,7 +21,8 @@ from sportslens.data.readers import (
     from_csv,
     from_folder,
 )
-from sportslens.labels.diving48 import diving48_class_names
+from sportslens.dive.diving48 import diving48_class_names
+from sportslens.messages import preview
 
 DIVING48_CLASSES = 48
 

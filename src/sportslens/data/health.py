@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from sportslens.parallel import thread_map
+from sportslens.data.threads import thread_map
 from sportslens.video import VideoDecodeError, verify
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sportslens import video
-from sportslens.parallel import thread_map
+from sportslens.data.threads import thread_map
 
 CACHE_ENV = "SPORTSLENS_CACHE"
 CACHE_FILE = "probe.sqlite"

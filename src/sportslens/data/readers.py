@@ -26,9 +26,9 @@ from sportslens.data.catalog import (
     Catalog,
     Record,
     default_class_names,
-    preview,
     split_name,
 )
+from sportslens.messages import preview
 
 VIDEO_EXTENSIONS = frozenset(
     {".mp4", ".mkv", ".webm", ".avi", ".mov", ".gif", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv"}

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from sportslens.data.catalog import Catalog, preview
+from sportslens.data.catalog import Catalog
+from sportslens.messages import preview
 
 SplitStrategy = Literal["random", "stratified", "group"]
 

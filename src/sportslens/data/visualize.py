@@ -1,6 +1,7 @@
 """Pictures of a catalog: class counts as a bar chart, and a contact sheet of first/last frames.
 
-Matplotlib is an optional dependency (``pip install "sportslens[plot]"``); it is imported here only.
+Matplotlib is the optional ``plot`` extra; figures come from
+:func:`sportslens.report.figure.new_figure`, like every other plot.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sportslens.data.dataset import RangedVideo, frame_range
+from sportslens.report.figure import new_figure, save_figure
 from sportslens.video import VideoDecodeError, frame_count, read_frames
 
 if TYPE_CHECKING:
@@ -24,31 +26,18 @@ class LabelledVideo(RangedVideo, Protocol):
     def label(self) -> str: ...
 
 
-def _pyplot() -> Any:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")  # files only: never needs a display
-        import matplotlib.pyplot as plt
-    except ImportError as error:
-        raise ImportError("plots need matplotlib: pip install 'sportslens[plot]'") from error
-    return plt
-
-
 def plot_class_counts(counts: pd.Series, path: Path) -> Path:
     """A horizontal bar chart of videos per class, largest first, saved as PNG."""
-    plt = _pyplot()
     ordered = counts.sort_values()
-    fig, ax = plt.subplots(figsize=(7, 0.3 * len(ordered) + 1.2))
+    fig = new_figure(7, 0.3 * len(ordered) + 1.2, layout=None)
+    ax = fig.subplots()
     ax.barh([str(name) for name in ordered.index], ordered.to_numpy(), color="#3b7dd8")
     for y, value in enumerate(ordered.to_numpy()):
         ax.text(value, y, f" {value}", va="center", fontsize=8)
     ax.set_xlabel("videos")
     ax.set_title(f"{int(counts.sum())} videos in {len(counts)} classes")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=100)
 
 
 def first_and_last_frames(video: LabelledVideo, size: int = 96) -> NDArray[Any]:
@@ -65,16 +54,14 @@ def plot_contact_sheet(
 
     Undecodable videos are shown as a blank tile named as such rather than stopping the sheet.
     """
-    plt = _pyplot()
     by_class: dict[str, list[LabelledVideo]] = {}
     for video in videos:
         by_class.setdefault(video.label, [])
         if len(by_class[video.label]) < per_class:
             by_class[video.label].append(video)
     rows = max(len(by_class), 1)
-    fig, axes = plt.subplots(
-        rows, per_class, figsize=(2.6 * per_class, 1.5 * rows + 0.4), squeeze=False
-    )
+    fig = new_figure(2.6 * per_class, 1.5 * rows + 0.4, layout=None)
+    axes = fig.subplots(rows, per_class, squeeze=False)
     for row, (label, members) in enumerate(sorted(by_class.items())):
         for col in range(per_class):
             ax = axes[row][col]
@@ -87,9 +74,7 @@ def plot_contact_sheet(
         axes[row][0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
     fig.suptitle("first | last frame of each video")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=100)
 
 
 def _draw_tile(ax: Any, video: LabelledVideo, size: int) -> None:

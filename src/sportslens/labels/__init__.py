@@ -1,6 +1,8 @@
-"""Label vocabularies: Kinetics-400 class names and the sports among them; Diving48's classes."""
+"""Label vocabularies: Kinetics-400 class names and the sports among them.
 
-from sportslens.labels.diving48 import DIVING48, Diving48Class, dive_number_of, diving48_class_names
+Diving48's classes are dive knowledge and live in :mod:`sportslens.dive.diving48`.
+"""
+
 from sportslens.labels.kinetics import (
     SPORT_GROUPS,
     kinetics400_classes,
@@ -10,11 +12,7 @@ from sportslens.labels.kinetics import (
 )
 
 __all__ = [
-    "DIVING48",
     "SPORT_GROUPS",
-    "Diving48Class",
-    "dive_number_of",
-    "diving48_class_names",
     "kinetics400_classes",
     "kinetics400_sports",
     "sport_of",

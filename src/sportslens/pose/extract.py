@@ -1,4 +1,4 @@
-"""Keypoints for every video of a catalog: one ``.npz`` per video, resumable, in parallel.
+"""Keypoints for many videos (a catalog's): one ``.npz`` per video, resumable, in parallel.
 
 The keypoint files mirror the videos' paths below the dataset root (``root/squat/a.mp4`` →
 ``out/squat/a.npz``), so a keypoint dataset pairs them with the catalog's labels through
@@ -24,12 +24,12 @@ from typing import Literal
 
 import numpy as np
 
-from sportslens.data.catalog import Catalog, preview
-from sportslens.parallel import progress_bar
+from sportslens.messages import preview
 from sportslens.pose.backends import Backend, Layout, VitPoseSettings, extract_keypoints
 from sportslens.pose.backends.vitpose import ModelUnavailableError
 from sportslens.pose.keypoints import load_keypoints, save_keypoints
 from sportslens.pose.smoothing import SmoothMethod, smooth_keypoints
+from sportslens.progress import progress_bar
 
 Status = Literal["done", "skipped", "failed"]
 
@@ -102,8 +102,8 @@ def _clashes(paths: dict[str, Path]) -> list[str]:
     return clashes
 
 
-def extract_catalog(
-    catalog: Catalog,
+def extract_videos(
+    sources: Sequence[str],
     root: str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
     settings: ExtractSettings = ExtractSettings(),
@@ -112,11 +112,12 @@ def extract_catalog(
     overwrite: bool = False,
     progress: bool = True,
 ) -> list[VideoResult]:
-    """Write a keypoint file for every video of ``catalog`` (each video once, whole, even when
-    several records cut segments from it); returns one result per video, in catalog order."""
+    """Write a keypoint file for every video of ``sources`` (each video once, whole, even when
+    several records of a catalog cut segments from it); returns one result per distinct video,
+    in the order of first appearance."""
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
-    targets = keypoint_paths((r.source for r in catalog), root, Path(out_dir))
+    targets = keypoint_paths(sources, root, Path(out_dir))
     results: dict[str, VideoResult] = {}
     todo: list[tuple[str, Path]] = []
     for source, target in targets.items():

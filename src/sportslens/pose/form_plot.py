@@ -1,7 +1,7 @@
 """The form plot: joint-angle curves over time with the counted repetitions marked.
 
-matplotlib is the optional ``plot`` extra, imported inside the function; the figure is drawn on
-an Agg canvas, never through pyplot, like the report plots.
+matplotlib is the optional ``plot`` extra; the figure comes from
+:func:`sportslens.report.figure.new_figure`, like every other plot.
 """
 
 from __future__ import annotations
@@ -13,22 +13,15 @@ from numpy.typing import NDArray
 
 from sportslens.pose.form import FormAnalysis
 from sportslens.pose.reps import PAIRS, candidate_signals
-from sportslens.report_plots import require_matplotlib
-
-_DPI = 100
+from sportslens.report.figure import new_figure
 
 
 def plot_form(analysis: FormAnalysis, path: str | Path) -> Path:
     """Write a PNG: top, the knee/hip/elbow/shoulder angles and trunk lean; bottom, the counted
     signal (raw and smoothed) with each repetition shaded, numbered and its extreme marked."""
-    require_matplotlib()
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     angles, report = analysis.angles, analysis.repetitions
     seconds = np.arange(angles.num_frames) / angles.fps  # (T,)
-    fig = Figure(figsize=(10, 6.5), dpi=_DPI, layout="constrained")
-    FigureCanvasAgg(fig)
+    fig = new_figure(10, 6.5)
     top, bottom = fig.subplots(2, 1, sharex=True)
     for joint in PAIRS:
         for side, style in (("left", "-"), ("right", "--")):

@@ -16,9 +16,9 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFont
 
-from sportslens.parallel import progress_bar
 from sportslens.pose.keypoints import Keypoints
 from sportslens.pose.layouts import Edges, layout_edges
+from sportslens.progress import progress_bar
 from sportslens.video import Source, describe_source, frame_count, iter_frames
 from sportslens.writer import VideoWriter
 

@@ -7,15 +7,14 @@ counter alone, without pose-estimation errors.
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from sportslens.data.keypoint_dataset import read_keypoint_catalog
 from sportslens.pose.angles import joint_angles
 from sportslens.pose.keypoints import load_keypoints
 from sportslens.pose.reps import count_repetitions
@@ -29,13 +28,14 @@ def _true_reps(path: Path) -> int:
 
 
 def benchmark_repetitions(
-    data: str | os.PathLike[str],
+    clips: Iterable[tuple[str, str]],
     *,
     use_exercise: bool = False,
     noise_px: float = 0.0,
     rng: np.random.Generator | None = None,
 ) -> dict[str, Any]:
-    """Exact-count rate and mean absolute count error over every clip of ``data``.
+    """Exact-count rate and mean absolute count error over ``clips``: (keypoint file, label)
+    pairs, such as the records of a synthetic dataset's keypoint catalog.
 
     ``use_exercise`` counts on each class's own signal (the clip's label as ``--exercise``)
     instead of choosing one; ``noise_px`` adds Gaussian noise of that many pixels to every
@@ -43,14 +43,14 @@ def benchmark_repetitions(
     """
     rng = rng or np.random.default_rng(0)
     errors: dict[str, list[int]] = defaultdict(list)
-    for record in read_keypoint_catalog(data):
-        kp = load_keypoints(record.source)
+    for source, label in clips:
+        kp = load_keypoints(source)
         if noise_px > 0:
             noise = rng.normal(0.0, noise_px, kp.keypoints.shape).astype(np.float32)
             kp = replace(kp, keypoints=kp.keypoints + noise)
-        exercise = record.label if use_exercise else None
+        exercise = label if use_exercise else None
         counted = count_repetitions(joint_angles(kp), exercise).count
-        errors[record.label].append(counted - _true_reps(Path(record.source)))
+        errors[label].append(counted - _true_reps(Path(source)))
     every = np.concatenate([np.asarray(e) for e in errors.values()])  # (N,)
     return {
         "clips": int(every.size),

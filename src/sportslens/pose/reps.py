@@ -60,7 +60,8 @@ class CountConfig:
 
 @dataclass(frozen=True)
 class Repetition:
-    """One repetition: frames (inclusive), duration and the angle extremes reached in it."""
+    """One repetition: frames (inclusive, in the report's numbering), duration and the angle
+    extremes reached in it."""
 
     start: int
     end: int
@@ -85,13 +86,21 @@ class Repetition:
 
 @dataclass(frozen=True, eq=False)
 class RepetitionReport:
-    """What the counter found: the signal it used, its smoothed curve and the repetitions."""
+    """What the counter found: the signal it used, its smoothed curve and the repetitions.
+
+    One result type for a whole clip (:func:`count_repetitions`) and for a stretch of a longer
+    video (a timeline segment, :mod:`sportslens.timeline.repetitions`): there, repetition frames
+    are the video's and ``first_frame`` is the video frame of ``smoothed[0]``.
+    """
 
     signal: str
     smoothed: NDArray[np.float64]  # (T,) degrees
     periodicity: float
     period_s: float | None
     repetitions: tuple[Repetition, ...]
+    fps: float
+    """Frames per second of the frame numbers, for times in seconds."""
+    first_frame: int = 0
 
     @property
     def count(self) -> int:
@@ -268,12 +277,14 @@ def count_repetitions(
     cfg = config or CountConfig()
     chosen = choose_signal(angles, exercise, cfg)
     period = None if chosen.lag is None else chosen.lag / angles.fps
-    if chosen.span < cfg.min_range:
-        return RepetitionReport(chosen.name, chosen.smoothed, chosen.periodicity, period, ())
-    cycles = hysteresis_cycles(rest_scaled(chosen.smoothed), cfg.low, cfg.high)
-    signals = candidate_signals(angles)
-    reps = tuple(_repetition(signals, chosen.raw, angles.fps, s, e) for s, e in cycles)
-    return RepetitionReport(chosen.name, chosen.smoothed, chosen.periodicity, period, reps)
+    reps: tuple[Repetition, ...] = ()
+    if chosen.span >= cfg.min_range:
+        cycles = hysteresis_cycles(rest_scaled(chosen.smoothed), cfg.low, cfg.high)
+        signals = candidate_signals(angles)
+        reps = tuple(_repetition(signals, chosen.raw, angles.fps, s, e) for s, e in cycles)
+    return RepetitionReport(
+        chosen.name, chosen.smoothed, chosen.periodicity, period, reps, angles.fps
+    )
 
 
 def _repetition(

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sportslens.timeline.repetitions import SegmentRepetitions
+from sportslens.pose.reps import RepetitionReport
+from sportslens.timeline.repetitions import repetitions_to_dict
 from sportslens.timeline.scoring import WindowScorer
 from sportslens.timeline.segments import (
     BACKGROUND,
@@ -87,7 +88,7 @@ class Segment:
     mean_score: float
     peak_score: float
     background: bool
-    repetitions: SegmentRepetitions | None = None
+    repetitions: RepetitionReport | None = None
     """Counted for action segments of a known exercise by skeleton models; None otherwise."""
 
     @property
@@ -99,7 +100,7 @@ class Segment:
         return (self.start + self.end) / 2
 
     def to_dict(self) -> dict[str, Any]:
-        reps = None if self.repetitions is None else self.repetitions.to_dict()
+        reps = None if self.repetitions is None else repetitions_to_dict(self.repetitions)
         return {**asdict(self), "duration": self.duration, "repetitions": reps}
 
 

@@ -157,7 +157,7 @@ def evaluate_sessions(
     Returns per-video rows and the totals (micro-averaged over all segments and frames), with
     the processing speed as a multiple of real time.
     """
-    from sportslens.data.synth_sessions import read_true_segments
+    from sportslens.timeline.truth import read_true_segments
 
     root = Path(folder)
     videos = sorted(p for p in root.glob("*.mp4") if p.with_suffix(".json").is_file())

@@ -5,64 +5,24 @@ counted on that exercise's own signal (the knees for a squat, the elbows for a p
 segment's frames and :data:`MARGIN_SECONDS` either side. A segment's edges come from window
 centres, so they can cut a repetition at either end: the margin lets the counter see such a
 repetition whole, and it is kept when its middle frame lies inside the segment, so a repetition
-is never counted in two neighbouring segments. Frames are in the whole video's numbering.
+is never counted in two neighbouring segments. The result is the form analysis's own
+:class:`~sportslens.pose.reps.RepetitionReport`, with frames in the whole video's numbering;
+:func:`repetitions_to_dict` is its form in timeline files.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from sportslens.pose.angles import joint_angles
 from sportslens.pose.keypoints import Keypoints
-from sportslens.pose.reps import EXERCISE_SIGNALS, count_repetitions
+from sportslens.pose.reps import EXERCISE_SIGNALS, RepetitionReport, count_repetitions
 
 MARGIN_SECONDS = 0.5
 """Seconds counted beyond each edge of a segment. Chosen on tuning sessions (seed 2, not the
 benchmark's): with 0 s a segment ending mid-repetition lost it (21 of 22 counts exact at the
 default options, 20 of 22 at the benchmark's); with 0.5 s all 22 were exact at both."""
-
-
-@dataclass(frozen=True)
-class SpanRepetition:
-    """One repetition: its frames in the video (inclusive) and seconds (end exclusive)."""
-
-    start_frame: int
-    end_frame: int
-    start: float
-    end: float
-    angle_min: float
-    angle_max: float
-    """Extremes (degrees) of the counted signal during the repetition, e.g. squat depth."""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "start": round(self.start, 3),
-            "end": round(self.end, 3),
-            "start_frame": self.start_frame,
-            "end_frame": self.end_frame,
-            "angle_min": round(self.angle_min, 1),
-            "angle_max": round(self.angle_max, 1),
-        }
-
-
-@dataclass(frozen=True)
-class SegmentRepetitions:
-    """The repetitions counted in one segment, and the joint signal they were counted on."""
-
-    signal: str
-    repetitions: tuple[SpanRepetition, ...]
-
-    @property
-    def count(self) -> int:
-        return len(self.repetitions)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "count": self.count,
-            "signal": self.signal,
-            "repetitions": [rep.to_dict() for rep in self.repetitions],
-        }
 
 
 def count_span_repetitions(
@@ -72,7 +32,7 @@ def count_span_repetitions(
     label: str,
     fps: float,
     margin: float = MARGIN_SECONDS,
-) -> SegmentRepetitions | None:
+) -> RepetitionReport | None:
     """Repetitions of exercise ``label`` whose middle lies in frames ``start_frame..end_frame``
     of ``kp``, counted with ``margin`` seconds either side and timed at the video's ``fps``.
 
@@ -97,15 +57,28 @@ def count_span_repetitions(
     except ValueError:  # the exercise's joints are undetected in most frames
         return None
     reps = tuple(
-        SpanRepetition(
-            start_frame=first + rep.start,
-            end_frame=first + rep.end,
-            start=(first + rep.start) / fps,
-            end=(first + rep.end + 1) / fps,
-            angle_min=rep.angle_min,
-            angle_max=rep.angle_max,
-        )
+        replace(rep, start=first + rep.start, end=first + rep.end)
         for rep in report.repetitions
         if start_frame <= first + (rep.start + rep.end) / 2 <= end_frame
     )
-    return SegmentRepetitions(report.signal, reps)
+    return replace(report, repetitions=reps, fps=fps, first_frame=first)
+
+
+def repetitions_to_dict(report: RepetitionReport) -> dict[str, Any]:
+    """A segment's repetitions as timeline files hold them: the count, the signal, and each
+    repetition's seconds (end exclusive), frames (inclusive) and angle extremes."""
+    return {
+        "count": report.count,
+        "signal": report.signal,
+        "repetitions": [
+            {
+                "start": round(rep.start / report.fps, 3),
+                "end": round((rep.end + 1) / report.fps, 3),
+                "start_frame": rep.start,
+                "end_frame": rep.end,
+                "angle_min": round(rep.angle_min, 1),
+                "angle_max": round(rep.angle_max, 1),
+            }
+            for rep in report.repetitions
+        ],
+    }

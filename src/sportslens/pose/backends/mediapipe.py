@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from sportslens.parallel import progress_bar
 from sportslens.pose.keypoints import MIN_DETECTED_SCORE, Keypoints
+from sportslens.progress import progress_bar
 from sportslens.video import Source, describe_source, iter_frames, probe
 
 

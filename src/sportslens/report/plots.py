@@ -1,8 +1,7 @@
 """Plots for evaluation reports, each returned as PNG bytes ready to embed in a page.
 
-matplotlib is the optional ``sportslens[plot]`` extra, so it is imported inside the functions.
-Figures are made with ``matplotlib.figure.Figure`` on an Agg canvas, never through pyplot. This
-leaves the caller's backend and global figure state alone and is safe in a server thread.
+matplotlib is the optional ``sportslens[plot]`` extra; every figure comes from
+:func:`sportslens.report.figure.new_figure` (an Agg canvas, never pyplot).
 """
 
 from __future__ import annotations
@@ -15,34 +14,23 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from sportslens.report.figure import new_figure, require_matplotlib, to_png
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
 __all__ = [
     "class_bars",
     "confusion_heatmap",
     "image_png",
-    "require_matplotlib",
     "training_curves",
 ]
 
-_DPI = 100
 # Beyond these sizes labels overlap and numbers in cells are unreadable. The per-class table of
 # the report still names every class.
 _MAX_TICK_LABELS = 60
 _MAX_ANNOTATED_CLASSES = 25
 _MAX_FIGURE_INCHES = 12.0
-
-
-def require_matplotlib() -> None:
-    """Raise an ImportError that names the pip command when matplotlib is missing."""
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError as err:
-        raise ImportError(
-            'Reports need matplotlib, the plot extra: pip install "sportslens[plot]"'
-        ) from err
 
 
 def confusion_heatmap(
@@ -59,7 +47,7 @@ def confusion_heatmap(
     values = np.asarray(matrix, dtype=np.float64)  # (K, K)
     num_classes = values.shape[0]
     side = _clamp(0.32 * num_classes + 3.0, 4.5, _MAX_FIGURE_INCHES)
-    fig = _new_figure(side + 1.0, side)
+    fig = new_figure(side + 1.0, side)
     cell = (side - 1.5) / num_classes  # roughly the inches per row and column, axis labels aside
     ax = fig.add_subplot()
     cmap = mpl.colormaps["Blues"].with_extremes(bad="#dddddd")
@@ -80,7 +68,7 @@ def confusion_heatmap(
             text = f"{value:.2f}" if normalized else str(int(value))
             colour = "white" if value > 0.6 * vmax else "black"
             ax.text(col, row, text, ha="center", va="center", fontsize=font, color=colour)
-    return _to_png(fig)
+    return to_png(fig)
 
 
 def class_bars(
@@ -97,11 +85,10 @@ def class_bars(
     ``reference`` draws a dashed vertical line, such as the overall accuracy. ``limit`` fixes
     the end of the axis, such as 1 for fractions.
     """
-    require_matplotlib()
     widths = np.asarray(values, dtype=np.float64)  # (K,)
     num_classes = widths.size
     height = _clamp(0.24 * num_classes + 1.2, 2.5, 2 * _MAX_FIGURE_INCHES)
-    fig = _new_figure(7.0, height)
+    fig = new_figure(7.0, height)
     ax = fig.add_subplot()
     positions = np.arange(num_classes)
     ax.barh(positions, np.nan_to_num(widths), color="#4c72b0")
@@ -114,7 +101,7 @@ def class_bars(
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.grid(axis="x", alpha=0.3)
-    return _to_png(fig)
+    return to_png(fig)
 
 
 def training_curves(history: Sequence[Mapping[str, Any]]) -> list[tuple[str, bytes]]:
@@ -152,8 +139,7 @@ def image_png(image: npt.NDArray[np.uint8]) -> bytes:
 def _line_plot(
     title: str, lines: Mapping[str, tuple[list[float], list[float]]], *, log_y: bool
 ) -> bytes:
-    require_matplotlib()
-    fig = _new_figure(6.0, 3.8)
+    fig = new_figure(6.0, 3.8)
     ax = fig.add_subplot()
     for key, (xs, ys) in lines.items():
         style = "--" if key.startswith("train") else "-"
@@ -164,7 +150,7 @@ def _line_plot(
     ax.set_xlabel("epoch")
     ax.grid(alpha=0.3)
     ax.legend()
-    return _to_png(fig)
+    return to_png(fig)
 
 
 def _series(history: Sequence[Mapping[str, Any]], key: str) -> tuple[list[float], list[float]]:
@@ -205,21 +191,6 @@ def _label_classes(
 def _font_size(spacing: float, *, largest: float) -> float:
     """Points of text that fit in rows ``spacing`` inches apart (72 points to the inch)."""
     return _clamp(0.6 * 72 * spacing, 5.0, largest)
-
-
-def _new_figure(width: float, height: float) -> Figure:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), dpi=_DPI, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def _to_png(fig: Figure) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
-    return buffer.getvalue()
 
 
 def _clamp(value: float, low: float, high: float) -> float:

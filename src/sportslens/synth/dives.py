@@ -1,7 +1,7 @@
 """Synthetic dives, part 2: a dive clip's random draw, its drawing, and a labelled dataset.
 
 The athletes, their drawing, the room texture and the camera noise are the synthetic athletes'
-(:mod:`synth_body`, :mod:`synth_render`); the motion is :mod:`synth_dive_motion`. The camera
+(:mod:`body`, :mod:`render`); the motion is :mod:`dive_motion`. The camera
 looks at the dive from the side (yaw 90 ± 25 degrees, either side), so somersaults turn in the
 image plane and a twist shows as the shoulders' projected width narrowing and widening. Like a
 broadcast camera it follows the diver, close enough that the body fills about half the frame
@@ -30,14 +30,13 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw
 
-from sportslens.data.synth_body import Athlete, Colour, project, random_colour, sample_athlete
-from sportslens.data.synth_dive_motion import Flight, dive_world_points
-from sportslens.data.synth_render import Frame, Look, background, draw_figure, finish, noise_bank
-from sportslens.data.synth_render import sample_look as sample_room
-from sportslens.data.synth_scene import check_clip_settings
 from sportslens.dive import Dive, parse
-from sportslens.pose.keypoints import Keypoints, save_keypoints
-from sportslens.writer import VideoWriter
+from sportslens.synth.body import Athlete, Colour, project, random_colour, sample_athlete
+from sportslens.synth.dive_motion import Flight, dive_world_points
+from sportslens.synth.files import write_clip_files, write_clips, write_labels
+from sportslens.synth.render import Frame, Look, background, draw_figure, finish, noise_bank
+from sportslens.synth.render import sample_look as sample_room
+from sportslens.synth.settings import DIVE_SETTINGS, ClipSettings
 
 __all__ = [
     "CAMERAS",
@@ -96,12 +95,8 @@ class DiveSpec:
 def sample_dive_spec(
     number: str,
     index: int,
+    settings: ClipSettings = DIVE_SETTINGS,
     *,
-    seed: int = 0,
-    num_frames: int = 30,
-    fps: float = 15.0,
-    size: int = 112,
-    athletes: int = 20,
     camera: Camera = "follow",
 ) -> DiveSpec:
     """Draw clip ``index`` of dive ``number``; the same arguments always give the same clip.
@@ -112,11 +107,11 @@ def sample_dive_spec(
     dive = parse(number)
     if camera not in CAMERAS:
         raise ValueError(f"unknown camera {camera!r}; expected one of {', '.join(CAMERAS)}")
-    check_clip_settings(num_frames=num_frames, fps=fps, size=size, athletes=athletes, seed=seed)
     if index < 0:
         raise ValueError(f"index must be non-negative, got {index}")
+    seed, size = settings.seed, settings.size
     rng = np.random.default_rng([seed, zlib.crc32(dive.number.encode()), index])
-    athlete_id = int(rng.integers(athletes))
+    athlete_id = int(rng.integers(settings.athletes))
     # Divers wear swimsuits: bare arms and legs, bare feet.
     base = sample_athlete(seed, athlete_id)
     athlete = replace(base, long_sleeves=False, long_pants=False, shoes=base.skin)
@@ -138,7 +133,7 @@ def sample_dive_spec(
     if camera == "fixed":
         fixed_corner, scale = _wide_shot(rng, flight, athlete, yaw, size)
     return DiveSpec(
-        dive.number, index, athlete_id, athlete, num_frames, fps, size, flight,
+        dive.number, index, athlete_id, athlete, settings.num_frames, settings.fps, size, flight,
         yaw, scale, framing, fixed_corner, board_colour, look,
     )  # fmt: skip
 
@@ -267,48 +262,29 @@ def _draw_splash(
 
 
 def write_dive_clip(spec: DiveSpec, video_path: Path) -> Path:
-    """Write the clip's mp4 and its ``.npz`` keypoints beside it, each appearing atomically."""
-    video_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp_video = video_path.with_name(f".{video_path.stem}.{os.getpid()}.tmp.mp4")
-    # The same encoder settings as the athletes (see synth.write_clip for why).
-    options = {"threads": "1", "preset": "ultrafast", "x264-params": "cpu-independent=1"}
-    with VideoWriter(tmp_video, spec.fps, options=options) as writer:
-        for frame in render_dive(spec):
-            writer.write(frame)
+    """Write the clip's mp4 and its ``.npz`` keypoints beside it, each appearing atomically.
+
+    The keypoints are in the keypoint file format (sportslens.pose), so skeleton models train
+    on dives too; a keypoint is visible inside the frame and above the water.
+    """
     keypoints, visibility = dive_keypoints(spec)
-    # The keypoint file format (sportslens.pose), so skeleton models train on dives too.
-    truth = Keypoints(
-        keypoints,  # (T, 17, 2) float32 pixels
-        visibility,  # (T, 17) float32: 1 inside the frame and above the water
-        layout="coco17",
-        fps=spec.fps,
-        size=(spec.size, spec.size),  # (width, height)
-        source=video_path.name,
-    )
-    extra = {"visibility": visibility, "class": np.str_(spec.number)}
-    save_keypoints(video_path.with_suffix(".npz"), truth, **extra)
-    tmp_video.replace(video_path)
-    return video_path
+    return write_clip_files(
+        video_path, render_dive(spec), spec.fps, keypoints, visibility,
+        **{"class": np.str_(spec.number)},
+    )  # fmt: skip
 
 
 def make_dive_dataset(
     out_dir: str | os.PathLike[str],
+    settings: ClipSettings = DIVE_SETTINGS,
     *,
     dives: Sequence[str] = DEFAULT_DIVES,
     per_class: int = 50,
-    num_frames: int | None = None,
-    seconds: float = 2.0,
-    fps: float = 15.0,
-    size: int = 112,
-    seed: int = 0,
-    athletes: int = 20,
     camera: Camera = "follow",
     workers: int = 2,
     progress: bool = True,
 ) -> Path:
     """Write ``per_class`` clips of each dive number and ``labels.csv``; returns ``out_dir``."""
-    from sportslens.data.synth import write_clips, write_labels
-
     if isinstance(dives, str) or not dives:
         raise ValueError(f"dives must be a non-empty list of dive numbers, got {dives!r}")
     numbers = [parse(number).number for number in dives]
@@ -316,15 +292,8 @@ def make_dive_dataset(
         raise ValueError(f"dives contains a duplicate: {numbers}")
     if per_class < 1 or workers < 1:
         raise ValueError(f"per_class and workers must be at least 1, got {per_class}, {workers}")
-    if num_frames is None:
-        if seconds <= 0 or fps <= 0:
-            raise ValueError(f"seconds and fps must be positive, got {seconds} and {fps}")
-        num_frames = round(seconds * fps)
-    options = {
-        "num_frames": num_frames, "fps": fps, "size": size, "athletes": athletes, "camera": camera,
-    }  # fmt: skip
     specs = [
-        sample_dive_spec(number, index, seed=seed, **options)  # type: ignore[arg-type]
+        sample_dive_spec(number, index, settings, camera=camera)
         for number in numbers
         for index in range(per_class)
     ]

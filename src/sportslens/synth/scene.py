@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sportslens.data.synth_body import (
+from sportslens.synth.body import (
     Athlete,
     forward_kinematics,
     pitch_onto_hands,
@@ -23,8 +23,9 @@ from sportslens.data.synth_body import (
     project,
     sample_athlete,
 )
-from sportslens.data.synth_motion import CLASSES, EXERCISES, Schedule, joint_angles, sample_schedule
-from sportslens.data.synth_render import PLATE_RADIUS, Frame, Look, barbell_points, sample_look
+from sportslens.synth.motion import CLASSES, EXERCISES, Schedule, joint_angles, sample_schedule
+from sportslens.synth.render import PLATE_RADIUS, Frame, Look, barbell_points, sample_look
+from sportslens.synth.settings import DEFAULT_SETTINGS, ClipSettings
 
 REFERENCE_HEIGHT = 1.75  # metres; zoom is drawn as a fraction of the frame for this height
 _NEVER = 1e6  # seconds: a schedule starting this late never starts
@@ -60,25 +61,16 @@ def _label_key(label: str) -> int:
     return zlib.crc32(label.encode())
 
 
-def sample_clip_spec(
-    label: str,
-    index: int,
-    *,
-    seed: int = 0,
-    num_frames: int = 90,
-    fps: float = 30.0,
-    size: int = 160,
-    athletes: int = 20,
-) -> ClipSpec:
+def sample_clip_spec(label: str, index: int, settings: ClipSettings = DEFAULT_SETTINGS) -> ClipSpec:
     """Draw clip ``index`` of class ``label``; the same arguments always give the same clip."""
     check_classes([label])
-    check_clip_settings(num_frames=num_frames, fps=fps, size=size, athletes=athletes, seed=seed)
     if index < 0:
         raise ValueError(f"index must be non-negative, got {index}")
     exercise = EXERCISES[label]
-    rng = np.random.default_rng([seed, _label_key(label), index])
-    athlete_id = int(rng.integers(athletes))
-    athlete = sample_athlete(seed, athlete_id)
+    num_frames, fps, size = settings.num_frames, settings.fps, settings.size
+    rng = np.random.default_rng([settings.seed, _label_key(label), index])
+    athlete_id = int(rng.integers(settings.athletes))
+    athlete = sample_athlete(settings.seed, athlete_id)
     facing = 1.0 if rng.random() < 0.5 else -1.0
     yaw, roll = facing * float(rng.uniform(20, 70)), float(rng.uniform(-5, 5))
     scale = float(rng.uniform(0.45, 0.68)) * size / REFERENCE_HEIGHT
@@ -102,25 +94,14 @@ def sample_clip_spec(
     )  # fmt: skip
 
 
-def sample_rest_spec(
-    label: str,
-    index: int,
-    *,
-    seed: int = 0,
-    num_frames: int = 90,
-    fps: float = 30.0,
-    size: int = 160,
-    athletes: int = 20,
-) -> ClipSpec:
+def sample_rest_spec(label: str, index: int, settings: ClipSettings = DEFAULT_SETTINGS) -> ClipSpec:
     """Clip ``index`` of class ``label`` whose repetitions never start: the athlete stands idle.
 
     Only the idle sway of the rest pose moves. The rests between a session's sets and the
     ``background`` class of a dataset are both drawn here, so a model trained on the one sees
     the other.
     """
-    spec = sample_clip_spec(
-        label, index, seed=seed, num_frames=num_frames, fps=fps, size=size, athletes=athletes
-    )
+    spec = sample_clip_spec(label, index, settings)
     return replace(spec, schedule=replace(spec.schedule, start=_NEVER))
 
 
@@ -218,19 +199,3 @@ def check_classes(classes: Sequence[str]) -> None:
     unknown = [name for name in classes if name not in EXERCISES]
     if unknown:
         raise ValueError(f"unknown class {unknown[0]!r}; valid classes are {', '.join(CLASSES)}")
-
-
-def check_clip_settings(
-    *, num_frames: int, fps: float, size: int, athletes: int, seed: int
-) -> None:
-    """Reject clip settings that cannot be rendered or encoded, naming the bad value."""
-    if fps <= 0:
-        raise ValueError(f"fps must be positive, got {fps}")
-    if num_frames < 2:
-        raise ValueError(f"a clip needs at least 2 frames, got {num_frames}")
-    if size < 64 or size % 2:
-        raise ValueError(f"size must be even and at least 64 (H.264 needs even sizes), got {size}")
-    if athletes < 1:
-        raise ValueError(f"athletes must be at least 1, got {athletes}")
-    if seed < 0:
-        raise ValueError(f"seed must be non-negative, got {seed}")

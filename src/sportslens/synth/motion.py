@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sportslens.data.synth_body import ANGLE_INDEX, ANGLES, MIRROR
+from sportslens.synth.body import ANGLE_INDEX, ANGLES, MIRROR
 
 PoseFunction = Callable[[NDArray[Any]], NDArray[Any]]
 """Maps phases (T,) in [0, 1) to joint angles (T, len(ANGLES)) in degrees."""

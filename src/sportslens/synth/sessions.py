@@ -7,53 +7,47 @@ block is an athlete of a standing, empty-handed class (squat, jumping jack, lung
 so a rest does not show a class (a plank or a barbell would). The true segment of a set is from
 its first repetition's start to its last one's end.
 
-Layout written by :func:`make_sessions`::
+Layout written by :func:`make_sessions` (truth files: :mod:`sportslens.timeline.truth`)::
 
     OUT_DIR/session_000.mp4    H.264
-    OUT_DIR/session_000.json   {"video", "fps", "num_frames", "duration", "classes", "segments":
-                                [{"label", "start", "end", "start_frame", "end_frame", "reps"}]}
+    OUT_DIR/session_000.json   the true segments: {"video", "fps", "num_frames", "duration",
+                               "classes", "segments": [{"label", "start", "end", ...}]}
     OUT_DIR/session_000.csv    the same segments, one per row
     OUT_DIR/session_000.npz    the whole video's true keypoints, a keypoint file (sportslens.pose)
 """
 
 from __future__ import annotations
 
-import csv
-import json
 import math
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from sportslens.data.synth import DEFAULT_CLASSES, render_frames
-from sportslens.data.synth_motion import EXERCISES, Schedule
-from sportslens.data.synth_scene import (
+from sportslens.synth.clips import DEFAULT_CLASSES, render_frames
+from sportslens.synth.files import write_clip_files
+from sportslens.synth.motion import EXERCISES, Schedule
+from sportslens.synth.scene import (
     ClipSpec,
     check_classes,
-    check_clip_settings,
     clip_keypoints,
     is_rest,
     resting_classes,
     sample_clip_spec,
     sample_rest_spec,
 )
-from sportslens.pose.keypoints import Keypoints, save_keypoints
-from sportslens.writer import VideoWriter
+from sportslens.synth.settings import DEFAULT_SETTINGS, ClipSettings
+from sportslens.timeline.truth import TrueSegment, write_true_segments
 
 __all__ = [
     "REST_SECONDS",
     "SET_MARGIN_SECONDS",
     "SET_SECONDS",
-    "TRUTH_COLUMNS",
-    "TrueSegment",
     "is_rest",
     "make_sessions",
-    "read_true_segments",
     "sample_session",
     "true_segments",
     "write_session",
@@ -62,42 +56,28 @@ __all__ = [
 SET_SECONDS = (4.0, 8.0)  # a set of repetitions lasts about this long
 SET_MARGIN_SECONDS = (0.2, 0.8)  # the set's own athlete at rest before and after it
 REST_SECONDS = (2.0, 5.0)  # the rest blocks between sets
-TRUTH_COLUMNS = ["label", "start", "end", "start_frame", "end_frame", "reps"]
-
-
-@dataclass(frozen=True)
-class TrueSegment:
-    """One set of repetitions in a session, as written beside the video."""
-
-    label: str
-    start: float  # seconds
-    end: float  # seconds, exclusive
-    start_frame: int
-    end_frame: int  # inclusive
-    reps: int = 0
 
 
 def sample_session(
     index: int,
+    settings: ClipSettings = DEFAULT_SETTINGS,
     *,
     classes: Sequence[str] = DEFAULT_CLASSES,
     seconds: float = 60.0,
-    fps: float = 30.0,
-    size: int = 160,
-    seed: int = 0,
 ) -> list[ClipSpec]:
     """The blocks of session ``index``, alternating rests and sets and starting with a rest.
 
     Blocks are added until the next set would pass ``seconds``, then a last rest closes the
-    session; the same arguments give the same session.
+    session; each block draws its own length (``settings.num_frames`` is not used). The same
+    arguments give the same session.
     """
     check_classes(classes)
-    check_clip_settings(num_frames=2, fps=fps, size=size, athletes=20, seed=seed)
     if seconds <= 0:
         raise ValueError(f"seconds must be positive, got {seconds}")
-    rng = np.random.default_rng([seed, 0x5E55, index])
+    fps = settings.fps
+    rng = np.random.default_rng([settings.seed, 0x5E55, index])
     resting = resting_classes(classes)
-    blocks = [_rest(rng, resting, index, 0, fps, size, seed)]
+    blocks = [_rest(rng, resting, index, 0, settings)]
     total = blocks[0].num_frames
     while True:
         label = str(classes[int(rng.integers(len(classes)))])
@@ -109,14 +89,12 @@ def sample_session(
         if len(blocks) > 1 and total + frames > seconds * fps:
             break
         number = len(blocks)
-        spec = sample_clip_spec(
-            label, index * 1000 + number, seed=seed, num_frames=frames, fps=fps, size=size
-        )
+        spec = sample_clip_spec(label, index * 1000 + number, replace(settings, num_frames=frames))
         amplitudes = tuple(float(a) for a in rng.uniform(0.85, 1.0, reps))
         blocks.append(
             replace(spec, schedule=Schedule(reps, period, lead, amplitudes, spec.schedule.sway))
         )
-        blocks.append(_rest(rng, resting, index, number + 1, fps, size, seed))
+        blocks.append(_rest(rng, resting, index, number + 1, settings))
         total += frames + blocks[-1].num_frames
     return blocks
 
@@ -126,16 +104,12 @@ def _rest(
     resting: Sequence[str],
     index: int,
     number: int,
-    fps: float,
-    size: int,
-    seed: int,
+    settings: ClipSettings,
 ) -> ClipSpec:
     """A rest block: an athlete of a resting class standing idle for 2-5 s."""
     label = str(resting[int(rng.integers(len(resting)))])
-    frames = math.ceil(float(rng.uniform(*REST_SECONDS)) * fps)
-    return sample_rest_spec(
-        label, index * 1000 + number, seed=seed, num_frames=frames, fps=fps, size=size
-    )
+    frames = math.ceil(float(rng.uniform(*REST_SECONDS)) * settings.fps)
+    return sample_rest_spec(label, index * 1000 + number, replace(settings, num_frames=frames))
 
 
 def true_segments(blocks: Sequence[ClipSpec]) -> list[TrueSegment]:
@@ -163,83 +137,35 @@ def true_segments(blocks: Sequence[ClipSpec]) -> list[TrueSegment]:
 
 def write_session(blocks: Sequence[ClipSpec], video_path: Path) -> Path:
     """Write a session's mp4 and, beside it, its true segments (JSON, CSV) and keypoints."""
-    video_path.parent.mkdir(parents=True, exist_ok=True)
     fps = blocks[0].fps
-    tmp = video_path.with_name(f".{video_path.stem}.{os.getpid()}.tmp.mp4")
-    options = {"threads": "1", "preset": "ultrafast", "x264-params": "cpu-independent=1"}
-    with VideoWriter(tmp, fps, options=options) as writer:
-        for spec in blocks:
-            for frame in render_frames(spec):
-                writer.write(frame)
-    points = [clip_keypoints(spec) for spec in blocks]
-    visibility = np.concatenate([v for _, v in points])  # (T, 17) float32
-    true_keypoints = Keypoints(
-        np.concatenate([k for k, _ in points]),  # (T, 17, 2) float32 pixels
-        visibility,  # 1 visible, 0 outside the frame or occluded
-        layout="coco17",
-        fps=fps,
-        size=(blocks[0].size, blocks[0].size),  # (width, height)
-        source=video_path.name,
-    )
-    # The keypoint file format, with "visibility" (= scores) kept for readers of the first files.
-    save_keypoints(video_path.with_suffix(".npz"), true_keypoints, visibility=visibility)
-    segments = true_segments(blocks)
     num_frames = sum(spec.num_frames for spec in blocks)
-    truth = {
-        "video": video_path.name,
-        "fps": fps,
-        "num_frames": num_frames,
-        "duration": num_frames / fps,
-        "classes": sorted({spec.label for spec in blocks}),
-        "segments": [vars(s) for s in segments],
-    }
-    _write_atomic(video_path.with_suffix(".json"), json.dumps(truth, indent=2))
-    with video_path.with_suffix(".csv").open("w", newline="") as file:
-        rows = csv.DictWriter(file, TRUTH_COLUMNS)
-        rows.writeheader()
-        rows.writerows(vars(s) for s in segments)
-    tmp.replace(video_path)
-    return video_path
-
-
-def read_true_segments(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[TrueSegment]]:
-    """A session's truth file (``.json`` beside its video): its facts and its segments."""
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text())
-        segments = [TrueSegment(**row) for row in data["segments"]]
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise ValueError(f"{path}: not a session truth file ({error})") from error
-    return data, segments
+    write_true_segments(
+        video_path, true_segments(blocks), fps=fps, num_frames=num_frames,
+        classes=[spec.label for spec in blocks],
+    )  # fmt: skip
+    points = [clip_keypoints(spec) for spec in blocks]
+    frames = (frame for spec in blocks for frame in render_frames(spec))  # (H, W, 3) uint8 each
+    keypoints = np.concatenate([k for k, _ in points])  # (T, 17, 2) float32 pixels
+    visibility = np.concatenate([v for _, v in points])  # (T, 17) float32
+    return write_clip_files(video_path, frames, fps, keypoints, visibility)
 
 
 def make_sessions(
     out_dir: str | os.PathLike[str],
+    settings: ClipSettings = DEFAULT_SETTINGS,
     *,
     count: int = 10,
     classes: Sequence[str] = DEFAULT_CLASSES,
     seconds: float = 60.0,
-    fps: float = 30.0,
-    size: int = 160,
-    seed: int = 0,
     workers: int = 2,
 ) -> list[Path]:
     """Write ``count`` sessions (one process per session) and return their video paths."""
     if count < 1 or workers < 1:
         raise ValueError(f"count and workers must be at least 1, got {count} and {workers}")
     root = Path(out_dir)
-    sessions = [
-        sample_session(i, classes=classes, seconds=seconds, fps=fps, size=size, seed=seed)
-        for i in range(count)
-    ]
+    sessions = [sample_session(i, settings, classes=classes, seconds=seconds) for i in range(count)]
     paths = [root / f"session_{i:03d}.mp4" for i in range(count)]
     if workers == 1:
         return [write_session(blocks, path) for blocks, path in zip(sessions, paths, strict=True)]
     with ProcessPoolExecutor(workers) as pool:
         return list(pool.map(write_session, sessions, paths))
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    tmp.replace(path)

@@ -1,4 +1,4 @@
-"""Run a function over many items in threads, with a progress bar on stderr."""
+"""Run a function over many videos in threads, with a progress bar on stderr."""
 
 from __future__ import annotations
 
@@ -6,23 +6,10 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import TypeVar
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from sportslens.progress import progress_bar
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-def progress_bar(*, enabled: bool = True) -> Progress:
-    """The progress bar every long sportslens job shows: description, bar, n/N, time left."""
-    return Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        disable=not enabled,
-    )
 
 
 def thread_map(

@@ -24,25 +24,19 @@ from pathlib import Path
 
 import numpy as np
 
-from sportslens.data.synth import (
-    BACKGROUND,
-    DEFAULT_CLASSES,
-    render_frames,
-    write_clips,
-)
-from sportslens.data.synth_motion import EXERCISES, Schedule
-from sportslens.data.synth_scene import (
+from sportslens.synth.clips import BACKGROUND, DEFAULT_CLASSES, render_frames
+from sportslens.synth.files import write_clip_files, write_clips
+from sportslens.synth.motion import EXERCISES, Schedule
+from sportslens.synth.scene import (
     ClipSpec,
     check_classes,
-    check_clip_settings,
     clip_keypoints,
     resting_classes,
     sample_clip_spec,
     sample_rest_spec,
 )
-from sportslens.data.synth_sessions import SET_MARGIN_SECONDS
-from sportslens.pose.keypoints import Keypoints, save_keypoints
-from sportslens.writer import VideoWriter
+from sportslens.synth.sessions import SET_MARGIN_SECONDS
+from sportslens.synth.settings import DEFAULT_SETTINGS, ClipSettings
 
 REST_SHARE = (0.1, 0.6)  # of the clip's frames before the cut (then the lead, then repetitions)
 _REST_INDEX, _SET_INDEX = 200_000, 300_000  # athlete draws apart from every other clip's
@@ -67,32 +61,28 @@ class Transition:
 
 def sample_transition(
     index: int,
+    settings: ClipSettings = DEFAULT_SETTINGS,
     *,
     classes: Sequence[str] = DEFAULT_CLASSES,
-    num_frames: int = 90,
-    fps: float = 30.0,
-    size: int = 160,
-    seed: int = 0,
 ) -> Transition:
     """Transition ``index``: the exercises take turns; the same arguments give the same clip."""
     check_classes(classes)
-    check_clip_settings(num_frames=num_frames, fps=fps, size=size, athletes=20, seed=seed)
-    rng = np.random.default_rng([seed, 0x7A, index])
+    num_frames, fps = settings.num_frames, settings.fps
+    rng = np.random.default_rng([settings.seed, 0x7A, index])
     label = str(classes[index % len(classes)])
     low, high = REST_SHARE
     rest_frames = int(rng.integers(round(low * num_frames), round(high * num_frames) + 1))
     resting = resting_classes(classes)
     rest = sample_rest_spec(
-        str(resting[int(rng.integers(len(resting)))]), _REST_INDEX + index, seed=seed,
-        num_frames=rest_frames, fps=fps, size=size,
-    )  # fmt: skip
+        str(resting[int(rng.integers(len(resting)))]),
+        _REST_INDEX + index,
+        replace(settings, num_frames=rest_frames),
+    )
     period = float(rng.uniform(*EXERCISES[label].period))
     lead = float(rng.uniform(*SET_MARGIN_SECONDS))
     frames = num_frames - rest_frames
     reps = max(1, math.ceil((frames / fps - lead) / period) + 1)  # still going at the end
-    spec = sample_clip_spec(
-        label, _SET_INDEX + index, seed=seed, num_frames=frames, fps=fps, size=size
-    )
+    spec = sample_clip_spec(label, _SET_INDEX + index, replace(settings, num_frames=frames))
     amplitudes = tuple(float(a) for a in rng.uniform(0.85, 1.0, reps))
     spec = replace(spec, schedule=Schedule(reps, period, lead, amplitudes, spec.schedule.sway))
     reverse = bool(rng.random() < 0.5)
@@ -104,7 +94,6 @@ def sample_transition(
 
 def write_transition(transition: Transition, video_path: Path) -> Path:
     """Write the transition's mp4 and its ``.npz`` keypoints (class: its label, reps 0)."""
-    video_path.parent.mkdir(parents=True, exist_ok=True)
     parts = (transition.rest, transition.set)
     frames = [frame for spec in parts for frame in render_frames(spec)]  # (H, W, 3) uint8 each
     points = [clip_keypoints(spec) for spec in parts]
@@ -112,47 +101,29 @@ def write_transition(transition: Transition, video_path: Path) -> Path:
     visibility = np.concatenate([v for _, v in points])  # (T, 17) float32
     if transition.reverse:
         frames, keypoints, visibility = frames[::-1], keypoints[::-1], visibility[::-1]
-    fps, size = transition.set.fps, transition.set.size
-    tmp = video_path.with_name(f".{video_path.stem}.{os.getpid()}.tmp.mp4")
-    options = {"threads": "1", "preset": "ultrafast", "x264-params": "cpu-independent=1"}
-    with VideoWriter(tmp, fps, options=options) as writer:
-        for frame in frames:
-            writer.write(frame)
-    truth = Keypoints(
-        np.ascontiguousarray(keypoints), np.ascontiguousarray(visibility), layout="coco17",
-        fps=fps, size=(size, size), source=video_path.name,
-    )  # fmt: skip
     # reps 0: a transition holds part of a set, and its count is not what the class means.
-    extra = {"visibility": truth.scores, "reps": np.int64(0), "class": np.str_(transition.label)}
-    save_keypoints(video_path.with_suffix(".npz"), truth, **extra)
-    tmp.replace(video_path)
-    return video_path
+    extra = {"reps": np.int64(0), "class": np.str_(transition.label)}
+    return write_clip_files(video_path, frames, transition.set.fps, keypoints, visibility, **extra)
 
 
 def make_transitions(
     out_dir: str | os.PathLike[str],
     count: int,
+    settings: ClipSettings = DEFAULT_SETTINGS,
     *,
     classes: Sequence[str] = DEFAULT_CLASSES,
-    num_frames: int = 90,
-    fps: float = 30.0,
-    size: int = 160,
-    seed: int = 0,
     workers: int = 2,
     progress: bool = True,
 ) -> list[Path]:
     """Write ``count`` transitions under ``OUT_DIR/transitions/`` and add them to its labels.csv
-    (made first by :func:`~sportslens.data.synth.make_dataset`)."""
+    (made first by :func:`~sportslens.synth.clips.make_dataset`)."""
     if count < 1 or workers < 1:
         raise ValueError(f"count and workers must be at least 1, got {count} and {workers}")
     root = Path(out_dir)
     labels = root / "labels.csv"
     if not labels.is_file():
         raise ValueError(f"{root}: no labels.csv to add transitions to; make the dataset first")
-    made = [
-        sample_transition(i, classes=classes, num_frames=num_frames, fps=fps, size=size, seed=seed)
-        for i in range(count)
-    ]
+    made = [sample_transition(i, settings, classes=classes) for i in range(count)]
     paths = [root / "transitions" / t.label / f"transition_{i:04d}.mp4" for i, t in enumerate(made)]
     write_clips(write_transition, made, paths, workers, progress)
     with labels.open("a", newline="") as file:

@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFilter
 
-from sportslens.data.synth_body import HEAD, LEFT_TOE, RIGHT_TOE, Athlete, Colour, random_colour
+from sportslens.synth.body import HEAD, LEFT_TOE, RIGHT_TOE, Athlete, Colour, random_colour
 
 Box = tuple[float, float, float, float]  # (x0, y0, x1, y1) in pixels
 

@@ -12,28 +12,24 @@ need no extra columns. Flying and armstand dives are refused: the four heads can
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 from torch import nn
 
-from sportslens.dive import DIRECTIONS, POSITIONS, Dive, compose, parse
-from sportslens.labels.diving48 import dive_number_of
-from sportslens.models import VideoClassifier
+from sportslens.dive.diving48 import dive_number_of
+from sportslens.dive.numbers import DIRECTIONS, POSITIONS, Dive, compose, parse
 
 __all__ = [
     "ATTRIBUTES",
     "HEAD_NAMES",
     "AttributeObjective",
     "DivePrediction",
-    "Objective",
-    "WithAttributes",
-    "add_attribute_heads",
     "attribute_targets",
-    "class_objective",
     "compose_prediction",
+    "compose_values",
     "dive_attribute_values",
     "head_weights",
 ]
@@ -48,9 +44,6 @@ ATTRIBUTES: dict[str, tuple[str, ...]] = {
 composed number may use values no training class had."""
 
 HEAD_NAMES = ("class", *ATTRIBUTES)
-
-Objective = Callable[[Any, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
-"""(network outputs, labels (B,)) -> (loss, class logits (B, K)); training's one loss seam."""
 
 
 def dive_attribute_values(dive: Dive) -> dict[str, str]:
@@ -78,14 +71,6 @@ def attribute_targets(classes: Sequence[str]) -> torch.Tensor:
     return torch.tensor(rows, dtype=torch.int64)
 
 
-def add_attribute_heads(model: VideoClassifier) -> VideoClassifier:
-    """Give ``model`` one fresh linear head per attribute (the class head stays)."""
-    device = model.head.weight.device
-    for name, values in ATTRIBUTES.items():
-        model.attribute_heads[name] = nn.Linear(model.num_features, len(values)).to(device)
-    return model
-
-
 def head_weights(weights: Mapping[str, float]) -> dict[str, float]:
     """Every head's loss weight: the given ones, 1.0 for the rest; a ValueError for unknown or
     negative ones."""
@@ -96,31 +81,6 @@ def head_weights(weights: Mapping[str, float]) -> dict[str, float]:
     if negative:
         raise ValueError(f"head weights must be non-negative, got {negative}")
     return {name: float(weights.get(name, 1.0)) for name in HEAD_NAMES}
-
-
-class WithAttributes(nn.Module):
-    """Training view of a model with attribute heads: ``forward`` returns every head's logits.
-
-    Training wraps this (not the model) for DistributedDataParallel, so all heads get gradients
-    through the one forward call DDP watches; checkpoints save the model inside.
-    """
-
-    def __init__(self, model: VideoClassifier) -> None:
-        super().__init__()
-        self.model = model
-
-    def forward(self, clips: torch.Tensor) -> dict[str, torch.Tensor]:
-        return self.model.forward_heads(clips)  # each (B, values)
-
-
-def class_objective(label_smoothing: float) -> Objective:
-    """The flat classifier's loss: cross-entropy of the class logits."""
-    loss_fn = nn.CrossEntropyLoss(label_smoothing=label_smoothing)
-
-    def objective(outputs: Any, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return loss_fn(outputs, labels), outputs
-
-    return objective
 
 
 @dataclass
@@ -176,6 +136,16 @@ class DivePrediction:
         }
 
 
+def compose_values(values: Mapping[str, str]) -> Dive:
+    """The dive four attribute values compose (each a value of :data:`ATTRIBUTES`)."""
+    return compose(
+        values["direction"],  # type: ignore[arg-type]  # a value of DIRECTIONS
+        int(values["half_somersaults"]),
+        values["position"],  # type: ignore[arg-type]  # a value of POSITIONS
+        int(values["half_twists"]),
+    )
+
+
 def compose_prediction(
     probabilities: Mapping[str, torch.Tensor], trained_numbers: Sequence[str]
 ) -> DivePrediction:
@@ -186,12 +156,7 @@ def compose_prediction(
         best = int(probabilities[name].argmax())
         values[name] = names[best]
         chosen[name] = float(probabilities[name][best])
-    dive = compose(
-        values["direction"],  # type: ignore[arg-type]  # a value of DIRECTIONS
-        int(values["half_somersaults"]),
-        values["position"],  # type: ignore[arg-type]  # a value of POSITIONS
-        int(values["half_twists"]),
-    )
+    dive = compose_values(values)
     return DivePrediction(
         dive.number, dive.describe(), values, chosen, dive.number in set(trained_numbers)
     )

@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sportslens.data.synth_body import Athlete, forward_kinematics
-from sportslens.data.synth_motion import pose
 from sportslens.dive import Dive, Position
+from sportslens.synth.body import Athlete, forward_kinematics
+from sportslens.synth.motion import pose
 
 __all__ = ["Flight", "dive_world_points", "flight_angles"]
 

@@ -1,7 +1,7 @@
 """Evaluation reports: metrics.json, report.md and a self-contained report.html.
 
 This module renders and does not compute. Every number comes from `sportslens.metrics` and
-every plot from `sportslens.report_plots`. Per-class tables, plots and the misclassified list
+every plot from `sportslens.report.plots`. Per-class tables, plots and the misclassified list
 are at video level, after clips are averaged. The summary gives clip and video level side by
 side. Plotting needs the ``sportslens[plot]`` extra.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from sportslens import report_html, report_plots
 from sportslens.metrics import (
     Predictions,
     classification_report,
@@ -28,8 +28,11 @@ from sportslens.metrics import (
     summarize,
     video_level,
 )
+from sportslens.report import html as report_html
+from sportslens.report import plots as report_plots
+from sportslens.report.figure import require_matplotlib
 
-__all__ = ["COMPARE_COLUMNS", "compare_runs", "format_markdown", "write_report"]
+__all__ = ["COMPARE_COLUMNS", "ReportSection", "compare_runs", "format_markdown", "write_report"]
 
 COMPARE_COLUMNS = (
     "model",
@@ -47,6 +50,20 @@ _TITLE = "sportslens evaluation report"
 _WIDE_PLOT_CLASSES = 20
 
 
+@dataclass(frozen=True)
+class ReportSection:
+    """A part of the report that a caller adds: a heading, its HTML and markdown bodies, and
+    the numbers it adds to ``metrics.json`` under ``key`` (none when ``key`` is empty)."""
+
+    title: str
+    html: str
+    """The section's body; its maker escapes any text in it."""
+    markdown: str
+    """The section's body in markdown, below a ``## title`` line."""
+    key: str = ""
+    metrics: Mapping[str, Any] = field(default_factory=dict)
+
+
 def write_report(
     out_dir: str | Path,
     predictions: Predictions,
@@ -54,18 +71,20 @@ def write_report(
     history: Sequence[Mapping[str, Any]] | None = None,
     model_info: Mapping[str, Any] | None = None,
     gallery: Sequence[tuple[str, npt.NDArray[np.uint8]]] | None = None,
+    sections: Sequence[ReportSection] = (),
     top_misclassified: int = 50,
 ) -> dict[str, Path]:
     """Write ``metrics.json``, ``report.md`` and ``report.html`` into ``out_dir``.
 
     ``history`` holds per-epoch records as read from ``metrics.jsonl``. ``model_info`` is
     shown as given, key by key. ``gallery`` holds (caption, uint8 (H, W, 3) image) pairs that
-    the caller prepared, such as frames of misclassified clips. Returns the paths under the keys
+    the caller prepared, such as frames of misclassified clips. ``sections`` come last, in
+    order, such as the attribute heads' results. Returns the paths under the keys
     ``metrics``, ``markdown`` and ``html``. The misclassified list keeps the
     ``top_misclassified`` most confident mistakes. Raises ImportError before writing anything
     when matplotlib is missing.
     """
-    report_plots.require_matplotlib()
+    require_matplotlib()
     images = [(caption, _checked_image(caption, image)) for caption, image in gallery or ()]
     summary = summarize(predictions)
     videos = video_level(predictions)
@@ -81,18 +100,21 @@ def write_report(
         "markdown": out / "report.md",
         "html": out / "report.html",
     }
-    paths["metrics"].write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    markdown = _markdown(summary, per_class, wrong, info, paths["html"].name)
+    extra = {section.key: dict(section.metrics) for section in sections if section.key}
+    metrics = {**summary, **extra}
+    paths["metrics"].write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    markdown = _markdown(summary, per_class, wrong, info, paths["html"].name, sections)
     paths["markdown"].write_text(markdown, encoding="utf-8")
-    sections = [
+    blocks = [
         ("Summary", report_html.table(_summary_table(summary), digits=1)),
         *([("Model", report_html.key_value_table(info))] if info else []),
         *_curves_section(history or ()),
         _per_class_section(videos, per_class, summary["video_acc1"]),
         _confusion_section(videos),
         _misclassified_section(wrong, len(wrong) < len(all_wrong), images),
+        *((section.title, section.html) for section in sections),
     ]
-    page = report_html.page(_TITLE, _counts_line(summary), sections)
+    page = report_html.page(_TITLE, _counts_line(summary), blocks)
     paths["html"].write_text(page, encoding="utf-8")
     return paths
 
@@ -151,6 +173,7 @@ def _markdown(
     wrong: pd.DataFrame,
     info: Mapping[str, Any],
     html_name: str,
+    sections: Sequence[ReportSection],
 ) -> str:
     parts = [
         f"# {_TITLE}",
@@ -167,6 +190,8 @@ def _markdown(
         "## Misclassified videos",
         format_markdown(wrong, digits=3) if len(wrong) else "None.",
     ]
+    for section in sections:
+        parts += [f"## {section.title}", section.markdown]
     return "\n\n".join(part.rstrip("\n") for part in parts) + "\n"
 
 
