@@ -54,8 +54,8 @@ def test_form_table_and_plot(athletes: Path, tmp_path: Path) -> None:
 
 def test_form_bad_inputs_exit_2_with_the_reason(athletes: Path, tmp_path: Path) -> None:
     path, _ = _athlete(athletes, "squat")
-    result = runner.invoke(app, ["form", str(path), "--exercise", "curl"])
-    assert result.exit_code == 2 and "unknown exercise 'curl'" in result.output
+    result = runner.invoke(app, ["form", str(path), "--exercise", "kettlebell_swing"])
+    assert result.exit_code == 2 and "unknown exercise 'kettlebell_swing'" in result.output
     broken = tmp_path / "broken.npz"
     broken.write_bytes(b"not a zip file")
     result = runner.invoke(app, ["form", str(broken)])

@@ -32,7 +32,9 @@ def form(
     backend: Annotated[
         str, Opt(help="Pose backend for a video: mediapipe or vitpose.")
     ] = "mediapipe",
-    min_score: Annotated[float, Opt(help="Joints scored at or below this count as unseen.")] = 0.0,
+    min_score: Annotated[
+        float, Opt(help="Joints scored at or below this count as unseen (MediaPipe visibility).")
+    ] = 0.5,
     as_json: Annotated[
         bool, Opt("--json", help="Print JSON (with every angle per frame).")
     ] = False,

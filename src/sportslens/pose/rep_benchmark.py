@@ -16,9 +16,8 @@ from typing import Any
 import numpy as np
 
 from sportslens.data.keypoint_dataset import read_keypoint_catalog
-from sportslens.pose.angles import joint_angles
+from sportslens.pose.form import analyze_form
 from sportslens.pose.keypoints import load_keypoints
-from sportslens.pose.reps import count_repetitions
 
 
 def _true_reps(path: Path) -> int:
@@ -49,7 +48,7 @@ def benchmark_repetitions(
             noise = rng.normal(0.0, noise_px, kp.keypoints.shape).astype(np.float32)
             kp = replace(kp, keypoints=kp.keypoints + noise)
         exercise = record.label if use_exercise else None
-        counted = count_repetitions(joint_angles(kp), exercise).count
+        counted = analyze_form(kp, exercise).repetitions.count
         errors[record.label].append(counted - _true_reps(Path(record.source)))
     every = np.concatenate([np.asarray(e) for e in errors.values()])  # (N,)
     return {
