@@ -34,7 +34,7 @@ def benchmark_repetitions(
     noise_px: float = 0.0,
     rng: np.random.Generator | None = None,
 ) -> dict[str, Any]:
-    """Exact-count rate and mean absolute count error over every clip of ``data``.
+    """Exact-count rate, within-one rate and mean absolute count error over every clip of ``data``.
 
     ``use_exercise`` counts on each class's own signal (the clip's label as ``--exercise``)
     instead of choosing one; ``noise_px`` adds Gaussian noise of that many pixels to every
@@ -54,11 +54,13 @@ def benchmark_repetitions(
     return {
         "clips": int(every.size),
         "exact_rate": float((every == 0).mean()),
+        "within_one_rate": float((np.abs(every) <= 1).mean()),
         "mean_abs_error": float(np.abs(every).mean()),
         "per_class": {
             label: {
                 "clips": len(e),
                 "exact_rate": float(np.mean(np.asarray(e) == 0)),
+                "within_one_rate": float(np.mean(np.abs(e) <= 1)),
                 "mean_abs_error": float(np.abs(e).mean()),
             }
             for label, e in sorted(errors.items())
