@@ -79,8 +79,8 @@ def test_the_exercise_picks_its_signal_and_unknown_names_are_errors() -> None:
     assert count_repetitions(angles, "squat").signal == "knees"
     assert count_repetitions(angles, "squat").count == 2
     assert count_repetitions(angles, "left_elbow").count == 4
-    with pytest.raises(ValueError, match="unknown exercise 'curl'"):
-        count_repetitions(angles, "curl")
+    with pytest.raises(ValueError, match="unknown exercise 'kettlebell_swing'"):
+        count_repetitions(angles, "kettlebell_swing")
 
 
 def test_hysteresis_ignores_chatter_around_one_threshold() -> None:

@@ -6,15 +6,18 @@ JSON (:meth:`FormAnalysis.to_dict`) or a plot (:mod:`sportslens.pose.form_plot`)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sportslens.pose.angles import JointAngles, joint_angles
+from sportslens.pose.counting import count_in_spans
 from sportslens.pose.keypoints import Keypoints, load_keypoints
-from sportslens.pose.reps import CountConfig, RepetitionReport, count_repetitions
+from sportslens.pose.reps import CountConfig, RepetitionReport
+from sportslens.pose.signal import SpanConfig, find_spans, plausible
 
 if TYPE_CHECKING:
     from sportslens.pose.backends import Backend
@@ -71,10 +74,20 @@ def analyze_form(
     kp: Keypoints,
     exercise: str | None = None,
     *,
-    min_score: float = 0.0,
+    min_score: float = SpanConfig.min_score,
     config: CountConfig | None = None,
+    spans: SpanConfig | None = None,
+    cuts: Sequence[int] = (),
 ) -> FormAnalysis:
-    """Joint angles of ``kp`` and the repetitions in them (on ``exercise``'s signal if named)."""
-    angles = joint_angles(kp, min_score=min_score)
-    report = count_repetitions(angles, exercise, config)
+    """Joint angles of ``kp`` and the repetitions in them (on ``exercise``'s signal if named).
+
+    Joints scored at or below ``min_score`` are unseen; angles that cannot be right
+    (:func:`~sportslens.pose.signal.implausible_angles`) are left out; repetitions are counted
+    inside each span of steady sight (:func:`~sportslens.pose.signal.find_spans`, split at
+    ``cuts`` too), never across a break.
+    """
+    span_config = replace(spans or SpanConfig(), min_score=min_score)
+    angles = plausible(joint_angles(kp, min_score=min_score))
+    found = find_spans(kp, span_config, cuts)
+    report = count_in_spans(angles, found, exercise, config)
     return FormAnalysis(kp.source, exercise, angles, report)

@@ -27,19 +27,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sportslens.pose.angles import JointAngles
+from sportslens.pose.exercises import EXERCISES, find_exercise
+from sportslens.pose.signal import Span
 
 PAIRS = ("knee", "hip", "elbow", "shoulder")
 
-EXERCISE_SIGNALS: dict[str, str] = {
-    "squat": "knees",
-    "lunge": "knees",
-    "deadlift": "hips",
-    "snatch": "shoulders",
-    "clean_and_jerk": "shoulders",
-    "jumping_jack": "shoulders",
-    "push_up": "elbows",
-    "arm_circles": "shoulders",
-}
+EXERCISE_SIGNALS: dict[str, str] = {name: e.signal for name, e in EXERCISES.items()}
 """The signal that best shows each known exercise's repetitions."""
 
 
@@ -101,6 +94,11 @@ class RepetitionReport:
     fps: float
     """Frames per second of the frame numbers, for times in seconds."""
     first_frame: int = 0
+    partial: tuple[Repetition, ...] = ()
+    """Excursions cut by the start or end of a span (a half repetition): not in ``count``."""
+    spans: tuple[Span, ...] = ()
+    """The spans of steady sight counted separately (:mod:`sportslens.pose.signal`); empty
+    when the whole clip was counted as one signal."""
 
     @property
     def count(self) -> int:
@@ -113,6 +111,8 @@ class RepetitionReport:
             "periodicity": round(self.periodicity, 3),
             "period_s": None if self.period_s is None else round(self.period_s, 3),
             "repetitions": [rep.to_dict() for rep in self.repetitions],
+            "partial": [rep.to_dict() for rep in self.partial],
+            "spans": [span.to_dict() for span in self.spans],
         }
 
 
@@ -251,19 +251,24 @@ def _candidate(
     return SignalCandidate(name, raw, smoothed, float(hi - lo), height, lag)
 
 
+def signal_of(exercise: str, signals: dict[str, NDArray[np.float64]]) -> str:
+    """The signal an exercise (any spelling or alias, see :mod:`.exercises`) or angle names."""
+    if exercise in signals:
+        return exercise
+    known = find_exercise(exercise)
+    if known is None:
+        names = ", ".join(sorted(EXERCISES))
+        raise ValueError(f"unknown exercise {exercise!r}; known: {names} (or an angle name)")
+    return known.signal
+
+
 def choose_signal(
     angles: JointAngles, exercise: str | None = None, config: CountConfig | None = None
 ) -> SignalCandidate:
     """The signal to count on: the exercise's own, or the most repetitive-looking candidate."""
     cfg = config or CountConfig()
     signals = candidate_signals(angles)
-    if exercise is not None:
-        if exercise not in EXERCISE_SIGNALS and exercise not in signals:
-            known = ", ".join(sorted(EXERCISE_SIGNALS))
-            raise ValueError(f"unknown exercise {exercise!r}; known: {known} (or an angle name)")
-        names = [EXERCISE_SIGNALS.get(exercise, exercise)]
-    else:
-        names = list(signals)
+    names = [signal_of(exercise, signals)] if exercise is not None else list(signals)
     found = [c for n in names if (c := _candidate(n, signals[n], angles.fps, cfg)) is not None]
     if not found:
         raise ValueError(f"no usable angle signal: {', '.join(names)} undetected in most frames")
@@ -281,19 +286,20 @@ def count_repetitions(
     if chosen.span >= cfg.min_range:
         cycles = hysteresis_cycles(rest_scaled(chosen.smoothed), cfg.low, cfg.high)
         signals = candidate_signals(angles)
-        reps = tuple(_repetition(signals, chosen.raw, angles.fps, s, e) for s, e in cycles)
+        reps = tuple(measure_repetition(signals, chosen.raw, angles.fps, s, e) for s, e in cycles)
     return RepetitionReport(
         chosen.name, chosen.smoothed, chosen.periodicity, period, reps, angles.fps
     )
 
 
-def _repetition(
+def measure_repetition(
     signals: dict[str, NDArray[np.float64]],
     raw: NDArray[np.float64],
     fps: float,
     start: int,
     end: int,
 ) -> Repetition:
+    """The repetition over frames ``start``..``end`` of ``raw`` and every candidate signal."""
     window = slice(start, end + 1)
     extremes = {}
     for name, signal in signals.items():

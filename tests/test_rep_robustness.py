@@ -1,0 +1,147 @@
+"""Counting on footage-like signals: breaks, pauses, half repetitions, impossible joints."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sportslens.pose import Keypoints
+from sportslens.pose.angles import ANGLE_NAMES, JointAngles
+from sportslens.pose.counting import count_in_spans
+from sportslens.pose.exercises import EXERCISES, find_exercise
+from sportslens.pose.form import analyze_form
+from sportslens.pose.reps import count_repetitions
+from sportslens.pose.signal import Span, find_spans, implausible_angles, plausible
+
+FPS = 30.0
+
+
+def dips(reps: int, period_s: float = 1.5, top: float = 175.0, bottom: float = 85.0) -> np.ndarray:
+    """(T,) ``reps`` cosine dips from ``top`` to ``bottom`` and back, no rest around them."""
+    phase = np.arange(round(reps * period_s * FPS)) / (period_s * FPS)
+    return (top + bottom) / 2 + (top - bottom) / 2 * np.cos(2 * np.pi * phase)
+
+
+def hold(seconds: float, value: float = 175.0) -> np.ndarray:
+    return np.full(round(seconds * FPS), value)
+
+
+def angles_with(knee: np.ndarray) -> JointAngles:
+    """Both knees follow ``knee``; every other angle idles at 160°."""
+    degrees = np.full((len(knee), len(ANGLE_NAMES)), 160.0)
+    for name in ("left_knee", "right_knee"):
+        degrees[:, ANGLE_NAMES.index(name)] = knee
+    return JointAngles(ANGLE_NAMES, degrees, FPS)
+
+
+def whole(frames: int) -> list[Span]:
+    return [Span(0, frames - 1, "start")]
+
+
+def test_exercises_are_found_by_any_spelling_and_name_their_signal() -> None:
+    for name in ("pull_up", "sit_up", "curl", "bench_press", "lunge", "burpee"):
+        assert name in EXERCISES
+    assert find_exercise("Push-ups") is EXERCISES["push_up"]
+    assert find_exercise("jumping jack") is EXERCISES["jumping_jack"]
+    assert find_exercise("Bench Press") is EXERCISES["bench_press"]
+    assert find_exercise("chin-up") is EXERCISES["pull_up"]
+    assert find_exercise("kettlebell swing") is None
+    knee = np.concatenate([hold(0.5), dips(3), hold(0.5)])
+    assert count_repetitions(angles_with(knee), "Squats").signal == "knees"
+
+
+def test_long_pauses_between_repetitions_do_not_change_the_count() -> None:
+    knee = np.concatenate([hold(1.0), *[np.concatenate([dips(1), hold(4.0)]) for _ in range(4)]])
+    knee = knee + np.random.default_rng(0).normal(0.0, 2.0, knee.shape)
+    report = count_in_spans(angles_with(knee), whole(len(knee)))
+    assert report.count == 4 and report.partial == ()
+
+
+def test_half_repetitions_at_the_ends_are_partial_not_counted() -> None:
+    # Starts at the bottom of a squat (filmed late), ends half way down (filmed off early).
+    knee = np.concatenate([dips(4)[22:], dips(1)[:25]])
+    report = count_in_spans(angles_with(knee), whole(len(knee)), "squat")
+    assert report.count == 3
+    assert len(report.partial) == 2
+    assert report.partial[0].start == 0 and report.partial[1].end == len(knee) - 1
+
+
+def test_a_break_splits_the_signal_instead_of_joining_across_it() -> None:
+    # Two takes of a set cut together mid-repetition: joined, the halves make one false repetition.
+    first, second = dips(3)[:-20], dips(3)[25:]  # each take ends / starts half way through
+    knee = np.concatenate([hold(0.5), first, second, hold(0.5)])
+    cut = len(hold(0.5)) + len(first)
+    split = [Span(0, cut - 1, "start"), Span(cut, len(knee) - 1, "cut")]
+    report = count_in_spans(angles_with(knee), split, "squat")
+    assert report.count == 4  # 2 whole in each take
+    assert len(report.partial) == 2  # the take-ends
+    assert all(r.end < cut or r.start >= cut for r in (*report.repetitions, *report.partial))
+
+
+def test_a_quiet_span_counts_nothing() -> None:
+    # A second take where the athlete only stands: its sway must not be scaled up into reps.
+    knee = np.concatenate([hold(0.5), dips(3), hold(0.5), 172 + 3 * np.sin(np.arange(120) / 4)])
+    spans = [Span(0, len(knee) - 121, "start"), Span(len(knee) - 120, len(knee) - 1, "cut")]
+    assert count_in_spans(angles_with(knee), spans).count == 3
+
+
+def _standing(frames: int) -> tuple[np.ndarray, np.ndarray]:
+    """COCO-17 keypoints (T, 17, 2) of a person standing still, and scores (T, 17) of 0.9."""
+    base = np.array(
+        [[50, 10], [48, 8], [52, 8], [46, 9], [54, 9], [40, 20], [60, 20], [38, 35], [62, 35],
+         [37, 50], [63, 50], [44, 50], [56, 50], [44, 70], [56, 70], [44, 90], [56, 90]],
+        dtype=np.float32,
+    )  # fmt: skip
+    return np.repeat(base[None], frames, axis=0), np.full((frames, 17), 0.9, np.float32)
+
+
+def test_spans_break_at_gaps_and_cuts_but_not_at_a_slow_pan_or_unsure_joints() -> None:
+    points, scores = _standing(300)
+    points[:, :, 0] += np.linspace(0, 40, 300)[:, None]  # a slow pan: no break
+    scores[100:130] = 0.0  # out of frame for 1 s: a gap
+    scores[60:70, 11] = 0.2  # MediaPipe unsure of the left hip for a moment: no break
+    points[200:] = points[200:] * 2.0 + 30  # a cut to a closer camera
+    kp = Keypoints(points, scores, "coco17", FPS, (200, 200), "clip")
+    spans = find_spans(kp)
+    assert [(s.start, s.end, s.opened_by) for s in spans] == [
+        (0, 99, "start"),
+        (130, 199, "gap"),
+        (200, 299, "cut"),
+    ]
+    assert [s.start for s in find_spans(kp, cuts=[250])] == [0, 130, 200, 250]
+
+
+def test_a_flicker_of_detection_is_dropped() -> None:
+    points, scores = _standing(200)
+    scores[:150] = 0.0
+    scores[20:25] = 0.9  # five frames of a false detection in an empty frame
+    kp = Keypoints(points, scores, "coco17", FPS, (200, 200), "clip")
+    assert [(s.start, s.end) for s in find_spans(kp)] == [(150, 199)]
+
+
+def test_impossible_angles_are_flagged_and_left_out() -> None:
+    knee = np.concatenate([hold(0.5), dips(3), hold(0.5)])
+    knee[40] = knee[39] - 170  # a one-frame flip
+    knee[100:103] = 4.0  # a knee folded flat: the pose model lost the leg
+    angles = angles_with(knee)
+    flagged = implausible_angles(angles)[:, ANGLE_NAMES.index("left_knee")]
+    assert set(np.flatnonzero(flagged)) == {40, 100, 101, 102}
+    assert np.isnan(plausible(angles)["left_knee"][[40, 100]]).all()
+    assert not implausible_angles(angles)[:, ANGLE_NAMES.index("left_elbow")].any()
+
+
+@pytest.mark.parametrize("exercise", [None, "squat"])
+def test_form_counts_a_squatter_who_leaves_the_frame_between_two_sets(
+    exercise: str | None,
+) -> None:
+    frames = 420
+    points, scores = _standing(frames)
+    bend = 1 - np.cos(2 * np.pi * np.arange(45) / 45)  # (45,) 0 → 2 → 0: one repetition
+    knee_bend = np.concatenate([np.zeros(30), *[bend] * 3, np.zeros(105), *[bend] * 2])
+    knee_bend = np.concatenate([knee_bend, np.zeros(frames - len(knee_bend))])  # 3 reps, 2 reps
+    points[:, :13, 1] += 12 * knee_bend[:, None]  # the upper body sinks
+    points[:, 13:15, 0] += 10 * knee_bend[:, None]  # the knees push forward
+    scores[200:260] = 0.0  # gone for 2 s between the sets
+    kp = Keypoints(points, scores, "coco17", FPS, (200, 200), "clip")
+    report = analyze_form(kp, exercise).repetitions
+    assert report.count == 5 and len(report.spans) == 2
