@@ -98,6 +98,18 @@ def test_a_video_of_huge_frames_is_refused_before_a_frame_is_decoded(
     assert decoded == [] and not any(uploads.iterdir())
 
 
+def test_frames_that_grow_past_the_limit_mid_stream_are_refused_while_decoding(
+    run_dir: Path, tmp_path: Path
+) -> None:
+    from test_video_bad_input import growing_video
+
+    video = growing_video(tmp_path)  # headers say 96x64; frames 10-19 are 256x192
+    with serve(run_dir, max_frame_pixels=2 * 96 * 64) as client:
+        status, code, message = error_of(post_file(client, video))
+    assert (status, code) == (422, "undecodable_video")
+    assert message.startswith("growing.mkv: ") and "12288 pixels" in message
+
+
 def test_the_frame_limit_counts_width_times_height(
     run_dir: Path, make_video: MakeVideo, decoded: list[Any]
 ) -> None:

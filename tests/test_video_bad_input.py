@@ -9,6 +9,7 @@ import io
 import os
 import subprocess
 import sys
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -178,3 +179,56 @@ def test_probe_always_gives_a_positive_finite_fps(make_video: MakeVideo) -> None
     for frames, fps in [(1, 12), (2, 25), (5, 60)]:
         info = probe(make_video(f"v{frames}.mp4", frames=frames, fps=fps))
         assert np.isfinite(info.fps) and info.fps == pytest.approx(fps)
+
+
+# --- a frame size that changes mid-stream ---------------------------------------------------
+
+
+def growing_video(tmp_path: Path) -> Path:
+    """An mkv whose H.264 stream switches from 96x64 to 256x192 frames after 10 frames (two raw
+    streams back to back, as a camera that changes resolution writes), headers saying 96x64."""
+    import av
+
+    raw = b""
+    for width, height in ((96, 64), (256, 192)):
+        buffer = io.BytesIO()
+        with av.open(buffer, "w", format="h264") as out:
+            stream = out.add_stream("libx264", rate=30)
+            stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+            for i in range(10):
+                image = np.full((height, width, 3), 20 * i, dtype=np.uint8)
+                out.mux(stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")))
+            out.mux(stream.encode(None))
+        raw += buffer.getvalue()
+    path = tmp_path / "growing.mkv"
+    with av.open(io.BytesIO(raw), format="h264") as source, av.open(str(path), "w") as out:
+        copy = out.add_stream_from_template(source.streams.video[0])
+        for pts, packet in enumerate(source.demux(source.streams.video[0])):
+            if packet.size:  # a raw stream has no timestamps: one frame per 1/30 s
+                packet.stream, packet.time_base = copy, Fraction(1, 30)
+                packet.pts = packet.dts = pts
+                out.mux(packet)
+    return path
+
+
+def test_a_frame_size_that_changes_mid_stream_is_a_decode_error(tmp_path: Path) -> None:
+    video = growing_video(tmp_path)
+    info = probe(video)
+    assert (info.width, info.height, info.num_frames) == (96, 64, 20)
+    with pytest.raises(VideoDecodeError, match=r"growing\.mkv: the frame size changes"):
+        read_frames(video, range(20))
+
+
+def test_under_a_pixel_limit_a_frame_that_grows_past_it_is_refused_before_decoding(
+    tmp_path: Path,
+) -> None:
+    from sportslens.video import frame_pixel_limit
+
+    video = growing_video(tmp_path)
+    with frame_pixel_limit(96 * 64):
+        # The start reads (the decoder may stop a few frames early: it holds frames back)
+        assert read_frames(video, range(6)).shape == (6, 3, 64, 96)
+        with pytest.raises(VideoDecodeError, match=r"growing\.mkv: .*6144 pixels"):
+            read_frames(video, [15])
+    with pytest.raises(VideoDecodeError, match="the frame size changes"):  # no limit outside
+        read_frames(video, range(16))

@@ -21,6 +21,7 @@ import stat
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -135,6 +136,41 @@ def _open_container(source: Source) -> Iterator[av.container.InputContainer]:
             raise VideoDecodeError(f"{name}: FFmpeg failed ({error})") from error
         finally:
             container.close()
+
+
+_PIXEL_LIMIT: ContextVar[int | None] = ContextVar("frame_pixel_limit", default=None)
+_FFMPEG_INT_MAX = 2**31 - 1
+
+
+@contextmanager
+def frame_pixel_limit(pixels: int) -> Iterator[None]:
+    """Refuse, while decoding in this context, frames over ``pixels`` (width x height).
+
+    A video whose frames grow mid-stream, past what its headers say, cannot make the decoder
+    allocate them: FFmpeg's ``max_pixels`` option refuses a frame before allocating it. FFmpeg
+    counts its padding too, so it gets twice the limit and each decoded frame is checked exactly.
+    The server decodes uploads under its ``max_frame_pixels``.
+    """
+    token = _PIXEL_LIMIT.set(pixels)
+    try:
+        yield
+    finally:
+        _PIXEL_LIMIT.reset(token)
+
+
+def _apply_pixel_limit(stream: Any) -> None:
+    limit = _PIXEL_LIMIT.get()
+    if limit is not None:
+        stream.codec_context.options = {"max_pixels": str(min(2 * limit, _FFMPEG_INT_MAX))}
+
+
+def _unreached(name: str, what: str, after: str) -> VideoDecodeError:
+    """The error for frames the decoder never gave: a damaged file, or a frame over the limit."""
+    limit = _PIXEL_LIMIT.get()
+    cause = "the file is truncated or corrupt" + (
+        "" if limit is None else f", or its frames grow past the limit of {limit} pixels"
+    )
+    return VideoDecodeError(f"{name}: {what} could not be decoded ({cause} {after})")
 
 
 class _FrameError(Exception):
@@ -453,10 +489,12 @@ def read_frames(
         decoded = _decode(container, index, unique, size, threads, name, rewind=was_read)
     missing = [int(i) for i in unique if int(i) not in decoded]
     if missing:
-        raise VideoDecodeError(
-            f"{name}: frames {missing[:5]}{'…' if len(missing) > 5 else ''} could not be decoded "
-            f"(the file is truncated or corrupt after frame {max(decoded, default=-1)})"
-        )
+        listed = f"frames {missing[:5]}{'…' if len(missing) > 5 else ''}"
+        raise _unreached(name, listed, f"after frame {max(decoded, default=-1)}")
+    shapes = {decoded[int(i)].shape for i in unique}
+    if len(shapes) > 1:  # a camera that switched resolution: no single (T, H, W, C) array
+        sizes = ", ".join(sorted(f"{w}x{h}" for h, w, _ in shapes))
+        raise VideoDecodeError(f"{name}: the frame size changes within the video ({sizes})")
     frames = np.stack([decoded[int(i)] for i in wanted])  # (T, H, W, C)
     return torch.from_numpy(frames).permute(0, 3, 1, 2).contiguous()  # (T, C, H, W)
 
@@ -476,6 +514,7 @@ def iter_frames(
         last = _check_frame_range(name, len(index.pts), start, end)
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
+        _apply_pixel_limit(stream)
         reformatter = VideoReformatter()
         wanted = np.arange(start, last + 1, dtype=np.int64)  # every frame: none may be skipped
         first_key = int(index.keyframes[0])
@@ -497,9 +536,7 @@ def iter_frames(
                 expected += 1
             if expected > start:
                 break  # frames came out, so the gap is a real decoding failure
-    raise VideoDecodeError(
-        f"{name}: frame {expected} could not be decoded (the file is truncated or corrupt there)"
-    )
+    raise _unreached(name, f"frame {expected}", "there")
 
 
 def _check_frame_range(name: str, count: int, start: int, end: int | None) -> int:
@@ -557,6 +594,7 @@ def _decode(
     stream = container.streams.video[0]
     stream.thread_type = "AUTO"
     stream.codec_context.thread_count = threads
+    _apply_pixel_limit(stream)
     reformatter = VideoReformatter()  # one scaler context for all frames (a new one costs ~0.6 ms)
     out: dict[int, NDArray[Any]] = {}
     i = 0  # next position in wanted
@@ -649,6 +687,11 @@ def _contains(sorted_values: NDArray[Any], value: int) -> bool:
 
 def _to_rgb(frame: av.VideoFrame, reformatter: VideoReformatter, size: Size | None) -> NDArray[Any]:
     """Convert (and resize, in the same swscale pass) one frame to upright (H, W, 3) uint8."""
+    limit = _PIXEL_LIMIT.get()
+    if limit is not None and frame.width * frame.height > limit:
+        raise _FrameError(
+            f"a {frame.width}x{frame.height} frame is over the limit of {limit} pixels"
+        )
     rotation = _rotation(frame)
     quarter_turns = rotation // 90
     height, width = _output_size(frame.height, frame.width, size, swap=quarter_turns % 2 == 1)

@@ -26,7 +26,7 @@ from sportslens.serve.settings import ServeSettings
 from sportslens.serve.state import ServerState, State
 from sportslens.serve.timeline_query import Stride, Window, check_window_frames
 from sportslens.serve.uploads import Upload, receive_upload
-from sportslens.video import INDEX_CACHE, VideoDecodeError, probe
+from sportslens.video import INDEX_CACHE, VideoDecodeError, frame_pixel_limit, probe
 
 PLAYGROUND = resources.files("sportslens.serve").joinpath("static/index.html")
 
@@ -178,7 +178,8 @@ def _in_worker(
     began = time.perf_counter()
     try:
         check_decoded_size(upload.path, settings, upload.filename)
-        return work(upload).to_dict(), began
+        with frame_pixel_limit(settings.max_frame_pixels):  # frames that grow mid-stream
+            return work(upload).to_dict(), began
     except VideoDecodeError as error:
         # The decoder names the temporary file; the client knows its upload by its own name.
         reason = str(error).replace(str(upload.path), upload.filename)
