@@ -26,7 +26,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, TypeAlias, TypeVar
 
 import torch
 
@@ -56,6 +56,17 @@ class InputSpec(Protocol):
     def to_dict(self) -> dict[str, Any]:
         """A plain JSON-able dict, as config.json stores it and /v1/model shows it."""
         ...
+
+
+Spec = TypeVar("Spec", bound=InputSpec)
+
+
+def spec_as(spec: InputSpec, expected: type[Spec]) -> Spec:
+    """``spec`` as the kind of spec an adapter reads, or an error naming both (a model built with
+    another family's spec)."""
+    if not isinstance(spec, expected):
+        raise TypeError(f"this model's input needs a {expected.__name__}, not {spec!r}")
+    return spec
 
 
 class ModelInput(NamedTuple):

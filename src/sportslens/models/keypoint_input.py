@@ -30,6 +30,7 @@ from sportslens.models.inputs import (
     TimelineRequest,
     TimelineScoring,
     WeightsInfo,
+    spec_as,
 )
 from sportslens.pose.normalize import SKELETON_INPUT, SkeletonLayout, normalize_people
 from sportslens.video import Source, describe_source
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from sportslens.data import Catalog, ClipConfig, ClipDataset, Record
     from sportslens.pose.keypoints import Keypoints
 
-__all__ = ["KEYPOINT_INPUT", "KeypointInput", "KeypointSpec", "keypoint_spec"]
+__all__ = ["KEYPOINT_INPUT", "KeypointInput", "KeypointSpec"]
 
 # What config.json files of skeleton checkpoints written before KeypointSpec hold besides the clip
 # length: a video Preprocess's fields, never read for keypoints (their values are dropped).
@@ -96,13 +97,6 @@ class KeypointSpec:
         return cls(clip_frames=frames, layout=layout)
 
 
-def keypoint_spec(spec: InputSpec) -> KeypointSpec:
-    """``spec`` as the :class:`KeypointSpec` a skeleton model carries, or a loud error."""
-    if not isinstance(spec, KeypointSpec):
-        raise TypeError(f"a skeleton model's input is described by a KeypointSpec, not {spec!r}")
-    return spec
-
-
 @dataclass(frozen=True)
 class KeypointInput(WeightsInfo):
     """The :class:`~sportslens.models.inputs.InputAdapter` of skeleton models."""
@@ -124,14 +118,14 @@ class KeypointInput(WeightsInfo):
     ) -> ClipDataset:
         from sportslens.data.keypoint_dataset import KeypointDataset
 
-        return KeypointDataset(records, keypoint_spec(spec).clip_frames, config)
+        return KeypointDataset(records, spec_as(spec, KeypointSpec).clip_frames, config)
 
     def example_batch(self, spec: InputSpec, batch: int = 1) -> torch.Tensor:
-        shape = keypoint_spec(spec).layout.shape(spec.clip_frames)  # (C, T, V, M)
+        shape = spec_as(spec, KeypointSpec).layout.shape(spec.clip_frames)  # (C, T, V, M)
         return torch.randn(batch, *shape)  # (B, C, T, V, M)
 
     def describe(self, spec: InputSpec) -> str:
-        return f"{keypoint_spec(spec).layout.joints} joints"
+        return f"{spec_as(spec, KeypointSpec).layout.joints} joints"
 
     def prepare(self, spec: InputSpec, source: Source) -> ModelInput:
         """A keypoint file's (or a video's extracted) keypoints, resampled to the clip; the
@@ -141,7 +135,7 @@ class KeypointInput(WeightsInfo):
 
         path = str(source)  # a keypoint file or a video file
         kp = keypoints_from(path)  # read once: the model and the summary share it
-        length, layout = spec.clip_frames, keypoint_spec(spec).layout
+        length, layout = spec.clip_frames, spec_as(spec, KeypointSpec).layout
         try:
             clip = normalize_people([kp], length, layout=layout)  # (C, T, V, M)
         except ValueError as error:
@@ -162,7 +156,7 @@ class KeypointInput(WeightsInfo):
         kp = whole_video_keypoints(
             request.video, request.keypoints, show_progress=request.show_progress
         )
-        length = keypoint_spec(predictor.model.preprocess).clip_frames
+        length = spec_as(predictor.model.preprocess, KeypointSpec).clip_frames
         scorer = SkeletonScorer(
             kp, length, predictor.forward, predictor.classes, batch_size=request.batch_size
         )

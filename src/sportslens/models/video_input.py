@@ -24,6 +24,7 @@ from sportslens.models.inputs import (
     TimelineRequest,
     TimelineScoring,
     WeightsInfo,
+    spec_as,
 )
 from sportslens.transforms import Preprocess, eval_transform
 from sportslens.video import Source, frame_count, read_frames
@@ -32,14 +33,7 @@ if TYPE_CHECKING:
     from sportslens.data import Catalog, ClipConfig, ClipDataset, Record
     from sportslens.timeline import Timeline
 
-__all__ = ["VIDEO_INPUT", "VideoInput", "video_preprocess"]
-
-
-def video_preprocess(spec: InputSpec) -> Preprocess:
-    """``spec`` as the :class:`Preprocess` a video model carries, or a loud error if it is not."""
-    if not isinstance(spec, Preprocess):
-        raise TypeError(f"a video model's input is described by a Preprocess, not {spec!r}")
-    return spec
+__all__ = ["VIDEO_INPUT", "VideoInput"]
 
 
 @dataclass(frozen=True)
@@ -63,18 +57,18 @@ class VideoInput(WeightsInfo):
     ) -> ClipDataset:
         from sportslens.data import VideoDataset
 
-        return VideoDataset(records, video_preprocess(spec), config)
+        return VideoDataset(records, spec_as(spec, Preprocess), config)
 
     def example_batch(self, spec: InputSpec, batch: int = 1) -> torch.Tensor:
-        side = video_preprocess(spec).crop_size
+        side = spec_as(spec, Preprocess).crop_size
         return torch.randn(batch, 3, spec.clip_frames, side, side)  # (B, C, T, H, W)
 
     def describe(self, spec: InputSpec) -> str:
-        side = video_preprocess(spec).crop_size
+        side = spec_as(spec, Preprocess).crop_size
         return f"{side}x{side}"
 
     def prepare(self, spec: InputSpec, source: Source) -> ModelInput:
-        preprocess = video_preprocess(spec)
+        preprocess = spec_as(spec, Preprocess)
         indices = sampling.clip_indices(preprocess, frame_count(source))  # deterministic: eval
         frames = read_frames(source, indices, size=preprocess.resize)  # (T, C, H, W) uint8
         clip = eval_transform(preprocess)(frames)  # (C, T, crop, crop) float
@@ -91,7 +85,7 @@ class VideoInput(WeightsInfo):
 
         if request.keypoints is not None:
             raise ValueError(f"keypoints are for skeleton models; {predictor.model.name} is not")
-        pre = video_preprocess(predictor.model.preprocess)
+        pre = spec_as(predictor.model.preprocess, Preprocess)
         scorer = VideoScorer(
             pre,
             eval_transform(pre),
