@@ -250,7 +250,7 @@ def test_registering_a_name_twice_is_an_error() -> None:
 def test_every_entry_carries_a_valid_preprocess(name: str) -> None:
     entry = get_entry(name)
     assert entry.name == name
-    assert Preprocess.from_dict(entry.preprocess.to_dict()) == entry.preprocess
+    assert entry.input_adapter.read_spec(entry.preprocess.to_dict()) == entry.preprocess
 
 
 def test_list_models_is_sorted_and_filters_by_family() -> None:

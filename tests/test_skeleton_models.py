@@ -108,3 +108,65 @@ def test_adjacency_partitions_the_normalised_neighbourhood() -> None:
     assert links == {(i, i) for i in range(17)} | {tuple(sorted(e)) for e in COCO17_EDGES}
     with pytest.raises(ValueError, match="partition"):
         skeleton_adjacency("distance")  # type: ignore[arg-type]
+
+
+# What a skeleton checkpoint's config.json held before KeypointSpec: a video Preprocess whose sizes
+# and statistics the keypoint input never read.
+OLD_SKELETON_PREPROCESS = {
+    "num_frames": 24,
+    "sampling": "uniform",
+    "sampling_rate": 1,
+    "crop_size": 112,
+    "resize": 128,
+    "train_scale": [128, 160],
+    "mean": [0.43216, 0.394666, 0.37645],
+    "std": [0.22803, 0.22145, 0.216989],
+}
+
+
+@pytest.mark.parametrize("name", SKELETON)
+def test_a_skeleton_model_describes_keypoint_input_not_video(name: str) -> None:
+    from sportslens.models.keypoint_input import KeypointSpec
+    from sportslens.models.summary import describe_input, model_table
+
+    spec = create_model(name, 3, clip_frames=24, crop_size=48, **TINY[name]).preprocess
+    assert spec == KeypointSpec(clip_frames=24)  # a crop size has nothing to change
+    assert spec.to_dict() == {
+        "input": "keypoints",
+        "num_frames": 24,
+        "sampling": "resample",
+        "channels": 3,
+        "joints": 17,
+        "persons": 1,
+    }
+    row = next(row for row in model_table() if row["model"] == name)
+    assert (row["frames"], row["crop_size"], describe_input(name)) == (64, None, "17 joints")
+
+
+@pytest.mark.parametrize("name", SKELETON)
+def test_skeleton_checkpoints_with_the_old_video_preprocess_still_load(
+    name: str, tmp_path: Path
+) -> None:
+    import json
+
+    from sportslens.models.keypoint_input import KeypointSpec
+
+    model = tiny(name).eval()
+    info = CheckpointInfo(name, ["a", "b", "c"], model.preprocess, dict(model.build_kwargs))
+    folder = save_checkpoint(tmp_path / "ckpt", model, info)
+    config = json.loads((folder / "config.json").read_text())
+    config["preprocess"] = OLD_SKELETON_PREPROCESS
+    (folder / "config.json").write_text(json.dumps(config))
+    loaded, loaded_info = load_checkpoint(folder)
+    assert loaded.preprocess == loaded_info.preprocess == KeypointSpec(clip_frames=24)
+    with torch.no_grad():
+        torch.testing.assert_close(loaded.eval()(skeletons()), model(skeletons()))
+
+
+def test_a_keypoint_spec_names_what_it_does_not_know() -> None:
+    from sportslens.models.keypoint_input import KeypointSpec
+
+    with pytest.raises(ValueError, match=r"unknown KeypointSpec field\(s\) \['crop'\]"):
+        KeypointSpec.from_dict({"num_frames": 8, "crop": 3})
+    with pytest.raises(ValueError, match="clip_frames must be >= 1, got 0"):
+        KeypointSpec(clip_frames=0)

@@ -28,7 +28,7 @@ from torch import nn
 from sportslens.messages import preview
 from sportslens.models import VideoClassifier, create_model, get_entry
 from sportslens.models.heads import ExtraHeads, add_heads, create_heads
-from sportslens.transforms import Preprocess
+from sportslens.models.inputs import InputSpec
 
 MODEL_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
@@ -54,7 +54,8 @@ class CheckpointInfo:
 
     model: str
     classes: list[str]
-    preprocess: Preprocess
+    preprocess: InputSpec
+    """The model's input (a video ``Preprocess`` or a ``KeypointSpec``), read by its adapter."""
     build_kwargs: dict[str, Any] = field(default_factory=dict)
     train_config: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
@@ -78,7 +79,8 @@ class CheckpointInfo:
         return cls(
             model=data["model"],
             classes=list(data["classes"]),
-            preprocess=Preprocess.from_dict(data["preprocess"]),
+            # The family's adapter reads its own spec (and older checkpoints' layouts of it).
+            preprocess=get_entry(data["model"]).input_adapter.read_spec(data["preprocess"]),
             build_kwargs=dict(data.get("build_kwargs", {})),
             train_config=dict(data.get("train_config", {})),
             metrics=dict(data.get("metrics", {})),

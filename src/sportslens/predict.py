@@ -14,6 +14,7 @@ import torch
 from sportslens.checkpoint import checkpoint_heads, load_checkpoint
 from sportslens.models import ModelInput, VideoClassifier, create_model, get_entry
 from sportslens.models.heads import ExtraHeads, HeadsAnswer
+from sportslens.models.inputs import TimelineRequest
 from sportslens.video import Source, describe_source
 
 if TYPE_CHECKING:
@@ -198,9 +199,8 @@ class Predictor:
     ) -> TimelineScoring:
         """Everything :meth:`timeline` needs before scoring: a skeleton model's whole-video pose
         (``keypoints``, or extracted now, with a progress bar when ``show_progress``)."""
-        return self.model.input_adapter.timeline_scoring(
-            self, video, keypoints=keypoints, batch_size=batch_size, show_progress=show_progress
-        )
+        request = TimelineRequest(video, keypoints, batch_size, show_progress)
+        return self.model.input_adapter.timeline_scoring(self, request)
 
     def timeline(
         self,

@@ -38,13 +38,7 @@ import difflib
 from collections.abc import Mapping
 from functools import cache
 
-__all__ = [
-    "SPORT_GROUPS",
-    "kinetics400_classes",
-    "kinetics400_sports",
-    "sport_of",
-    "sports_indices",
-]
+# The public names are listed once, in ``sportslens.labels.__all__``.
 
 # Names inside each group are in label-index order.
 SPORT_GROUPS: dict[str, tuple[str, ...]] = {

@@ -13,8 +13,7 @@ import torch
 from torch import nn
 
 if TYPE_CHECKING:
-    from sportslens.models.inputs import InputAdapter
-    from sportslens.transforms import Preprocess
+    from sportslens.models.inputs import InputAdapter, InputSpec
 
 
 class VideoClassifier(nn.Module):
@@ -31,7 +30,7 @@ class VideoClassifier(nn.Module):
         backbone: nn.Module,
         num_features: int,
         num_classes: int,
-        preprocess: Preprocess,
+        preprocess: InputSpec,
         input_adapter: InputAdapter,
     ) -> None:
         super().__init__()
@@ -39,7 +38,8 @@ class VideoClassifier(nn.Module):
         self.num_features = num_features
         self.head = nn.Linear(num_features, num_classes)
         self.preprocess = preprocess
-        """Clip length, sampling, sizes and normalisation of this instance's input."""
+        """This instance's input: a video ``Preprocess`` (clip length, sampling, sizes,
+        normalisation) or a ``KeypointSpec`` (clip length, layout); its adapter reads it."""
         self.input_adapter = input_adapter
         """How this model's input is made from catalogs, uploads and streams."""
         self.name = ""

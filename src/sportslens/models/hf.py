@@ -59,24 +59,31 @@ class _Spec:
     weights: tuple[str, ...]  # public hub ids of classification checkpoints
     model_type: str  # ``config.model_type`` of its checkpoints
     class_name: str  # the ``*ForVideoClassification`` class in transformers
-    input_name: str  # forward keyword taking the clip (B, T, C, H, W)
-    frames_key: str  # config field for the clip length
-    size_key: str  # config field for the (square) input side
-    arch_keys: tuple[str, ...]
-    """Config fields that fix parameter shapes and numerics: recorded in ``build_kwargs`` so the
-    architecture rebuilds exactly; a pretrained checkpoint fixes them (except the clip length)."""
-    tuning_keys: tuple[str, ...]  # dropout-like fields, free to change on top of a checkpoint
+    geometry_keys: tuple[str, ...]
+    """Config fields of the model's own geometry (patches, tubelets, widths) besides the clip
+    length, the side and the ViT fields every one has: see :attr:`arch_keys`."""
     frames_on_load: Literal["config", "interpolate", "fixed"]
     """What a clip length other than the checkpoint's needs: only a config change (positions are
     sinusoidal or rotary), resizing learned time embeddings, or it is impossible."""
     preprocess: Preprocess  # the listed checkpoint's input; an instance's follows its config
     description: str
+    input_name: str = "pixel_values"  # forward keyword taking the clip (B, T, C, H, W)
+    frames_key: str = "num_frames"  # config field for the clip length
+    size_key: str = "image_size"  # config field for the (square) input side
+    tuning_keys: tuple[str, ...] = _DROPOUT_KEYS  # dropout-like, free to change on a checkpoint
     choices: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     """Config fields that take one of a few strings, and those strings."""
     defaults: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     """Config values for random init, so ``pretrained=None`` has the listed checkpoint's shape."""
     dropped: tuple[str, ...] = ()
     """Submodules classification never runs; replaced by Identity so no dead weights remain."""
+
+    @property
+    def arch_keys(self) -> tuple[str, ...]:
+        """Config fields that fix parameter shapes and numerics: recorded in ``build_kwargs`` so
+        the architecture rebuilds exactly; a pretrained checkpoint fixes them (except the clip
+        length)."""
+        return (self.frames_key, self.size_key, *self.geometry_keys, *_VIT_KEYS)
 
     @property
     def accepted_keys(self) -> tuple[str, ...]:
@@ -138,20 +145,9 @@ _TIMESFORMER = _Spec(
     weights=("facebook/timesformer-base-finetuned-k400",),
     model_type="timesformer",
     class_name="TimesformerForVideoClassification",
-    input_name="pixel_values",
-    frames_key="num_frames",
-    size_key="image_size",
-    arch_keys=(
-        "num_frames",
-        "image_size",
-        "patch_size",
-        "attention_type",
-        "intermediate_size",
-        "qkv_bias",
-        *_VIT_KEYS,
-    ),
-    # No drop_path_rate: transformers 5.x types it `int` in TimesformerConfig and rejects 0.1.
-    tuning_keys=_DROPOUT_KEYS,
+    geometry_keys=("patch_size", "attention_type", "intermediate_size", "qkv_bias"),
+    # Tuning keys as default, no drop_path_rate: transformers 5.x types it `int` in
+    # TimesformerConfig and rejects 0.1.
     frames_on_load="interpolate",
     choices={"attention_type": ("divided_space_time", "space_only", "joint_space_time")},
 )
@@ -174,21 +170,9 @@ _VIDEOMAE = _Spec(
     weights=("MCG-NJU/videomae-base-finetuned-kinetics",),
     model_type="videomae",
     class_name="VideoMAEForVideoClassification",
-    input_name="pixel_values",
-    frames_key="num_frames",
-    size_key="image_size",
     # Not the q/v bias switch: transformers 5 renamed it (qkv_bias -> qv_bias), and every
     # VideoMAE checkpoint keeps its default (True).
-    arch_keys=(
-        "num_frames",
-        "image_size",
-        "patch_size",
-        "tubelet_size",
-        "intermediate_size",
-        "use_mean_pooling",
-        *_VIT_KEYS,
-    ),
-    tuning_keys=_DROPOUT_KEYS,
+    geometry_keys=("patch_size", "tubelet_size", "intermediate_size", "use_mean_pooling"),
     frames_on_load="config",  # sinusoidal positions, recomputed from the config's num_frames
 )
 
@@ -213,19 +197,8 @@ _VIVIT = _Spec(
     weights=("google/vivit-b-16x2-kinetics400",),
     model_type="vivit",
     class_name="VivitForVideoClassification",
-    input_name="pixel_values",
-    frames_key="num_frames",
-    size_key="image_size",
     # tubelet_size is [frames, height, width] of one token: ViViT has no separate patch_size.
-    arch_keys=(
-        "num_frames",
-        "image_size",
-        "tubelet_size",
-        "intermediate_size",
-        "qkv_bias",
-        *_VIT_KEYS,
-    ),
-    tuning_keys=_DROPOUT_KEYS,
+    geometry_keys=("tubelet_size", "intermediate_size", "qkv_bias"),
     frames_on_load="fixed",
 )
 
@@ -250,16 +223,7 @@ _VJEPA2 = _Spec(
     input_name="pixel_values_videos",
     frames_key="frames_per_clip",
     size_key="crop_size",
-    arch_keys=(
-        "frames_per_clip",
-        "crop_size",
-        "patch_size",
-        "tubelet_size",
-        "mlp_ratio",
-        "qkv_bias",
-        "num_pooler_layers",
-        *_VIT_KEYS,
-    ),
+    geometry_keys=("patch_size", "tubelet_size", "mlp_ratio", "qkv_bias", "num_pooler_layers"),
     tuning_keys=("drop_path_rate", "attention_probs_dropout_prob"),
     frames_on_load="config",
     # The listed Diving48 classifier: ViT-L/16, 32 frames at 256 (VJEPA2Config defaults to 64).

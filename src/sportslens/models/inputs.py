@@ -7,6 +7,9 @@ prediction, timelines, serving and benchmarks ask the adapter and never branch o
 * a catalog record → a dataset item (:meth:`~InputAdapter.read_catalog`,
   :meth:`~InputAdapter.create_dataset`), an uploaded or streamed source → one model input
   (:meth:`~InputAdapter.prepare`, :meth:`~InputAdapter.timeline_scoring`);
+* the model's :class:`InputSpec` read back from a checkpoint (:meth:`~InputAdapter.read_spec`): a
+  :class:`~sportslens.transforms.Preprocess` for video, a
+  :class:`~sportslens.models.keypoint_input.KeypointSpec` for keypoints;
 * an example batch of the right shape (:meth:`~InputAdapter.example_batch`) and a description of
   the input for tables (:meth:`~InputAdapter.describe`);
 * the class names that ship with public weights (:meth:`~InputAdapter.pretrained_classes`) and the
@@ -23,7 +26,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, TypeAlias, TypeVar
 
 import torch
 
@@ -32,7 +35,6 @@ if TYPE_CHECKING:
     from sportslens.models.base import VideoClassifier
     from sportslens.pose.keypoints import Keypoints
     from sportslens.timeline import Timeline, WindowScorer
-    from sportslens.transforms import Preprocess
     from sportslens.video import Source
 
 InputKind = Literal["video", "keypoints"]
@@ -40,6 +42,31 @@ KeypointSource: TypeAlias = "str | os.PathLike[str] | Keypoints"
 """A whole video's keypoints for a timeline: a keypoint file, or keypoints already read."""
 ClassNames = Callable[[str, str | Path], list[str]]
 """``(model name, weights) -> class names`` read from the weights' metadata ([] when none)."""
+
+
+class InputSpec(Protocol):
+    """What a model's input is: a :class:`~sportslens.transforms.Preprocess` (video) or a
+    :class:`~sportslens.models.keypoint_input.KeypointSpec` (keypoints); its adapter reads it."""
+
+    @property
+    def clip_frames(self) -> int:
+        """Frames (or keypoint frames) per clip the model sees."""
+        ...
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain JSON-able dict, as config.json stores it and /v1/model shows it."""
+        ...
+
+
+Spec = TypeVar("Spec", bound=InputSpec)
+
+
+def spec_as(spec: InputSpec, expected: type[Spec]) -> Spec:
+    """``spec`` as the kind of spec an adapter reads, or an error naming both (a model built with
+    another family's spec)."""
+    if not isinstance(spec, expected):
+        raise TypeError(f"this model's input needs a {expected.__name__}, not {spec!r}")
+    return spec
 
 
 class ModelInput(NamedTuple):
@@ -66,6 +93,18 @@ class ScoringModel(Protocol):
 
 
 @dataclass(frozen=True)
+class TimelineRequest:
+    """A whole video to score windows of, as :meth:`InputAdapter.timeline_scoring` takes it."""
+
+    video: Source
+    keypoints: KeypointSource | None = None
+    """A keypoint model's pose of ``video`` (else extracted); a video model refuses it."""
+    batch_size: int = 8
+    show_progress: bool = False
+    """A progress bar over slow preparation (pose extraction)."""
+
+
+@dataclass(frozen=True)
 class TimelineScoring:
     """A scorer ready for one video, and what the finished timeline gets added (repetitions)."""
 
@@ -85,21 +124,25 @@ class InputAdapter(Protocol):
         """The catalog such a model trains on (videos, or each video's keypoint file)."""
         ...
 
+    def read_spec(self, data: Mapping[str, Any]) -> InputSpec:
+        """The input spec stored in a checkpoint's config.json (older layouts included)."""
+        ...
+
     def create_dataset(
-        self, records: Sequence[Record], preprocess: Preprocess, config: ClipConfig
+        self, records: Sequence[Record], spec: InputSpec, config: ClipConfig
     ) -> ClipDataset:
         """A dataset of ``records``; its items are :class:`~sportslens.data.ClipSample`."""
         ...
 
-    def example_batch(self, preprocess: Preprocess, batch: int = 1) -> torch.Tensor:
+    def example_batch(self, spec: InputSpec, batch: int = 1) -> torch.Tensor:
         """A random batch of the model's input shape, ``(B, C, T, ...)``."""
         ...
 
-    def describe(self, preprocess: Preprocess) -> str:
+    def describe(self, spec: InputSpec) -> str:
         """One frame of the input, for tables: ``112x112`` or ``17 joints``."""
         ...
 
-    def prepare(self, preprocess: Preprocess, source: Source) -> ModelInput:
+    def prepare(self, spec: InputSpec, source: Source) -> ModelInput:
         """One source (a video, or a keypoint file) as one evaluation input, deterministic."""
         ...
 
@@ -108,13 +151,7 @@ class InputAdapter(Protocol):
         ...
 
     def timeline_scoring(
-        self,
-        predictor: ScoringModel,
-        video: Source,
-        *,
-        keypoints: KeypointSource | None = None,
-        batch_size: int = 8,
-        show_progress: bool = False,
+        self, predictor: ScoringModel, request: TimelineRequest
     ) -> TimelineScoring:
         """A scorer of windows over a whole video; slow preparation (pose) happens here."""
         ...

@@ -4,45 +4,102 @@ A skeleton model maps ``(B, C, T, V, M)`` to logits: C = 3 channels (x, y, score
 ``clip_frames``, V = 17 COCO joints, M people (:data:`~sportslens.pose.normalize.SKELETON_INPUT`
 defines the layout once; one person today, and :func:`~sportslens.pose.normalize.normalize_people`
 already stacks more). A catalog record is a keypoint ``.npz`` file; an uploaded video goes through
-pose extraction first (MediaPipe by default, the ``pose`` extra). Of the model's
-:class:`~sportslens.transforms.Preprocess` only ``clip_frames`` applies: keypoints are resampled to
-it, never cropped or colour-normalised.
+pose extraction first (MediaPipe by default, the ``pose`` extra). A skeleton model's input is
+described by a :class:`KeypointSpec` (frames per clip and the layout), not a video
+:class:`~sportslens.transforms.Preprocess`: keypoints are resampled to the clip length, never
+cropped or colour-normalised.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import torch
 
 from sportslens.models.inputs import (
     InputKind,
+    InputSpec,
     KeypointSource,
     ModelInput,
     ScoringModel,
+    TimelineRequest,
     TimelineScoring,
     WeightsInfo,
+    spec_as,
 )
 from sportslens.pose.normalize import SKELETON_INPUT, SkeletonLayout, normalize_people
-from sportslens.transforms import Preprocess
 from sportslens.video import Source, describe_source
 
 if TYPE_CHECKING:
     from sportslens.data import Catalog, ClipConfig, ClipDataset, Record
     from sportslens.pose.keypoints import Keypoints
 
-__all__ = ["KEYPOINT_INPUT", "KeypointInput"]
+__all__ = ["KEYPOINT_INPUT", "KeypointInput", "KeypointSpec"]
+
+# What config.json files of skeleton checkpoints written before KeypointSpec hold besides the clip
+# length: a video Preprocess's fields, never read for keypoints (their values are dropped).
+_OLD_VIDEO_KEYS = frozenset(
+    {"sampling", "sampling_rate", "crop_size", "resize", "train_scale", "mean", "std"}
+)
+
+
+@dataclass(frozen=True)
+class KeypointSpec:
+    """What a skeleton model reads: clips of ``clip_frames`` keypoint frames in ``layout``.
+
+    The sequence of a clip is resampled to ``clip_frames`` frames by linear interpolation over the
+    whole span (``sampling`` says so), so there is no frame step, crop or colour normalisation.
+    """
+
+    clip_frames: int = 64
+    """Keypoint frames per clip: any length works (the networks pool over time)."""
+    layout: SkeletonLayout = SKELETON_INPUT
+    """Channels (x, y, score), joints (COCO-17) and people per frame: ``(C, T, V, M)``."""
+    sampling: Literal["resample"] = "resample"
+
+    def __post_init__(self) -> None:
+        if isinstance(self.clip_frames, bool) or not isinstance(self.clip_frames, int):
+            raise ValueError(f"KeypointSpec.clip_frames must be an int, got {self.clip_frames!r}")
+        if self.clip_frames < 1:
+            raise ValueError(f"KeypointSpec.clip_frames must be >= 1, got {self.clip_frames}")
+
+    def with_clip_frames(self, clip_frames: int | None) -> KeypointSpec:
+        """This spec for clips of ``clip_frames`` frames (None: as is)."""
+        return self if clip_frames is None else dataclasses.replace(self, clip_frames=clip_frames)
+
+    def to_dict(self) -> dict[str, Any]:
+        """What config.json and ``/v1/model`` hold: ``num_frames`` as a video Preprocess names
+        the clip length, then the layout."""
+        return {
+            "input": "keypoints",
+            "num_frames": self.clip_frames,
+            "sampling": self.sampling,
+            **dataclasses.asdict(self.layout),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> KeypointSpec:
+        """Rebuild from `to_dict` output, or from an older skeleton checkpoint's video fields."""
+        layout_keys = {f.name for f in dataclasses.fields(SkeletonLayout)}
+        known = {"input", "num_frames", "clip_frames"} | layout_keys | _OLD_VIDEO_KEYS
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown KeypointSpec field(s) {unknown}; known: {sorted(known)}")
+        if data.get("input", "keypoints") != "keypoints":
+            raise ValueError(f"KeypointSpec: input={data['input']!r}, expected 'keypoints'")
+        frames = data.get("num_frames", data.get("clip_frames", cls.clip_frames))
+        layout = SkeletonLayout(**{k: v for k, v in data.items() if k in layout_keys})
+        return cls(clip_frames=frames, layout=layout)
 
 
 @dataclass(frozen=True)
 class KeypointInput(WeightsInfo):
     """The :class:`~sportslens.models.inputs.InputAdapter` of skeleton models."""
-
-    layout: SkeletonLayout = SKELETON_INPUT
 
     @property
     def kind(self) -> InputKind:
@@ -53,20 +110,24 @@ class KeypointInput(WeightsInfo):
 
         return read_keypoint_catalog(data)
 
+    def read_spec(self, data: Mapping[str, Any]) -> KeypointSpec:
+        return KeypointSpec.from_dict(data)
+
     def create_dataset(
-        self, records: Sequence[Record], preprocess: Preprocess, config: ClipConfig
+        self, records: Sequence[Record], spec: InputSpec, config: ClipConfig
     ) -> ClipDataset:
         from sportslens.data.keypoint_dataset import KeypointDataset
 
-        return KeypointDataset(records, preprocess.clip_frames, config)
+        return KeypointDataset(records, spec_as(spec, KeypointSpec).clip_frames, config)
 
-    def example_batch(self, preprocess: Preprocess, batch: int = 1) -> torch.Tensor:
-        return torch.randn(batch, *self.layout.shape(preprocess.clip_frames))  # (B, C, T, V, M)
+    def example_batch(self, spec: InputSpec, batch: int = 1) -> torch.Tensor:
+        shape = spec_as(spec, KeypointSpec).layout.shape(spec.clip_frames)  # (C, T, V, M)
+        return torch.randn(batch, *shape)  # (B, C, T, V, M)
 
-    def describe(self, preprocess: Preprocess) -> str:
-        return f"{self.layout.joints} joints"
+    def describe(self, spec: InputSpec) -> str:
+        return f"{spec_as(spec, KeypointSpec).layout.joints} joints"
 
-    def prepare(self, preprocess: Preprocess, source: Source) -> ModelInput:
+    def prepare(self, spec: InputSpec, source: Source) -> ModelInput:
         """A keypoint file's (or a video's extracted) keypoints, resampled to the clip; the
         prediction's extras are the ``pose`` read and the ``form`` counted in it."""
         from sportslens.pose.form import keypoints_from
@@ -74,9 +135,9 @@ class KeypointInput(WeightsInfo):
 
         path = str(source)  # a keypoint file or a video file
         kp = keypoints_from(path)  # read once: the model and the summary share it
-        length = preprocess.clip_frames
+        length, layout = spec.clip_frames, spec_as(spec, KeypointSpec).layout
         try:
-            clip = normalize_people([kp], length, layout=self.layout)  # (C, T, V, M)
+            clip = normalize_people([kp], length, layout=layout)  # (C, T, V, M)
         except ValueError as error:
             raise ValueError(f"{path}: {error}") from error
         frames = [int(i) for i in np.rint(np.linspace(0, kp.num_frames - 1, length))]
@@ -86,25 +147,18 @@ class KeypointInput(WeightsInfo):
         return None  # catalog sources are keypoint files: no frames to show
 
     def timeline_scoring(
-        self,
-        predictor: ScoringModel,
-        video: Source,
-        *,
-        keypoints: KeypointSource | None = None,
-        batch_size: int = 8,
-        show_progress: bool = False,
+        self, predictor: ScoringModel, request: TimelineRequest
     ) -> TimelineScoring:
         """Windows over the whole video's keypoints (given, read, or extracted here once, with a
         progress bar when ``show_progress``); segments of known exercises get repetitions."""
         from sportslens.timeline.skeleton import SkeletonScorer, add_repetitions
 
-        kp = whole_video_keypoints(video, keypoints, show_progress=show_progress)
+        kp = whole_video_keypoints(
+            request.video, request.keypoints, show_progress=request.show_progress
+        )
+        length = spec_as(predictor.model.preprocess, KeypointSpec).clip_frames
         scorer = SkeletonScorer(
-            kp,
-            predictor.model.preprocess.clip_frames,
-            predictor.forward,
-            predictor.classes,
-            batch_size=batch_size,
+            kp, length, predictor.forward, predictor.classes, batch_size=request.batch_size
         )
         return TimelineScoring(scorer, finish=lambda timeline: add_repetitions(timeline, kp))
 

@@ -18,8 +18,7 @@ from sportslens.models.base import VideoClassifier
 
 if TYPE_CHECKING:
     from sportslens.data import Catalog
-    from sportslens.models.inputs import InputAdapter
-    from sportslens.transforms import Preprocess
+    from sportslens.models.inputs import InputAdapter, InputSpec
 
 Family = Literal["small", "torchvision", "hf", "skeleton"]
 Builder = Callable[..., VideoClassifier]
@@ -35,7 +34,7 @@ class ModelEntry:
     name: str
     family: Family
     builder: Builder
-    preprocess: Preprocess
+    preprocess: InputSpec
     input_adapter: InputAdapter
     weights: tuple[str, ...] = ()
     """Names of public pretrained weights this entry can load (``"kinetics400"``, a hub id…)."""
@@ -49,7 +48,7 @@ def register_model(
     name: str,
     *,
     family: Family,
-    preprocess: Preprocess,
+    preprocess: InputSpec,
     input_adapter: InputAdapter,
     weights: tuple[str, ...] = (),
     description: str = "",

@@ -4,8 +4,9 @@ Input is what :mod:`sportslens.models.keypoint_input` makes (layout
 :data:`~sportslens.pose.normalize.SKELETON_INPUT`): C = 3 channels (x, y, score), T frames,
 V = 17 COCO joints, M persons (the persons' features are averaged). Both backbones fit
 :class:`VideoClassifier`, so heads, checkpoints, training and prediction work as for video
-models. ``preprocess.clip_frames`` is the sequence length; the other Preprocess fields (sizes,
-mean, std) do not apply to keypoints and keep their defaults.
+models. A skeleton model's ``preprocess`` is a
+:class:`~sportslens.models.keypoint_input.KeypointSpec`: the sequence length and the layout, no
+sizes or colour statistics.
 
 * ``tcn``: dilated 1-D temporal convolutions over the flattened joints × channels, the network
   of the reference project (Bai et al., "An Empirical Evaluation of Generic Convolutional and
@@ -26,7 +27,7 @@ from numpy.typing import NDArray
 from torch import nn
 
 from sportslens.models.base import VideoClassifier
-from sportslens.models.keypoint_input import KEYPOINT_INPUT
+from sportslens.models.keypoint_input import KEYPOINT_INPUT, KeypointSpec
 from sportslens.models.registry import register_model
 from sportslens.models.weights import (
     load_classifier_state,
@@ -35,13 +36,12 @@ from sportslens.models.weights import (
 )
 from sportslens.pose.layouts import COCO17_EDGES, COCO17_NAMES
 from sportslens.pose.normalize import SKELETON_INPUT
-from sportslens.transforms import Preprocess
 
 __all__ = ["STGCN", "TCN", "skeleton_adjacency", "stgcn", "tcn"]
 
 # 64 frames: a 2-3 s repetition at 30 fps keeps every other frame, and a longer clip still shows
-# each of a few repetitions with 10+ frames. Only clip_frames is read by the keypoint input.
-SKELETON_PREPROCESS = Preprocess(clip_frames=64)
+# each of a few repetitions with 10+ frames.
+SKELETON_SPEC = KeypointSpec(clip_frames=64, layout=SKELETON_INPUT)
 
 Partition = Literal["spatial", "uniform"]
 
@@ -259,12 +259,10 @@ def _finish(
 ) -> VideoClassifier:
     # No public weights: ``pretrained`` can only be a local file, checked before loading.
     path = None if pretrained is None else local_weights_path(model_name, pretrained, known=())
-    # Any sequence length works (global pooling over time). A crop size has no effect on
-    # keypoints; it is only recorded, as the Preprocess of a video model records it.
-    preprocess = SKELETON_PREPROCESS.with_input_size(*input_size)
-    model = VideoClassifier(
-        backbone, backbone.num_features, num_classes, preprocess, KEYPOINT_INPUT
-    )
+    # Any sequence length works (global pooling over time). Keypoints have no pixel size, so a
+    # crop size (``train --size`` for every model) is accepted and has nothing to change.
+    spec = SKELETON_SPEC.with_clip_frames(input_size[0])
+    model = VideoClassifier(backbone, backbone.num_features, num_classes, spec, KEYPOINT_INPUT)
     model.build_kwargs = build_kwargs
     if path is not None:
         load_classifier_state(model, load_state_dict_file(path), source=str(path))
@@ -274,7 +272,7 @@ def _finish(
 @register_model(
     "stgcn",
     family="skeleton",
-    preprocess=SKELETON_PREPROCESS,
+    preprocess=SKELETON_SPEC,
     input_adapter=KEYPOINT_INPUT,
     description="ST-GCN on COCO-17 keypoints, widths 16-32-64: trains on a CPU in minutes",
 )
@@ -297,7 +295,7 @@ def stgcn(
 @register_model(
     "tcn",
     family="skeleton",
-    preprocess=SKELETON_PREPROCESS,
+    preprocess=SKELETON_SPEC,
     input_adapter=KEYPOINT_INPUT,
     description="Dilated temporal convolutions over COCO-17 keypoints (the reference project's)",
 )

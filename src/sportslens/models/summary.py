@@ -31,7 +31,8 @@ def model_table() -> list[dict[str, Any]]:
                 "family": entry.family,
                 "params_m": params_m,
                 "frames": entry.preprocess.clip_frames,
-                "crop_size": entry.preprocess.crop_size,
+                # None for keypoint input: it has no pixel size.
+                "crop_size": entry.preprocess.to_dict().get("crop_size"),
                 "weights": list(entry.weights),
                 "description": entry.description,
             }

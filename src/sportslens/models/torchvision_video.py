@@ -450,10 +450,7 @@ def _preprocess(
 def _read_pretrained(spec: _Spec, pretrained: str | Path) -> tuple[dict[str, Tensor], str]:
     """The state dict named by ``pretrained`` (public weights or a local file), and its source."""
     if isinstance(pretrained, str) and pretrained in spec.weights:
-        import torchvision.models.video as video
-
-        enum_name, member = spec.weights[pretrained].split(".")
-        url: str = getattr(video, enum_name)[member].url
+        url: str = _weights_enum(spec, pretrained).url
         path = hub_cache_path(url)
         if not path.is_file():
             raise missing_weights_error(spec.name, pretrained, url, path)
@@ -490,10 +487,15 @@ def _kinetics_classes(name: str, pretrained: str | Path) -> list[str]:
     spec = _spec(name)
     if not isinstance(pretrained, str) or pretrained not in spec.weights:
         return []  # a local file: its classes are not recorded
+    return list(_weights_enum(spec, pretrained).meta["categories"])
+
+
+def _weights_enum(spec: _Spec, pretrained: str) -> Any:
+    """torchvision's ``WeightsEnum`` member behind the public weights name ``pretrained``."""
     import torchvision.models.video as video
 
     enum_name, member = spec.weights[pretrained].split(".")
-    return list(getattr(video, enum_name)[member].meta["categories"])
+    return getattr(video, enum_name)[member]
 
 
 TORCHVISION_INPUT = VideoInput(class_names=_kinetics_classes)

@@ -9,20 +9,22 @@ the model's :class:`~sportslens.transforms.Preprocess` transforms.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from sportslens import sampling
 from sportslens.models.inputs import (
     InputKind,
-    KeypointSource,
+    InputSpec,
     ModelInput,
     ScoringModel,
+    TimelineRequest,
     TimelineScoring,
     WeightsInfo,
+    spec_as,
 )
 from sportslens.transforms import Preprocess, eval_transform
 from sportslens.video import Source, frame_count, read_frames
@@ -47,21 +49,26 @@ class VideoInput(WeightsInfo):
 
         return read_catalog(data)
 
+    def read_spec(self, data: Mapping[str, Any]) -> Preprocess:
+        return Preprocess.from_dict(data)
+
     def create_dataset(
-        self, records: Sequence[Record], preprocess: Preprocess, config: ClipConfig
+        self, records: Sequence[Record], spec: InputSpec, config: ClipConfig
     ) -> ClipDataset:
         from sportslens.data import VideoDataset
 
-        return VideoDataset(records, preprocess, config)
+        return VideoDataset(records, spec_as(spec, Preprocess), config)
 
-    def example_batch(self, preprocess: Preprocess, batch: int = 1) -> torch.Tensor:
-        side = preprocess.crop_size
-        return torch.randn(batch, 3, preprocess.clip_frames, side, side)  # (B, C, T, H, W)
+    def example_batch(self, spec: InputSpec, batch: int = 1) -> torch.Tensor:
+        side = spec_as(spec, Preprocess).crop_size
+        return torch.randn(batch, 3, spec.clip_frames, side, side)  # (B, C, T, H, W)
 
-    def describe(self, preprocess: Preprocess) -> str:
-        return f"{preprocess.crop_size}x{preprocess.crop_size}"
+    def describe(self, spec: InputSpec) -> str:
+        side = spec_as(spec, Preprocess).crop_size
+        return f"{side}x{side}"
 
-    def prepare(self, preprocess: Preprocess, source: Source) -> ModelInput:
+    def prepare(self, spec: InputSpec, source: Source) -> ModelInput:
+        preprocess = spec_as(spec, Preprocess)
         indices = sampling.clip_indices(preprocess, frame_count(source))  # deterministic: eval
         frames = read_frames(source, indices, size=preprocess.resize)  # (T, C, H, W) uint8
         clip = eval_transform(preprocess)(frames)  # (C, T, crop, crop) float
@@ -72,21 +79,19 @@ class VideoInput(WeightsInfo):
         return read_frames(source, indices, size=size)  # (count, C, H, W) uint8
 
     def timeline_scoring(
-        self,
-        predictor: ScoringModel,
-        video: Source,
-        *,
-        keypoints: KeypointSource | None = None,
-        batch_size: int = 8,
-        show_progress: bool = False,
+        self, predictor: ScoringModel, request: TimelineRequest
     ) -> TimelineScoring:
         from sportslens.timeline import VideoScorer
 
-        if keypoints is not None:
+        if request.keypoints is not None:
             raise ValueError(f"keypoints are for skeleton models; {predictor.model.name} is not")
-        pre = predictor.model.preprocess
+        pre = spec_as(predictor.model.preprocess, Preprocess)
         scorer = VideoScorer(
-            pre, eval_transform(pre), predictor.forward, predictor.classes, batch_size=batch_size
+            pre,
+            eval_transform(pre),
+            predictor.forward,
+            predictor.classes,
+            batch_size=request.batch_size,
         )
         return TimelineScoring(scorer, finish=_as_scored)
 

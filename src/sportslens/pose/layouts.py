@@ -11,24 +11,26 @@ from numpy.typing import NDArray
 
 Edges = tuple[tuple[int, int], ...]
 
-COCO17_NAMES: tuple[str, ...] = (
-    "nose",
-    "left_eye",
-    "right_eye",
-    "left_ear",
-    "right_ear",
+# Body joints both layouts name alike, in the same order: the BlazePose-33 -> COCO-17 mapping
+# below goes by name, so a joint has one spelling.
+_ARMS = (
     "left_shoulder",
     "right_shoulder",
     "left_elbow",
     "right_elbow",
     "left_wrist",
     "right_wrist",
-    "left_hip",
-    "right_hip",
-    "left_knee",
-    "right_knee",
-    "left_ankle",
-    "right_ankle",
+)
+_LEGS = ("left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle")
+
+COCO17_NAMES: tuple[str, ...] = (
+    "nose",
+    "left_eye",
+    "right_eye",
+    "left_ear",
+    "right_ear",
+    *_ARMS,
+    *_LEGS,
 )
 """The 17 COCO keypoints in COCO order."""
 
@@ -71,24 +73,14 @@ BLAZEPOSE33_NAMES: tuple[str, ...] = (
     "right_ear",
     "mouth_left",
     "mouth_right",
-    "left_shoulder",
-    "right_shoulder",
-    "left_elbow",
-    "right_elbow",
-    "left_wrist",
-    "right_wrist",
+    *_ARMS,
     "left_pinky",
     "right_pinky",
     "left_index",
     "right_index",
     "left_thumb",
     "right_thumb",
-    "left_hip",
-    "right_hip",
-    "left_knee",
-    "right_knee",
-    "left_ankle",
-    "right_ankle",
+    *_LEGS,
     "left_heel",
     "right_heel",
     "left_foot_index",

@@ -46,7 +46,6 @@ __all__ = [
     "REST_SECONDS",
     "SET_MARGIN_SECONDS",
     "SET_SECONDS",
-    "is_rest",
     "make_sessions",
     "sample_session",
     "true_segments",
