@@ -101,7 +101,10 @@ class ModelResponse(BaseModel):
     name: str
     classes: list[str]
     num_classes: int
-    preprocess: dict[str, Any] = Field(description="Frames, sampling, size, mean and std.")
+    preprocess: dict[str, Any] = Field(
+        description="The model's input: a video recipe (frames, sampling, size, mean, std), "
+        "or keypoints for skeleton models."
+    )
     metrics: dict[str, Any] | None = Field(
         description="The run's evaluation metrics.json, else the checkpoint's training metrics."
     )
