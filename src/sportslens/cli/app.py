@@ -113,3 +113,13 @@ def torch_device(name: str) -> str:
 
 DEVICE_HELP = "auto (CUDA when available), cpu, cuda, cuda:1 ..."
 WEIGHTS_HELP = "With --model: a name the model lists (sportslens models), a hub id or a local path."
+
+
+def one_run(run: Path | None, checkpoint: Path | None) -> Path:
+    """The run named by the positional RUN or by --checkpoint (the one vocabulary)."""
+    if run is not None and checkpoint is not None and run != checkpoint:
+        raise ValueError(f"two runs given: {run} and --checkpoint {checkpoint}; give one")
+    chosen = run or checkpoint
+    if chosen is None:
+        raise ValueError("which run? give RUN or --checkpoint RUN")
+    return chosen

@@ -12,6 +12,7 @@ from sportslens.cli.app import (
     Opt,
     app,
     console,
+    one_run,
     print_json,
     reports_errors,
 )
@@ -181,7 +182,7 @@ def evaluate(
     from sportslens.evaluate import EvalConfig, evaluate_run
     from sportslens.train import resolve_device
 
-    run_dir = _one_run(run, checkpoint)
+    run_dir = one_run(run, checkpoint)
     if crops not in (1, 3):
         raise ValueError(f"crops must be 1 or 3, got {crops}")
     cfg = EvalConfig(
@@ -200,16 +201,6 @@ def evaluate(
         f"mean class {percent(summary['video_mean_class_acc'])}"
     )
     console.print(f"report: {paths['html']}", soft_wrap=True)
-
-
-def _one_run(run: Path | None, checkpoint: Path | None) -> Path:
-    """The run named by the positional RUN or by --checkpoint (the one vocabulary)."""
-    if run is not None and checkpoint is not None and run != checkpoint:
-        raise ValueError(f"two runs given: {run} and --checkpoint {checkpoint}; give one")
-    chosen = run or checkpoint
-    if chosen is None:
-        raise ValueError("which run? sportslens evaluate RUN, or --checkpoint RUN")
-    return chosen
 
 
 @app.command()
