@@ -45,7 +45,9 @@ def test_probe_table_and_sample_sheet(make_video: MakeVideo, tmp_path: Path) -> 
     assert "num_frames" in result.output and "45" in result.output
     assert sheet.stat().st_size > 0
     facts = json.loads(
-        runner.invoke(app, ["probe", str(path), "--sample", "8", "--short-side", "32", "--json"]).output
+        runner.invoke(
+            app, ["probe", str(path), "--sample", "8", "--short-side", "32", "--json"]
+        ).output
     )
     assert facts["sample"]["indices"] == sportslens.sampling.uniform(45, 8).tolist()
     assert facts["sample"]["shape"] == [8, 3, 32, 48]

@@ -84,7 +84,7 @@ def test_clips_cut_each_action_into_a_class_folder(make_video: MakeVideo, tmp_pa
     for path, segment in zip(paths, timeline.actions, strict=True):
         assert probe(path).num_frames == segment.end_frame - segment.start_frame + 1
     lines = (tmp_path / "clips" / "labels.csv").read_text().splitlines()
-    assert lines == ["path,label,group", "squat/v_000.mp4,squat,v", "push_up/v_001.mp4,push_up,v"]
+    assert lines == ["path,label,group", "squat/v_001.mp4,squat,v", "push_up/v_002.mp4,push_up,v"]
 
 
 def test_plot_is_written(make_video: MakeVideo, tmp_path: Path) -> None:
