@@ -45,7 +45,8 @@ TRAIN_DEFAULTS: dict[str, Any] = {
 def _default(name: str, help: str, default: str | None = None) -> Any:
     """An option whose default comes from TrainConfig (a YAML --config can change it)."""
     shown = default if default is not None else str(TRAIN_DEFAULTS[name])
-    return Opt(help=help, show_default=shown)
+    # In the help text: typer shows a string show_default as "[default: (30)]".
+    return Opt(help=f"{help} (default: {shown})", show_default=False)
 
 
 @app.command()
@@ -63,8 +64,8 @@ def train(
             "--weights",
             "--pretrained",
             help="Start from these weights: a name the model lists (kinetics400), a hub id or a "
-            "local path.",
-            show_default="none (random initialisation)",
+            "local path (default: none, random initialisation).",
+            show_default=False,
         ),
     ] = None,
     epochs: Annotated[int | None, _default("epochs", "Passes over the training split.")] = None,
