@@ -213,3 +213,27 @@ def test_help_shows_the_new_names_only(
         assert name in text
     for name in hidden:
         assert name not in text
+
+
+def test_checkpoints_and_keypoint_files_follow_the_umask(
+    trained: tuple[Path, str], make_video: MakeVideo, tmp_path: Path
+) -> None:
+    import numpy as np
+
+    from sportslens.permissions import current_umask
+    from sportslens.pose import load_keypoints, save_keypoints
+
+    run, _ = trained
+    mask = current_umask()
+    best = run / "best"
+    assert best.stat().st_mode & 0o777 == 0o777 & ~mask  # not mkdtemp's 0700
+    for file in best.iterdir():
+        assert file.stat().st_mode & 0o777 == 0o666 & ~mask
+    video = make_video("k.mp4", frames=3)
+    (tmp_path / "theirs.json").write_text(json.dumps(np.full((3, 17, 3), 5.0).tolist()))
+    out = tmp_path / "kp.npz"
+    args = ["pose", str(video), "--from", str(tmp_path / "theirs.json"), "--out-file", str(out)]
+    _ok(args)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~mask  # not mkstemp's 0600
+    save_keypoints(tmp_path / "again.npz", load_keypoints(out))
+    assert (tmp_path / "again.npz").stat().st_mode & 0o777 == 0o666 & ~mask
