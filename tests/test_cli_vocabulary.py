@@ -106,6 +106,8 @@ def test_compare_json(trained: tuple[Path, str]) -> None:
     run, _ = trained
     _json(["evaluate", str(run), "--device", "cpu", "--workers", "0"])
     rows = _json(["compare", str(run)])
+    measured = json.loads((run / "model_info.json").read_text())["latency_measured_on"]
+    assert measured.startswith("CPU, batch 1, ") and "CPU threads" in measured
     assert rows[0]["name"] == "run" and 0 <= rows[0]["metrics"]["video_acc1"] <= 1
 
 
