@@ -39,13 +39,15 @@ def test_probe_table_and_sample_sheet(make_video: MakeVideo, tmp_path: Path) -> 
     path = make_video("a.mp4", frames=45)
     sheet = tmp_path / "sheet.png"
     result = runner.invoke(
-        app, ["probe", str(path), "--sample", "8", "--size", "32", "--sheet", str(sheet)]
+        app, ["probe", str(path), "--sample", "8", "--short-side", "32", "--sheet", str(sheet)]
     )
     assert result.exit_code == 0, result.output
     assert "num_frames" in result.output and "45" in result.output
     assert sheet.stat().st_size > 0
     facts = json.loads(
-        runner.invoke(app, ["probe", str(path), "--sample", "8", "--size", "32", "--json"]).output
+        runner.invoke(
+            app, ["probe", str(path), "--sample", "8", "--short-side", "32", "--json"]
+        ).output
     )
     assert facts["sample"]["indices"] == sportslens.sampling.uniform(45, 8).tolist()
     assert facts["sample"]["shape"] == [8, 3, 32, 48]
@@ -122,7 +124,7 @@ def test_split_saves_a_reproducible_assignment(make_video: MakeVideo, tmp_path: 
     data = _class_tree(make_video, tmp_path / "data")
     first, second = tmp_path / "a.csv", tmp_path / "b.csv"
     for out in (first, second):
-        args = ["split", str(data), "--out", str(out), "--fractions", "0.34", "0.33", "0.33"]
+        args = ["split", str(data), "--out-file", str(out), "--fractions", "0.34", "0.33", "0.33"]
         result = runner.invoke(app, args)
         assert result.exit_code == 0, result.output
     assert first.read_text() == second.read_text()

@@ -26,7 +26,7 @@ def test_pose_imports_keypoints_smooths_and_draws_an_overlay(
     video = make_video("clip.mp4", frames=10)
     (tmp_path / "other.json").write_text(json.dumps(np.full((10, 17, 3), 20.0).tolist()))
     out, overlay = tmp_path / "kp.npz", tmp_path / "overlay.mp4"
-    args = ["pose", str(video), "--out", str(out), "--from", str(tmp_path / "other.json")]
+    args = ["pose", str(video), "--out-file", str(out), "--from", str(tmp_path / "other.json")]
     result = runner.invoke(app, [*args, "--overlay", str(overlay), "--smooth", "savgol", "--json"])
     assert result.exit_code == 0, result.output
     facts = json.loads(result.output)
@@ -40,9 +40,9 @@ def test_pose_imports_keypoints_smooths_and_draws_an_overlay(
 
 def test_pose_reports_bad_input_with_exit_code_2(make_video: MakeVideo, tmp_path: Path) -> None:
     video = make_video(frames=3)
-    result = runner.invoke(app, ["pose", str(tmp_path / "none.mp4"), "--out", "kp.npz"])
+    result = runner.invoke(app, ["pose", str(tmp_path / "none.mp4"), "--out-file", "kp.npz"])
     assert result.exit_code == 2 and "none.mp4: no such file" in result.output
-    result = runner.invoke(app, ["pose", str(video), "--out", "kp.npz", "--backend", "import"])
+    result = runner.invoke(app, ["pose", str(video), "--out-file", "kp.npz", "--backend", "import"])
     assert result.exit_code == 2 and "needs the keypoint file" in result.output
 
 
@@ -55,7 +55,7 @@ def test_pose_names_a_still_image_and_keeps_a_one_frame_videos_fps(
     keypoints.write_text(json.dumps(np.full((1, 17, 3), 20.0).tolist()))
     photo = tmp_path / "photo.mp4"
     Image.fromarray(np.zeros((48, 64, 3), np.uint8)).save(photo, format="PNG")
-    args = ["--out", str(tmp_path / "kp.npz"), "--backend", "import", "--from", str(keypoints)]
+    args = ["--out-file", str(tmp_path / "kp.npz"), "--backend", "import", "--from", str(keypoints)]
     result = runner.invoke(app, ["pose", str(photo), *args])
     assert result.exit_code == 2
     assert "photo.mp4: is a still image (png), not a video" in result.output

@@ -57,7 +57,7 @@ def test_sessions_have_true_segments_inside_the_video(sessions: Path) -> None:
 def test_timeline_writes_every_output(sessions: Path, checkpoint: Path, tmp_path: Path) -> None:
     video = sessions / "session_000.mp4"
     outputs = {
-        "--out": tmp_path / "t.json",
+        "--out-file": tmp_path / "t.json",
         "--csv": tmp_path / "t.csv",
         "--plot": tmp_path / "t.png",
         "--overlay": tmp_path / "t.mp4",
@@ -68,7 +68,7 @@ def test_timeline_writes_every_output(sessions: Path, checkpoint: Path, tmp_path
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     printed = json.loads(result.stdout)
-    saved = json.loads(outputs["--out"].read_text())
+    saved = json.loads(outputs["--out-file"].read_text())
     assert printed["segments"] == saved["segments"]
     segments = saved["segments"]
     # Segments tile the whole video without gaps; threshold 0 leaves no background.

@@ -78,13 +78,13 @@ def test_clips_cut_each_action_into_a_class_folder(make_video: MakeVideo, tmp_pa
     timeline = _timeline(video)
     paths = write_clips(timeline, video, tmp_path / "clips")
     assert [p.relative_to(tmp_path / "clips").as_posix() for p in paths] == [
-        "squat/v_000.mp4",
-        "push_up/v_001.mp4",
+        "squat/v_001.mp4",  # numbered from 1, as the timeline table shows them
+        "push_up/v_002.mp4",
     ]
     for path, segment in zip(paths, timeline.actions, strict=True):
         assert probe(path).num_frames == segment.end_frame - segment.start_frame + 1
     lines = (tmp_path / "clips" / "labels.csv").read_text().splitlines()
-    assert lines == ["path,label,group", "squat/v_000.mp4,squat,v", "push_up/v_001.mp4,push_up,v"]
+    assert lines == ["path,label,group", "squat/v_001.mp4,squat,v", "push_up/v_002.mp4,push_up,v"]
 
 
 def test_plot_is_written(make_video: MakeVideo, tmp_path: Path) -> None:

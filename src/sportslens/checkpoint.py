@@ -29,6 +29,7 @@ from sportslens.messages import preview
 from sportslens.models import VideoClassifier, create_model, get_entry
 from sportslens.models.heads import ExtraHeads, add_heads, create_heads
 from sportslens.models.inputs import InputSpec
+from sportslens.permissions import give_default_mode
 
 MODEL_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
@@ -104,12 +105,14 @@ def save_checkpoint(
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    give_default_mode(staging, directory=True)  # mkdtemp's 0700 would stay after the rename
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     save_file(state, staging / MODEL_FILE, metadata={"model": info.model})
     (staging / CONFIG_FILE).write_text(json.dumps(info.to_json(), indent=2, default=str))
     if training_state is not None:
         torch.save(training_state, staging / STATE_FILE)
     for file in staging.iterdir():
+        give_default_mode(file)  # safetensors writes model.safetensors 0600
         _fsync(file)
     _fsync(staging)  # the folder's entries for those files
     previous = folder.with_name(f"{folder.name}.previous")

@@ -90,7 +90,8 @@ def predict_split(
 def model_facts(model: VideoClassifier, info: CheckpointInfo, repeats: int = 5) -> dict[str, Any]:
     """Parameters, GFLOPs per clip (counted by PyTorch), and median latency for one clip."""
     pre = model.preprocess
-    clip = example_input(model)  # (1, C, T, H, W), or (1, C, T, V, M) for keypoints
+    device = next(model.parameters()).device  # evaluate --device cuda puts the model there
+    clip = example_input(model).to(device)  # (1, C, T, H, W), or (1, C, T, V, M) for keypoints
     model.eval()
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
         model(clip)
@@ -105,10 +106,21 @@ def model_facts(model: VideoClassifier, info: CheckpointInfo, repeats: int = 5) 
         "params": sum(p.numel() for p in model.parameters()),
         "gflops": counter.get_total_flops() / 2e9,  # multiply-adds count twice in FLOPs
         "latency_ms": statistics.median(times),
+        # What the latency was measured under: one clip at a time, alone on this device.
+        "latency_measured_on": (
+            f"{_device_name(clip.device)}, batch 1, {torch.get_num_threads()} CPU threads, "
+            "no other load"
+        ),
         "frames": pre.clip_frames,
         "resolution": model.input_adapter.describe(pre),
         "pretrained_on": info.train_config.get("pretrained") or "none",
     }
+
+
+def _device_name(device: torch.device) -> str:
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return "CPU"
 
 
 def misclassified_gallery(

@@ -403,9 +403,11 @@ def _run_epoch(
         train_loader.generator.manual_seed(cfg.seed * 10_000 + epoch)  # same order on resume
     for parameter in model.backbone_parameters():
         parameter.requires_grad = epoch >= cfg.freeze_backbone_epochs
+    start = time.perf_counter()
     row: dict[str, float] = {"epoch": epoch + 1, "lr": trainer.optimizer.param_groups[0]["lr"]}
     row |= train_one_epoch(trainer, train_loader, epoch)
     row |= dist.from_main(lambda: validate(model, val_loader, trainer.device))
+    row["seconds"] = round(time.perf_counter() - start, 3)  # training and validation
     if isinstance(trainer.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
         trainer.scheduler.step(row["val_acc1"])
     if row["failures"]:

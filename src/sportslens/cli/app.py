@@ -6,6 +6,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
@@ -29,6 +30,7 @@ errors = Console(stderr=True)
 Opt = typer.Option
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
 
 
 def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
@@ -63,3 +65,61 @@ def _main(
 def print_json(data: Any) -> None:
     """Machine output: plain JSON on stdout, nothing else."""
     typer.echo(json.dumps(data, indent=2, default=str))
+
+
+def deprecated(old: str, new: str) -> Any:
+    """A hidden option under its old spelling; read it with ``renamed`` (docs/cli.md lists them).
+
+    Old spellings keep working for one release, with a warning that names the new one.
+    """
+    return typer.Option(old, hidden=True, help=f"Deprecated: use {new}.")
+
+
+def renamed(value: T, old_value: T | None, old: str, new: str) -> T:
+    """The option's value, taken from its old spelling (with a warning) when that was given."""
+    if old_value is None or old_value is False:
+        return value
+    errors.print(f"[yellow]warning:[/] {old} is deprecated; use {new}", highlight=False)
+    return old_value
+
+
+def save_folder(command: str) -> Path:
+    """A new numbered folder for ``--save``: ``runs/<command>/<command>N``."""
+    from sportslens.runs import next_run_dir
+
+    return next_run_dir(command)
+
+
+def results_saved(folder: Path, *, as_json: bool = False) -> None:
+    """Say where ``--save`` wrote; on stderr under ``--json`` so stdout stays pure JSON."""
+    (errors if as_json else console).print(
+        f"Results saved to [bold]{folder}[/]", soft_wrap=True, highlight=False
+    )
+
+
+def video_sources(items: list[str], suffixes: frozenset[str] | None = None) -> list[str]:
+    """INPUT arguments as sources: a file, a folder (its videos), a glob pattern or a URL."""
+    from sportslens.sources import VIDEO_EXTENSIONS, expand_sources
+
+    return expand_sources(items, suffixes or VIDEO_EXTENSIONS)
+
+
+def torch_device(name: str) -> str:
+    """``--device``: ``auto`` picks CUDA when there is one, else the CPU."""
+    from sportslens.train import resolve_device
+
+    return str(resolve_device(name))
+
+
+DEVICE_HELP = "auto (CUDA when available), cpu, cuda, cuda:1 ..."
+WEIGHTS_HELP = "With --model: a name the model lists (sportslens models), a hub id or a local path."
+
+
+def one_run(run: Path | None, checkpoint: Path | None) -> Path:
+    """The run named by the positional RUN or by --checkpoint (the one vocabulary)."""
+    if run is not None and checkpoint is not None and run != checkpoint:
+        raise ValueError(f"two runs given: {run} and --checkpoint {checkpoint}; give one")
+    chosen = run or checkpoint
+    if chosen is None:
+        raise ValueError("which run? give RUN or --checkpoint RUN")
+    return chosen

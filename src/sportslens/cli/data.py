@@ -10,7 +10,16 @@ import typer
 from rich.table import Table
 
 import sportslens
-from sportslens.cli.app import Opt, app, console, errors, print_json, reports_errors
+from sportslens.cli.app import (
+    Opt,
+    app,
+    console,
+    deprecated,
+    errors,
+    print_json,
+    renamed,
+    reports_errors,
+)
 
 
 @app.command()
@@ -20,7 +29,10 @@ def probe(
     sample: Annotated[
         int, typer.Option(help="Also read this many uniformly sampled frames and time it.")
     ] = 0,
-    size: Annotated[int, typer.Option(help="Short side of the sampled frames.")] = 112,
+    short_side: Annotated[
+        int, typer.Option(help="Sampled frames are resized to this short side (aspect kept).")
+    ] = 112,
+    old_size: Annotated[int | None, deprecated("--size", "--short-side")] = None,
     sheet: Annotated[
         Path | None, typer.Option(help="Write the sampled frames as a contact sheet PNG.")
     ] = None,
@@ -30,6 +42,7 @@ def probe(
     info = sportslens.probe(video)
     facts = info.to_dict()
     if sample or sheet:
+        size = renamed(short_side, old_size, "--size", "--short-side")
         facts["sample"] = _sample(video, info.num_frames, sample or 16, size, sheet)
     if as_json:
         print_json(facts)
@@ -234,7 +247,8 @@ def _print_catalog(found: Any, summary: Any, bad: list[tuple[str, str]], out: Pa
 @reports_errors
 def split(
     data: Annotated[Path, typer.Argument(help="A dataset any reader understands.")],
-    out: Annotated[Path, typer.Option(help="Where to save the splits CSV.")],
+    out_file: Annotated[Path | None, typer.Option(help="The splits CSV to write.")] = None,
+    old_out: Annotated[Path | None, deprecated("--out", "--out-file")] = None,
     fractions: Annotated[
         tuple[float, float, float], typer.Option(help="train, val and test fractions.")
     ] = (0.8, 0.1, 0.1),
@@ -242,13 +256,20 @@ def split(
         str, typer.Option(help="random, stratified (by class) or group (cross-subject).")
     ] = "stratified",
     seed: Annotated[int, typer.Option(help="Seed: the same seed gives the same split.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
 ) -> None:
     """Split a dataset reproducibly and save the assignment as CSV for later runs."""
     from sportslens.data import read_catalog, save_splits, split_catalog
 
+    out = renamed(out_file, old_out, "--out", "--out-file")
+    if out is None:
+        raise ValueError("where to? --out-file splits.csv")
     if strategy not in ("random", "stratified", "group"):
         raise ValueError(f"strategy must be random, stratified or group, got {strategy!r}")
     done = split_catalog(read_catalog(data), fractions, strategy=strategy, seed=seed)  # type: ignore[arg-type]
     save_splits(done, out)
     counts = {name: len(done.split(name)) for name in done.splits}
+    if as_json:
+        print_json({"videos": len(done), "splits": counts, "file": str(out)})
+        return
     console.print(f"{len(done)} videos → {counts}; saved to {out}")

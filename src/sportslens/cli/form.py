@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 from rich.table import Table
 
-from sportslens.cli.app import Opt, app, bench_app, console, print_json, reports_errors
+from sportslens.cli.app import (
+    Opt,
+    app,
+    bench_app,
+    console,
+    print_json,
+    reports_errors,
+    results_saved,
+    save_folder,
+    video_sources,
+)
+from sportslens.sources import KEYPOINT_EXTENSIONS, VIDEO_EXTENSIONS
 
 if TYPE_CHECKING:
     from sportslens.pose.backends import Backend
@@ -18,7 +30,13 @@ if TYPE_CHECKING:
 @app.command()
 @reports_errors
 def form(
-    source: Annotated[str, typer.Argument(help="A keypoint .npz (sportslens pose) or a video.")],
+    sources: Annotated[
+        list[str],
+        typer.Argument(
+            help="Keypoint .npz files (sportslens pose) or videos: files, folders, glob "
+            "patterns or URLs."
+        ),
+    ],
     exercise: Annotated[
         str | None,
         Opt(
@@ -27,7 +45,7 @@ def form(
         ),
     ] = None,
     plot: Annotated[
-        Path | None, Opt(help="Write the angle curves with repetitions as a PNG.")
+        Path | None, Opt(help="Write the angle curves with repetitions as a PNG (one input).")
     ] = None,
     backend: Annotated[
         str, Opt(help="Pose backend for a video: mediapipe or vitpose.")
@@ -35,6 +53,9 @@ def form(
     min_score: Annotated[
         float, Opt(help="Joints scored at or below this count as unseen (MediaPipe visibility).")
     ] = 0.5,
+    save: Annotated[
+        bool, Opt("--save", help="Write <input>.json and <input>.png to a new runs/form/formN.")
+    ] = False,
     as_json: Annotated[
         bool, Opt("--json", help="Print JSON (with every angle per frame).")
     ] = False,
@@ -44,28 +65,55 @@ def form(
 
     if backend not in ("mediapipe", "vitpose"):
         raise ValueError(f"backend must be mediapipe or vitpose, got {backend!r}")
-    kp = keypoints_from(source, cast("Backend", backend))
-    analysis = analyze_form(kp, exercise, min_score=min_score)
-    if plot is not None:
-        from sportslens.pose.form_plot import plot_form
+    found = video_sources(sources, VIDEO_EXTENSIONS | KEYPOINT_EXTENSIONS)
+    if len(found) > 1 and plot is not None:
+        raise ValueError(f"{len(found)} inputs: --plot names one file; use --save for several")
+    folder = save_folder("form") if save else None
+    answers = []
+    for source in found:
+        analysis = analyze_form(
+            keypoints_from(source, cast("Backend", backend)), exercise, min_score=min_score
+        )
+        chart = plot if folder is None else folder / f"{_stem(source)}.png"
+        if chart is not None:
+            from sportslens.pose.form_plot import plot_form
 
-        plot_form(analysis, plot)
+            plot_form(analysis, chart)
+        answer = analysis.to_dict() | {
+            "source": source,
+            "plot": None if chart is None else str(chart),
+        }
+        if folder is not None:
+            (folder / f"{_stem(source)}.json").write_text(json.dumps(answer, indent=2))
+        answers.append(answer)
+        if not as_json:
+            _print_form(analysis, source if len(found) > 1 else None, chart)
     if as_json:
-        print_json(analysis.to_dict() | {"plot": None if plot is None else str(plot)})
-        return
+        print_json(answers[0] if len(answers) == 1 and len(sources) == 1 else answers)
+    if folder is not None:
+        results_saved(folder, as_json=as_json)
+
+
+def _stem(source: str) -> str:
+    return Path(source.split("?")[0]).stem or "input"
+
+
+def _print_form(analysis: FormAnalysis, source: str | None, chart: Path | None) -> None:
     report, frames = analysis.repetitions, analysis.angles.num_frames
     plural = "" if report.count == 1 else "s"
     period = f", period {report.period_s:.2f} s" if report.period_s else ""
     console.print(
-        f"[bold]{report.count} repetition{plural}[/] in {frames} frames "
+        (f"{source}: " if source else "")
+        + f"[bold]{report.count} repetition{plural}[/] in {frames} frames "
         f"({frames / analysis.angles.fps:.1f} s), counted on {report.signal}{period}",
         highlight=False,
+        soft_wrap=True,
     )
     if report.repetitions:
         console.print(_repetition_table(analysis))
     console.print(_angle_table(analysis))
-    if plot is not None:
-        console.print(f"plot: {plot}", soft_wrap=True)
+    if chart is not None:
+        console.print(f"plot: {chart}", soft_wrap=True)
 
 
 def _repetition_table(analysis: FormAnalysis) -> Table:

@@ -2,32 +2,58 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from sportslens.cli.app import Opt, app, console, print_json, reports_errors
+from sportslens.cli.app import (
+    DEVICE_HELP,
+    WEIGHTS_HELP,
+    Opt,
+    app,
+    console,
+    print_json,
+    reports_errors,
+    results_saved,
+    save_folder,
+    torch_device,
+    video_sources,
+)
+
+if TYPE_CHECKING:
+    from sportslens.predict import Prediction
 
 
 @app.command()
 @reports_errors
 def predict(
-    videos: Annotated[list[str], typer.Argument(help="Video paths or URLs.")],
+    videos: Annotated[
+        list[str], typer.Argument(help="Videos: files, folders, glob patterns or URLs.")
+    ],
     checkpoint: Annotated[Path | None, Opt(help="A run folder or checkpoint folder.")] = None,
     model: Annotated[str | None, Opt(help="A registered model, with --weights.")] = None,
-    weights: Annotated[str | None, Opt("--weights", "--pretrained")] = None,
+    weights: Annotated[str | None, Opt("--weights", "--pretrained", help=WEIGHTS_HELP)] = None,
     top_k: Annotated[int, Opt(min=1, help="Labels to show per video.")] = 5,
     sports_only: Annotated[
         bool, Opt("--sports-only", help="Kinetics-400 models: rank only its 134 sports classes.")
+    ] = False,
+    batch_size: Annotated[int, Opt(min=1, help="Videos per forward pass.")] = 8,
+    device: Annotated[str, Opt(help=DEVICE_HELP)] = "auto",
+    save: Annotated[
+        bool, Opt("--save", help="Write predictions.json to a new runs/predict/predictN.")
     ] = False,
     as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
 ) -> None:
     """Top-k labels with scores for each video (batched)."""
     from sportslens.predict import Predictor
 
-    predictor = Predictor.load(checkpoint, model=model, weights=weights)
+    sources = video_sources(videos)
+    predictor = Predictor.load(
+        checkpoint, model=model, weights=weights, device=torch_device(device)
+    )
     allowed = None
     if sports_only:
         from sportslens.labels import kinetics400_classes, sports_indices
@@ -35,10 +61,20 @@ def predict(
         if predictor.classes != kinetics400_classes():
             raise ValueError("--sports-only needs a model with the 400 Kinetics-400 classes")
         allowed = sports_indices()
-    results = predictor.predict_many(videos, top_k=top_k, allowed=allowed)
+    results = predictor.predict_many(sources, top_k=top_k, batch_size=batch_size, allowed=allowed)
+    answers = [r.to_dict() for r in results]
+    if save:
+        folder = save_folder("predict")
+        (folder / "predictions.json").write_text(json.dumps(answers, indent=2, default=str))
     if as_json:
-        print_json([r.to_dict() for r in results])
-        return
+        print_json(answers)
+    else:
+        _print_predictions(results)
+    if save:
+        results_saved(folder, as_json=as_json)
+
+
+def _print_predictions(results: list[Prediction]) -> None:
     for result in results:
         table = Table(title=result.source, show_header=False)
         for name, score in zip(result.labels, result.scores, strict=True):

@@ -9,7 +9,19 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import typer
 from rich.table import Table
 
-from sportslens.cli.app import Opt, app, console, errors, print_json, reports_errors
+from sportslens.cli.app import (
+    Opt,
+    app,
+    console,
+    deprecated,
+    errors,
+    print_json,
+    renamed,
+    reports_errors,
+    results_saved,
+    save_folder,
+    video_sources,
+)
 
 if TYPE_CHECKING:
     from sportslens.pose.backends import Backend, VitPoseSettings
@@ -67,11 +79,24 @@ def _vitpose_settings(model: str | None, detector: str | None, device: str) -> V
 @app.command()
 @reports_errors
 def pose(
-    video: Annotated[str, typer.Argument(help="A video path or URL.")],
-    out: Annotated[Path, Opt(help="The keypoint file to write (.npz).")],
+    videos: Annotated[
+        list[str], typer.Argument(help="Videos: files, folders, glob patterns or URLs.")
+    ],
+    out_file: Annotated[
+        Path | None, Opt(help="The keypoint file to write (.npz); one video only.")
+    ] = None,
+    old_out: Annotated[Path | None, deprecated("--out", "--out-file")] = None,
     overlay: Annotated[
         Path | None, Opt(help="Also write the video with the skeleton drawn (.mp4).")
     ] = None,
+    save: Annotated[
+        bool,
+        Opt(
+            "--save",
+            help="Write <video>.npz and the overlay <video>.mp4 to a new runs/pose/poseN "
+            "(the default without --out-file).",
+        ),
+    ] = False,
     backend: BackendOpt = BackendChoice.mediapipe,
     layout: LayoutOpt = LayoutChoice.coco17,
     smooth: SmoothOpt = SmoothChoice.none,
@@ -84,6 +109,50 @@ def pose(
     as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
 ) -> None:
     """Body keypoints of the person in every frame of a video, saved as a keypoint .npz."""
+    sources = video_sources(videos)
+    out = renamed(out_file, old_out, "--out", "--out-file")
+    if len(sources) > 1 and (out is not None or overlay is not None or import_from is not None):
+        raise ValueError(
+            f"{len(sources)} videos: --out-file, --overlay and --from name one video's files; "
+            "use --save for several"
+        )
+    folder = save_folder("pose") if save or out is None else None
+    answers = []
+    for video in sources:
+        if folder is not None:
+            stem = Path(video.split("?")[0]).stem or "video"
+            out, overlay = folder / f"{stem}.npz", folder / f"{stem}.mp4"
+        assert out is not None  # given, or chosen in the --save folder
+        facts = _pose_one(
+            video, out, overlay, backend, layout, smooth, import_from,
+            _vitpose_settings(vitpose_model, detector, device), progress=not as_json,
+        )  # fmt: skip
+        answers.append(facts)
+        if not as_json:
+            console.print(
+                f"{video}: {facts['frames']} frames, a person in {facts['detected']:.0%} of them"
+                f" → {out}" + (f"; overlay → {overlay}" if overlay else ""),
+                soft_wrap=True,
+            )
+    if as_json:
+        print_json(answers[0] if len(answers) == 1 and len(videos) == 1 else answers)
+    if folder is not None:
+        results_saved(folder, as_json=as_json)
+
+
+def _pose_one(
+    video: str,
+    out: Path,
+    overlay: Path | None,
+    backend: BackendChoice,
+    layout: LayoutChoice,
+    smooth: SmoothChoice,
+    import_from: Path | None,
+    vitpose: VitPoseSettings,
+    *,
+    progress: bool,
+) -> dict[str, Any]:
+    """Extract (or import), smooth and save one video's keypoints; the facts ``--json`` prints."""
     from sportslens.pose import extract_keypoints, save_keypoints, smooth_keypoints, write_overlay
 
     chosen = "import" if import_from is not None else backend.value
@@ -91,15 +160,16 @@ def pose(
         video,
         cast("Backend", chosen),
         layout=layout.value,
-        vitpose=_vitpose_settings(vitpose_model, detector, device),
+        vitpose=vitpose,
         import_from=import_from,
-        progress=not as_json,
+        progress=progress,
     )
     kp = smooth_keypoints(kp, smooth.value)
     save_keypoints(out, kp, backend=chosen, smoothing=smooth.value)
     if overlay is not None:
-        write_overlay(video, kp, overlay, progress=not as_json)
-    facts = {
+        write_overlay(video, kp, overlay, progress=progress)
+    return {
+        "source": video,
         "keypoints": str(out),
         "frames": kp.num_frames,
         "detected": round(float(kp.detected.mean()) if kp.num_frames else 0.0, 4),
@@ -108,13 +178,6 @@ def pose(
         "size": list(kp.size),
         "overlay": str(overlay) if overlay else None,
     }
-    if as_json:
-        print_json(facts)
-        return
-    console.print(
-        f"{kp.num_frames} frames, a person in {facts['detected']:.0%} of them → {out}"
-        + (f"; overlay → {overlay}" if overlay else "")
-    )
 
 
 @app.command("pose-extract")

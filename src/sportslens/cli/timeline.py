@@ -12,7 +12,23 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sportslens.cli.app import Opt, app, console, errors, print_json, reports_errors
+from sportslens.cli.app import (
+    DEVICE_HELP,
+    WEIGHTS_HELP,
+    Opt,
+    app,
+    console,
+    deprecated,
+    errors,
+    one_run,
+    print_json,
+    renamed,
+    reports_errors,
+    results_saved,
+    save_folder,
+    torch_device,
+    video_sources,
+)
 
 if TYPE_CHECKING:
     from sportslens.predict import Predictor
@@ -33,6 +49,8 @@ UnitOpt = Annotated[UnitChoice, Opt(help="What --window and --stride count.")]
 # Before --unit, a flag read the window in frames; it was easy to take for a frame count.
 DeprecatedFramesOpt = Annotated[bool, Opt("--frames", hidden=True, help="Same as --unit frames.")]
 SmoothOpt = Annotated[int, Opt(help="Windows in the moving average of scores (odd, 1 = none).")]
+# --smooth names a method in pose; here it counted windows, so it became --smooth-windows.
+DeprecatedSmoothOpt = Annotated[int | None, deprecated("--smooth", "--smooth-windows")]
 ThresholdOpt = Annotated[float, Opt(help="Smoothed score below which a window is background.")]
 MinSegmentOpt = Annotated[float, Opt(help="Seconds; shorter segments merge into a neighbour.")]
 BatchOpt = Annotated[int, Opt(help="Windows per forward pass.")]
@@ -45,22 +63,32 @@ KeypointsOpt = Annotated[
 @app.command()
 @reports_errors
 def timeline(
-    video: Annotated[str, typer.Argument(help="A video path or URL, of any length.")],
+    videos: Annotated[
+        list[str],
+        typer.Argument(help="Videos of any length: files, folders, glob patterns or URLs."),
+    ],
     checkpoint: Annotated[Path | None, Opt(help="A run folder or checkpoint folder.")] = None,
     model: Annotated[str | None, Opt(help="A registered model, with --weights.")] = None,
-    weights: Annotated[str | None, Opt("--weights", "--pretrained")] = None,
+    weights: Annotated[str | None, Opt("--weights", "--pretrained", help=WEIGHTS_HELP)] = None,
     window: WindowOpt = None,
     stride: StrideOpt = None,
     unit: UnitOpt = UnitChoice.seconds,
     frames: DeprecatedFramesOpt = False,
-    smooth: SmoothOpt = 3,
+    smooth_windows: SmoothOpt = 3,
+    old_smooth: DeprecatedSmoothOpt = None,
     threshold: ThresholdOpt = 0.5,
     min_segment: MinSegmentOpt = 1.0,
     top_k: Annotated[int, Opt(help="Labels kept per window in the JSON.")] = 3,
     batch_size: BatchOpt = 8,
+    device: Annotated[str, Opt(help=DEVICE_HELP)] = "auto",
     keypoints: KeypointsOpt = None,
     as_json: Annotated[bool, Opt("--json", help="Print the timeline as JSON.")] = False,
-    out: Annotated[Path | None, Opt(help="Write the timeline JSON to this file.")] = None,
+    save: Annotated[
+        bool,
+        Opt("--save", help="Write JSON, CSV, chart and overlay to a new runs/timeline/timelineN."),
+    ] = False,
+    out_file: Annotated[Path | None, Opt(help="Write the timeline JSON to this file.")] = None,
+    old_out: Annotated[Path | None, deprecated("--out", "--out-file")] = None,
     csv: Annotated[Path | None, Opt("--csv", help="Write the segments as CSV.")] = None,
     plot: Annotated[Path | None, Opt(help="Save a strip chart of scores (PNG).")] = None,
     overlay: Annotated[Path | None, Opt(help="Write the annotated video (MP4).")] = None,
@@ -76,24 +104,59 @@ def timeline(
     from sportslens.predict import Predictor
     from sportslens.timeline import TimelineOptions
 
-    predictor = Predictor.load(checkpoint, model=model, weights=weights)
+    sources = video_sources(videos)
+    paths = {
+        "out": renamed(out_file, old_out, "--out", "--out-file"),
+        "csv": csv, "plot": plot, "overlay": overlay, "clips": clips,
+    }  # fmt: skip
+    if len(sources) > 1 and (keypoints or any(paths.values())):
+        raise ValueError(
+            f"{len(sources)} videos: --out-file, --csv, --plot, --overlay, --clips and "
+            "--keypoints name one video's files; use --save for several"
+        )
+    predictor = Predictor.load(
+        checkpoint, model=model, weights=weights, device=torch_device(device)
+    )
     options = TimelineOptions(
         window=window, stride=stride, unit=_unit(unit, frames),
-        batch_size=batch_size, top_k=top_k, smooth=smooth, threshold=threshold,
-        min_segment=min_segment,
+        batch_size=batch_size, top_k=top_k,
+        smooth=renamed(smooth_windows, old_smooth, "--smooth", "--smooth-windows"),
+        threshold=threshold, min_segment=min_segment,
     )  # fmt: skip
-    result = _score(predictor, video, options, keypoints)
-    try:
-        _write_outputs(result, video, out=out, csv=csv, plot=plot, overlay=overlay, clips=clips)
-    except KeyboardInterrupt:
-        errors.print("[yellow]interrupted[/]: the files listed above are complete")
-        raise typer.Exit(130) from None
+    folder = save_folder("timeline") if save else None
+    answers = []
+    for video in sources:
+        result = _score(predictor, video, options, keypoints)
+        if folder is not None:
+            paths = _saved_paths(folder, video)
+        try:
+            _write_outputs(result, video, **paths)
+        except KeyboardInterrupt:
+            errors.print("[yellow]interrupted[/]: the files listed above are complete")
+            raise typer.Exit(130) from None
+        answers.append(result.to_dict())
+        if not as_json:
+            _print_segments(result)
+        if not result.complete:
+            break
     if as_json:
-        print_json(result.to_dict())
-    else:
-        _print_segments(result)
+        print_json(answers[0] if len(videos) == 1 and len(sources) == 1 else answers)
+    if folder is not None:
+        results_saved(folder, as_json=as_json)
     if not result.complete:
         raise typer.Exit(130)
+
+
+def _saved_paths(folder: Path, video: str) -> dict[str, Path | None]:
+    """Where ``--save`` writes one video's files: ``<stem>.json/.csv/.png/.mp4``."""
+    stem = Path(video.split("?")[0]).stem or "video"
+    return {
+        "out": folder / f"{stem}.json",
+        "csv": folder / f"{stem}.csv",
+        "plot": folder / f"{stem}.png",
+        "overlay": folder / f"{stem}.mp4",
+        "clips": None,
+    }
 
 
 def _unit(unit: UnitChoice, frames: bool) -> Unit:
@@ -186,8 +249,11 @@ def _progress(name: str, total: float, unit: str) -> Iterator[Callable[[float], 
 
 
 def _print_segments(result: Timeline) -> None:
+    # The count in the title is the table's row count: actions plus background (dim) rows.
+    actions, background = len(result.actions), len(result.segments) - len(result.actions)
     title = (
-        f"{result.source}: {len(result.actions)} actions in {result.duration:.1f} s "
+        f"{result.source}: {len(result.segments)} segments ({actions} actions, "
+        f"{background} background) in {result.duration:.1f} s "
         f"(window {result.window_frames} frames, stride {result.stride_frames}; "
         f"{result.timing.get('realtime', 0):.1f}x real time)"
     )
@@ -196,7 +262,7 @@ def _print_segments(result: Timeline) -> None:
     columns = ["#", "label", "start", "end", "seconds", "mean", "peak"] + ["reps"] * counted
     for column in columns:
         table.add_column(column, justify="left" if column == "label" else "right")
-    for i, s in enumerate(result.segments):
+    for i, s in enumerate(result.segments, start=1):
         style = "dim" if s.background else None
         cells = [f"{v:.2f}" for v in (s.start, s.end, s.duration, s.mean_score, s.peak_score)]
         if counted:
@@ -208,17 +274,24 @@ def _print_segments(result: Timeline) -> None:
 @app.command("evaluate-timeline")
 @reports_errors
 def evaluate_timeline(
-    run_dir: Annotated[Path, typer.Argument(help="A run folder or checkpoint folder.")],
-    data: Annotated[Path, Opt(help="Sessions from `sportslens synth --kind sessions`.")],
+    run: Annotated[
+        Path | None, typer.Argument(help="A run or checkpoint folder (same as --checkpoint).")
+    ] = None,
+    checkpoint: Annotated[Path | None, Opt(help="A run folder or checkpoint folder.")] = None,
+    data: Annotated[
+        Path | None, Opt(help="Sessions from `sportslens synth --kind sessions`.")
+    ] = None,
     iou: Annotated[float, Opt(help="Temporal IoU a segment needs to count as found.")] = 0.5,
     window: WindowOpt = None,
     stride: StrideOpt = None,
     unit: UnitOpt = UnitChoice.seconds,
     frames: DeprecatedFramesOpt = False,
-    smooth: SmoothOpt = 3,
+    smooth_windows: SmoothOpt = 3,
+    old_smooth: DeprecatedSmoothOpt = None,
     threshold: ThresholdOpt = 0.5,
     min_segment: MinSegmentOpt = 1.0,
     batch_size: BatchOpt = 8,
+    device: Annotated[str, Opt(help=DEVICE_HELP)] = "auto",
     keypoints_dir: Annotated[
         Path | None,
         Opt(
@@ -226,22 +299,26 @@ def evaluate_timeline(
             "their true keypoints) instead of extracting pose."
         ),
     ] = None,
-    out: Annotated[Path | None, Opt(help="Write the metrics JSON to this file.")] = None,
+    out_file: Annotated[Path | None, Opt(help="Write the metrics JSON to this file.")] = None,
+    old_out: Annotated[Path | None, deprecated("--out", "--out-file")] = None,
     as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
 ) -> None:
     """Segment precision, recall and F1 at a temporal IoU, and frame accuracy, over sessions.
 
     For skeleton models also the repetition counts of the found segments against the truth.
     """
+    from sportslens.predict import Predictor
     from sportslens.timeline import TimelineOptions
     from sportslens.timeline.evaluate import evaluate_sessions
     from sportslens.timeline.export import write_atomic
 
     if not 0 < iou <= 1:
         raise ValueError(f"--iou must lie in (0, 1], got {iou}")
-    from sportslens.predict import Predictor
-
-    predictor = Predictor.load(run_dir)
+    if data is None:
+        raise ValueError("which sessions? --data DIR (from sportslens synth --kind sessions)")
+    out = renamed(out_file, old_out, "--out", "--out-file")
+    smooth = renamed(smooth_windows, old_smooth, "--smooth", "--smooth-windows")
+    predictor = Predictor.load(one_run(run, checkpoint), device=torch_device(device))
     options = TimelineOptions(
         window=window, stride=stride, unit=_unit(unit, frames),
         batch_size=batch_size, smooth=smooth, threshold=threshold, min_segment=min_segment,

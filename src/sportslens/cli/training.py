@@ -4,11 +4,49 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from sportslens.cli.app import Opt, app, console, reports_errors
+from sportslens.cli.app import (
+    Opt,
+    app,
+    console,
+    one_run,
+    print_json,
+    reports_errors,
+)
+from sportslens.cli.epochs import EpochRows, percent
+
+# TrainConfig's defaults, shown by `train --help` without importing torch (train.py does);
+# tests/test_cli_vocabulary.py checks they equal TrainConfig()'s.
+TRAIN_DEFAULTS: dict[str, Any] = {
+    "model": "r2plus1d_tiny",
+    "epochs": 30,
+    "batch_size": 8,
+    "accumulate": 1,
+    "optimizer": "adamw",
+    "lr": 2e-3,
+    "weight_decay": 0.05,
+    "schedule": "cosine",
+    "warmup_epochs": 1.0,
+    "clip_grad": 5.0,
+    "label_smoothing": 0.1,
+    "precision": "fp32",
+    "freeze_backbone_epochs": 0,
+    "seed": 0,
+    "workers": 2,
+    "device": "auto",
+    "split_strategy": "stratified",
+    "heads": "class",
+}
+
+
+def _default(name: str, help: str, default: str | None = None) -> Any:
+    """An option whose default comes from TrainConfig (a YAML --config can change it)."""
+    shown = default if default is not None else str(TRAIN_DEFAULTS[name])
+    # In the help text: typer shows a string show_default as "[default: (30)]".
+    return Opt(help=f"{help} (default: {shown})", show_default=False)
 
 
 @app.command()
@@ -16,40 +54,72 @@ from sportslens.cli.app import Opt, app, console, reports_errors
 def train(
     data: Annotated[Path, typer.Argument(help="A dataset any catalog reader understands.")],
     out: Annotated[Path, Opt(help="The run folder (checkpoints, metrics.jsonl, splits.csv).")],
-    model: Annotated[str | None, Opt(help="A registered model (sportslens models).")] = None,
+    model: Annotated[
+        str | None, _default("model", "A registered model (sportslens models).")
+    ] = None,
     config: Annotated[Path | None, Opt(help="A YAML file of TrainConfig fields.")] = None,
     weights: Annotated[
-        str | None, Opt("--weights", "--pretrained", help="kinetics400, a hub id or a path.")
+        str | None,
+        Opt(
+            "--weights",
+            "--pretrained",
+            help="Start from these weights: a name the model lists (kinetics400), a hub id or a "
+            "local path (default: none, random initialisation).",
+            show_default=False,
+        ),
     ] = None,
-    epochs: Annotated[int | None, Opt()] = None,
-    batch_size: Annotated[int | None, Opt()] = None,
-    accumulate: Annotated[int | None, Opt(help="Gradient accumulation steps.")] = None,
-    optimizer: Annotated[str | None, Opt(help="adamw, adam (amsgrad) or sgd.")] = None,
-    lr: Annotated[float | None, Opt()] = None,
-    weight_decay: Annotated[float | None, Opt()] = None,
-    schedule: Annotated[str | None, Opt(help="cosine, linear, plateau or constant.")] = None,
-    warmup_epochs: Annotated[float | None, Opt()] = None,
-    clip_grad: Annotated[float | None, Opt()] = None,
-    label_smoothing: Annotated[float | None, Opt()] = None,
-    precision: Annotated[str | None, Opt(help="fp32, bf16 or fp16 (CUDA only).")] = None,
-    freeze_backbone_epochs: Annotated[int | None, Opt()] = None,
-    early_stopping: Annotated[int | None, Opt(help="Patience in epochs.")] = None,
-    frames: Annotated[int | None, Opt(help="Override the model's frames per clip.")] = None,
-    size: Annotated[int | None, Opt(help="Override the model's crop size.")] = None,
-    seed: Annotated[int | None, Opt()] = None,
-    workers: Annotated[int | None, Opt(help="DataLoader workers.")] = None,
-    device: Annotated[str | None, Opt(help="auto, cpu, cuda, cuda:1 ...")] = None,
-    split_strategy: Annotated[str | None, Opt(help="random, stratified or group.")] = None,
-    splits_file: Annotated[str | None, Opt(help="A saved split CSV to reuse.")] = None,
+    epochs: Annotated[int | None, _default("epochs", "Passes over the training split.")] = None,
+    batch_size: Annotated[int | None, _default("batch_size", "Clips per step.")] = None,
+    accumulate: Annotated[
+        int | None, _default("accumulate", "Gradient accumulation steps.")
+    ] = None,
+    optimizer: Annotated[str | None, _default("optimizer", "adamw, adam (amsgrad) or sgd.")] = None,
+    lr: Annotated[float | None, _default("lr", "Peak learning rate.")] = None,
+    weight_decay: Annotated[
+        float | None, _default("weight_decay", "Decoupled weight decay.")
+    ] = None,
+    schedule: Annotated[
+        str | None, _default("schedule", "cosine, linear, plateau or constant.")
+    ] = None,
+    warmup_epochs: Annotated[
+        float | None, _default("warmup_epochs", "Linear warm-up length.")
+    ] = None,
+    clip_grad: Annotated[float | None, _default("clip_grad", "Gradient norm limit.")] = None,
+    label_smoothing: Annotated[float | None, _default("label_smoothing", "0 = none.")] = None,
+    precision: Annotated[
+        str | None, _default("precision", "fp32, bf16 or fp16 (CUDA only).")
+    ] = None,
+    freeze_backbone_epochs: Annotated[
+        int | None, _default("freeze_backbone_epochs", "Train only the head this many epochs.")
+    ] = None,
+    early_stopping: Annotated[
+        int | None, _default("early_stopping", "Patience in epochs.", "off")
+    ] = None,
+    frames: Annotated[int | None, _default("frames", "Frames per clip.", "the model's own")] = None,
+    size: Annotated[
+        int | None, _default("size", "Square crop side in pixels.", "the model's own")
+    ] = None,
+    seed: Annotated[int | None, _default("seed", "The same seed gives the same run.")] = None,
+    workers: Annotated[int | None, _default("workers", "DataLoader workers.")] = None,
+    device: Annotated[str | None, _default("device", "auto, cpu, cuda, cuda:1 ...")] = None,
+    split_strategy: Annotated[
+        str | None, _default("split_strategy", "random, stratified or group.")
+    ] = None,
+    splits_file: Annotated[
+        str | None, _default("splits_file", "A saved split CSV to reuse.", "a new split")
+    ] = None,
     heads: Annotated[
-        str | None, Opt(help="class, or attributes: also a head per dive attribute.")
+        str | None, _default("heads", "class, or attributes: also a head per dive attribute.")
     ] = None,
     head_weight: Annotated[
         list[str] | None, Opt(help="A head's loss weight, e.g. position=2 (repeat).")
     ] = None,
     resume: Annotated[bool, Opt("--resume", help="Continue from RUN_DIR/last.")] = False,
+    as_json: Annotated[
+        bool, Opt("--json", help="Print the best epoch as JSON (no per-epoch rows).")
+    ] = False,
 ) -> None:
-    """Fine-tune a model on a dataset; checkpoints and metrics go to the run folder."""
+    """Fine-tune a model on a dataset; checkpoints and metrics go to the run folder (--out)."""
     from sportslens.train import TrainConfig, fit
 
     given = dict(locals())
@@ -60,8 +130,18 @@ def train(
     if weights is not None:
         overrides["pretrained"] = weights
     cfg = TrainConfig.from_yaml(config, **overrides) if config else TrainConfig(**overrides)
-    best = fit(data, out, cfg, resume=resume)
-    console.print(f"best validation top-1 {best.get('val_acc1', 0):.3f}; checkpoints in {out}")
+    rows = EpochRows(console, total=cfg.epochs, enabled=not as_json)
+    best = fit(data, out, cfg, resume=resume, on_epoch_end=rows.add)
+    next_step = f"sportslens evaluate --checkpoint {out}"
+    if as_json:
+        print_json({"run": str(out), "best": best, "next": next_step})
+        return
+    console.print(
+        f"best validation accuracy {percent(best.get('val_acc1', 0))} "
+        f"(epoch {int(best.get('epoch', 0))}); checkpoints in {out}",
+        soft_wrap=True,
+    )
+    console.print(f"next: [bold]{next_step}[/]", soft_wrap=True, highlight=False)
 
 
 def _weights(pairs: list[str]) -> dict[str, float]:
@@ -79,26 +159,47 @@ def _weights(pairs: list[str]) -> dict[str, float]:
 @app.command()
 @reports_errors
 def evaluate(
-    run_dir: Annotated[Path, typer.Argument(help="A training run folder.")],
-    data: Annotated[Path | None, Opt(help="Another dataset (default: the run's own).")] = None,
+    run: Annotated[
+        Path | None, typer.Argument(help="A training run folder (same as --checkpoint).")
+    ] = None,
+    checkpoint: Annotated[Path | None, Opt(help="A run folder or checkpoint folder.")] = None,
+    data: Annotated[
+        Path | None,
+        Opt(
+            help="The dataset, e.g. moved to a new root (default: the run's own; its split is "
+            "reused when the videos are found there)."
+        ),
+    ] = None,
     split: Annotated[str, Opt(help="Which split to evaluate.")] = "test",
     views: Annotated[int, Opt(help="Temporal clips per video (softmax averaged).")] = 1,
     crops: Annotated[int, Opt(help="Spatial crops per clip: 1 or 3.")] = 1,
-    workers: Annotated[int, Opt()] = 2,
-    out: Annotated[Path | None, Opt(help="Where to write the report (default: RUN_DIR).")] = None,
+    batch_size: Annotated[int, Opt(help="Clips per forward pass.")] = 8,
+    workers: Annotated[int, Opt(help="DataLoader workers.")] = 2,
+    device: Annotated[str, Opt(help="auto, cpu, cuda, cuda:1 ...")] = "auto",
+    out: Annotated[Path | None, Opt(help="Report folder (default: the run folder).")] = None,
+    as_json: Annotated[bool, Opt("--json", help="Print the metrics as JSON.")] = False,
 ) -> None:
     """Clip and video accuracy, per-class report, confusion matrix: metrics.json + report.html."""
     from sportslens.evaluate import EvalConfig, evaluate_run
+    from sportslens.train import resolve_device
 
+    run_dir = one_run(run, checkpoint)
     if crops not in (1, 3):
         raise ValueError(f"crops must be 1 or 3, got {crops}")
-    cfg = EvalConfig(data=data, split=split, views=views, crops=crops, workers=workers)
+    cfg = EvalConfig(
+        data=data, split=split, views=views, crops=crops, batch_size=batch_size,
+        workers=workers, device=str(resolve_device(device)),
+    )  # fmt: skip
     paths = evaluate_run(run_dir, cfg, out)
     summary = json.loads(paths["metrics"].read_text())
+    if as_json:
+        print_json(summary | {"report": str(paths["html"])})
+        return
     console.print(
-        f"{summary['num_videos']} videos: video top-1 {summary['video_acc1']:.3f}, "
-        f"top-{summary['topk']} {summary['video_acc_topk']:.3f}, "
-        f"clip top-1 {summary['clip_acc1']:.3f}, mean class {summary['video_mean_class_acc']:.3f}"
+        f"{summary['num_videos']} videos: video top-1 {percent(summary['video_acc1'])}, "
+        f"top-{summary['topk']} {percent(summary['video_acc_topk'])}, "
+        f"clip top-1 {percent(summary['clip_acc1'])}, "
+        f"mean class {percent(summary['video_mean_class_acc'])}"
     )
     console.print(f"report: {paths['html']}", soft_wrap=True)
 
@@ -107,6 +208,7 @@ def evaluate(
 @reports_errors
 def compare(
     runs: Annotated[list[Path], typer.Argument(help="Evaluated run folders.")],
+    as_json: Annotated[bool, Opt("--json", help="Print the rows as JSON.")] = False,
 ) -> None:
     """The side-by-side table a paper would show: model, frames, resolution, accuracy, cost."""
     from sportslens.report import compare_runs, format_markdown
@@ -120,4 +222,7 @@ def compare(
         rows.append(
             {"name": run.name, "metrics": json.loads(metrics.read_text()), "model_info": facts}
         )
+    if as_json:  # what each run recorded, accuracies as fractions like metrics.json
+        print_json(rows)
+        return
     typer.echo(format_markdown(compare_runs(rows)))

@@ -10,8 +10,9 @@ from sportslens.data.dataset import (
 )
 from sportslens.data.formats import from_diving48, from_kinetics_csv, read_catalog
 from sportslens.data.probe_cache import clear_memory_cache
-from sportslens.data.readers import VIDEO_EXTENSIONS, from_csv, from_folder
+from sportslens.data.readers import from_csv, from_folder
 from sportslens.data.splits import load_splits, save_splits, split_catalog
+from sportslens.sources import VIDEO_EXTENSIONS
 
 __all__ = [
     "VIDEO_EXTENSIONS",

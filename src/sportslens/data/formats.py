@@ -13,7 +13,6 @@ from pathlib import Path
 
 from sportslens.data.catalog import SPLIT_ORDER, Catalog, Record, split_name
 from sportslens.data.readers import (
-    VIDEO_EXTENSIONS,
     PathLike,
     _absolute,
     _classes,
@@ -23,6 +22,7 @@ from sportslens.data.readers import (
 )
 from sportslens.dive.diving48 import diving48_class_names
 from sportslens.messages import preview
+from sportslens.sources import VIDEO_EXTENSIONS
 
 DIVING48_CLASSES = 48
 

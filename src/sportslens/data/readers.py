@@ -29,11 +29,7 @@ from sportslens.data.catalog import (
     split_name,
 )
 from sportslens.messages import preview
-
-VIDEO_EXTENSIONS = frozenset(
-    {".mp4", ".mkv", ".webm", ".avi", ".mov", ".gif", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv"}
-)
-"""File extensions (lower case) the folder and Kinetics readers take to be videos."""
+from sportslens.sources import VIDEO_EXTENSIONS  # the extensions taken to be videos
 
 _INTEGER = re.compile(r"\d+")
 

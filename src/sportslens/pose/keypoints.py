@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from sportslens.permissions import give_default_mode
 from sportslens.pose.layouts import BLAZEPOSE_TO_COCO, LAYOUTS
 
 FORMAT_VERSION = 1
@@ -137,6 +138,7 @@ def save_keypoints(path: str | os.PathLike[str], kp: Keypoints, **extra: Any) ->
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp.npz", dir=path.parent)
     tmp = Path(tmp_name)
     try:
+        give_default_mode(tmp)  # mkstemp's 0600 would stay after the rename
         with os.fdopen(fd, "wb") as file:
             np.savez_compressed(file, **arrays)
         tmp.replace(path)

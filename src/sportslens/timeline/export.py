@@ -75,11 +75,11 @@ def write_clips(
     root = Path(out_dir)
     stem = Path(timeline.source).stem or "video"
     written: list[tuple[Path, Segment]] = []
-    for number, segment in enumerate(timeline.actions):
+    for number, segment in enumerate(timeline.actions, start=1):  # numbered from 1, as shown
         path = root / segment.label / f"{stem}_{number:03d}.mp4"
         written.append((_cut(source, segment, path, timeline.fps), segment))
         if progress is not None:
-            progress(number + 1)
+            progress(number)
     lines = ["path,label,group"] + [
         f"{p.relative_to(root).as_posix()},{s.label},{stem}" for p, s in written
     ]
