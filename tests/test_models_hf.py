@@ -270,7 +270,7 @@ def test_pretrained_architecture_is_fixed_by_the_checkpoint(tmp_path: Path) -> N
 
 
 def test_missing_folder_is_reported(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="nor a folder with config.json"):
+    with pytest.raises(ValueError, match=r"nor a folder with config\.json"):
         create_model("timesformer", 3, pretrained=tmp_path / "nowhere")
     with pytest.raises(ValueError, match=r"public weights \('kinetics400' \(facebook/"):
         create_model("timesformer", 3, pretrained="kinetics")

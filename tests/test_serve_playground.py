@@ -248,3 +248,30 @@ def test_a_skeleton_models_pose_is_drawn_over_the_video_with_its_angle_chart(
     assert chart > 100 and width <= PHONE["width"]
     assert still["painted"] > 100 and player_hidden
     assert (tmp_path / "pose.png").stat().st_size > 10_000
+
+
+def test_the_api_docs_render_with_no_network(browser: Any, tmp_path: Path) -> None:
+    app = create_app(write_tiny_checkpoint(tmp_path / "run"), ServeSettings(temp_dir=tmp_path))
+    refused: list[str] = []
+
+    def local_only(route: Any) -> None:
+        if route.request.url.startswith("http://127.0.0.1"):
+            route.continue_()
+        else:  # a CDN, as on a machine with no internet
+            refused.append(route.request.url)
+            route.abort()
+
+    with running_server(app) as url:
+        page = browser.new_page(viewport=PHONE)
+        page.route("**/*", local_only)
+        page.goto(f"{url}/docs")
+        page.wait_for_selector(".swagger-ui .opblock-summary-path", timeout=20_000)
+        paths = page.eval_on_selector_all(
+            ".opblock-summary-path", "items => items.map(i => i.dataset.path)"
+        )
+        swagger_refused = list(refused)
+        page.goto(f"{url}/redoc")  # renders too; only its decorative Redocly logo is remote
+        page.wait_for_selector("text='/v1/predict'", timeout=20_000)
+        page.close()
+    assert swagger_refused == []  # every asset came from the server itself
+    assert {"/v1/predict", "/v1/model", "/health"} <= set(paths)
