@@ -68,7 +68,8 @@ def test_every_hf_entry_has_a_tiny_config() -> None:
     for name in HF_MODELS:
         entry = get_entry(name)
         assert entry.weights, name
-        assert "/" in entry.weights[0]  # hub ids
+        assert "/" not in entry.weights[0]  # a short name ("kinetics400") ...
+        assert "/" in entry.weights[-1]  # ... and the hub id it stands for
 
 
 @pytest.mark.parametrize(
@@ -269,10 +270,10 @@ def test_pretrained_architecture_is_fixed_by_the_checkpoint(tmp_path: Path) -> N
 
 
 def test_missing_folder_is_reported(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="neither a folder"):
+    with pytest.raises(ValueError, match=r"nor a folder with config\.json"):
         create_model("timesformer", 3, pretrained=tmp_path / "nowhere")
-    with pytest.raises(ValueError, match=r"hub id \(org/name\)"):
-        create_model("timesformer", 3, pretrained="kinetics400")
+    with pytest.raises(ValueError, match=r"public weights \('kinetics400' \(facebook/"):
+        create_model("timesformer", 3, pretrained="kinetics")
     (tmp_path / "empty").mkdir()
     with pytest.raises(ValueError, match=r"no config\.json"):
         create_model("timesformer", 3, pretrained=tmp_path / "empty")
@@ -282,7 +283,7 @@ def test_unreachable_hub_id_fails_fast_with_download_hint(monkeypatch: pytest.Mo
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     hub_id = "sportslens-tests/no-such-timesformer"
     start = time.perf_counter()
-    with pytest.raises(ValueError, match="--weights") as error:
+    with pytest.raises(FileNotFoundError, match="--weights") as error:
         create_model("timesformer", 3, pretrained=hub_id)
     assert time.perf_counter() - start < 5
     assert hub_id in str(error.value)

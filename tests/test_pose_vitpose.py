@@ -93,7 +93,9 @@ def test_missing_weights_fail_at_once_saying_what_to_download(
     video = make_video(frames=2)
     start = time.perf_counter()
     missing = VitPoseSettings(model="sportslens-tests/no-such-vitpose", detector=None)
-    with pytest.raises(ValueError, match=r"hf download sportslens-tests/no-such-vitpose") as error:
+    with pytest.raises(
+        FileNotFoundError, match=r"hf download sportslens-tests/no-such-vitpose"
+    ) as error:
         extract_keypoints(video, "vitpose", vitpose=missing)
     assert "--vitpose-model ./no-such-vitpose" in str(error.value)
     assert time.perf_counter() - start < 20

@@ -70,6 +70,19 @@ def test_predict_multipart_and_raw_body_match_the_predictor(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["jump.mp4", "run"]  # uploads deleted
 
 
+def test_fields_that_do_not_apply_are_left_out(
+    run_dir: Path, make_video: MakeVideo, tmp_path: Path
+) -> None:
+    video = make_video("jump.mp4", frames=12)
+    # A model from the registry, with no run folder: no metrics to report.
+    with TestClient(create_app(Predictor.from_checkpoint(run_dir))) as bare:
+        answer = bare.post("/v1/predict", **upload(video)).json()
+        info = bare.get("/v1/model").json()
+    assert "top" in answer and not {"dive", "pose", "form"} & set(answer)  # no "dive": null
+    assert "metrics" not in info and "metrics_source" not in info
+    assert "dive" not in Predictor.from_checkpoint(run_dir).predict(video).to_dict()
+
+
 def test_model_health_ready_and_openapi(client: TestClient, run_dir: Path) -> None:
     info = client.get("/v1/model").json()
     assert info["name"] == "r2plus1d_tiny" and info["classes"] == CLASSES

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import socket
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
@@ -27,7 +31,16 @@ runner = CliRunner()
 def served(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """What ``sportslens serve`` hands to uvicorn, instead of serving forever."""
     calls: dict[str, Any] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.update(app=app, **options))
+
+    def record(server: uvicorn.Server, sockets: list[socket.socket]) -> None:
+        config = server.config
+        keys = ("app", "host", "port", "http", "limit_concurrency", "timeout_keep_alive")
+        calls.update({key: getattr(config, key) for key in keys})
+        calls["bound"] = [s.getsockname()[1] for s in sockets]
+        for listening in sockets:
+            listening.close()
+
+    monkeypatch.setattr(uvicorn.Server, "run", record)
     return calls
 
 
@@ -81,6 +94,41 @@ def test_serve_without_a_model_says_what_to_give(served: dict[str, Any]) -> None
     assert result.exit_code == 2
     assert "--checkpoint RUN_DIR, or --model NAME with --pretrained" in result.output
     assert not served
+
+
+def test_a_bad_checkpoint_is_one_error_line(served: dict[str, Any], tmp_path: Path) -> None:
+    run_dir = write_tiny_checkpoint(tmp_path / "run")
+    (run_dir / "best" / "model.safetensors").write_bytes(b"not a safetensors file")
+    result = runner.invoke(app, ["serve", "--checkpoint", str(run_dir)])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert lines[0].startswith("error: ") and "not a readable safetensors file" in result.output
+    assert "Traceback" not in result.output and len(lines) <= 3  # one message, soft-wrapped
+    assert not served  # no server was started
+
+
+def test_port_0_prints_the_port_the_server_answers_on(tmp_path: Path) -> None:
+    run_dir = write_tiny_checkpoint(tmp_path / "run")
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    command = [sys.executable, "-m", "sportslens", "serve", "--checkpoint", str(run_dir)]
+    server = subprocess.Popen(
+        [*command, "--port", "0", "--log-level", "warning"],
+        env={**os.environ, "PYTHONPATH": src, "COLUMNS": "200"},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()  # printed once the model is loaded and the port bound
+        found = re.search(r"playground: http://127\.0\.0\.1:(\d+)/", line)
+        assert found, line
+        port = int(found.group(1))
+        assert port != 0
+        ready = httpx.get(f"http://127.0.0.1:{port}/ready", timeout=30)
+        assert ready.json() == {"status": "ready", "model": "r2plus1d_tiny"}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def test_the_load_generator_counts_answers_and_orders_percentiles(

@@ -14,6 +14,7 @@ import pytest
 
 from conftest import MakeVideo
 from serve_helpers import (
+    CLASSES,
     running_server,
     write_squat,
     write_tiny_checkpoint,
@@ -163,12 +164,41 @@ def test_dive_and_timeline_fields_render_and_a_segment_seeks_the_video(
         segments = page.eval_on_selector_all(
             "#strip button", "items => items.map(i => i.textContent)"
         )
+        ticks = page.eval_on_selector_all("#axis span", "items => items.map(i => i.textContent)")
+        legend = page.text_content("#strip-legend")
         page.click("#strip button >> nth=1")
         page.wait_for_function("Math.abs(document.getElementById('player').currentTime - 1) < 0.2")
         page.screenshot(path=str(tmp_path / "timeline.png"), full_page=True)
         page.close()
     assert dive_text == "forward 2½ somersaults pike"
     assert segments == ["squat", "forward_dive"]
+    assert ticks == ["0 s", "1 s", "2 s"]  # a time axis under the 2 s strip
+    assert legend == "squatforward_dive"  # full labels, however narrow their segments
+
+
+def test_an_unplayable_codec_is_said_and_the_models_classes_and_metrics_are_listed(
+    browser: Any, tmp_path: Path, make_video: MakeVideo
+) -> None:
+    # MPEG-4 part 2: PyAV decodes it, Chromium cannot play it.
+    video = make_video("old.mp4", frames=30, height=96, width=128, codec="mpeg4")
+    app = create_app(write_tiny_checkpoint(tmp_path / "run"), ServeSettings(temp_dir=tmp_path))
+    with running_server(app) as url:
+        page = browser.new_page(viewport=PHONE)
+        page.goto(url)
+        page.wait_for_selector("#model-info:not([hidden])")
+        page.click("#model-info summary")
+        classes = page.eval_on_selector_all("#classes li", "items => items.map(i => i.textContent)")
+        metrics = page.text_content("#metrics")
+        page.set_input_files("#file", str(video))
+        page.wait_for_selector("#codec:not([hidden])", timeout=20_000)
+        page.wait_for_selector("#labels li")
+        notice = page.text_content("#codec")
+        player_hidden = page.eval_on_selector("#player", "v => v.hidden")
+        page.close()
+    assert classes == CLASSES
+    assert metrics == "best_val_acc10.250"
+    assert (notice or "").startswith("This browser cannot play old.mp4")
+    assert player_hidden  # no black box
 
 
 # Reads the canvas back: its size and the alpha of the pixels at the given canvas points.
@@ -248,3 +278,30 @@ def test_a_skeleton_models_pose_is_drawn_over_the_video_with_its_angle_chart(
     assert chart > 100 and width <= PHONE["width"]
     assert still["painted"] > 100 and player_hidden
     assert (tmp_path / "pose.png").stat().st_size > 10_000
+
+
+def test_the_api_docs_render_with_no_network(browser: Any, tmp_path: Path) -> None:
+    app = create_app(write_tiny_checkpoint(tmp_path / "run"), ServeSettings(temp_dir=tmp_path))
+    refused: list[str] = []
+
+    def local_only(route: Any) -> None:
+        if route.request.url.startswith("http://127.0.0.1"):
+            route.continue_()
+        else:  # a CDN, as on a machine with no internet
+            refused.append(route.request.url)
+            route.abort()
+
+    with running_server(app) as url:
+        page = browser.new_page(viewport=PHONE)
+        page.route("**/*", local_only)
+        page.goto(f"{url}/docs")
+        page.wait_for_selector(".swagger-ui .opblock-summary-path", timeout=20_000)
+        paths = page.eval_on_selector_all(
+            ".opblock-summary-path", "items => items.map(i => i.dataset.path)"
+        )
+        swagger_refused = list(refused)
+        page.goto(f"{url}/redoc")  # renders too; only its decorative Redocly logo is remote
+        page.wait_for_selector("text='/v1/predict'", timeout=20_000)
+        page.close()
+    assert swagger_refused == []  # every asset came from the server itself
+    assert {"/v1/predict", "/v1/model", "/health"} <= set(paths)

@@ -47,7 +47,8 @@ class Prediction:
             ],
             "frames": self.frames,
             "timing_ms": self.timing_ms,
-            "dive": self.dive.to_dict() if self.dive is not None else None,
+            # Only dive models answer with a dive: other answers leave the field out.
+            **({"dive": self.dive.to_dict()} if self.dive is not None else {}),
             **self.extras,
         }
 

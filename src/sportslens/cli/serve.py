@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import functools
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -56,17 +56,20 @@ def serve(
     try:
         import uvicorn
 
-        from sportslens.serve import PredictorSource, ServeSettings, create_app, server_options
+        from sportslens.serve import ServeSettings, create_app, server_options
     except ImportError as error:
         raise ImportError(SERVE_EXTRA) from error
     from sportslens.predict import Predictor, check_model_source
     from sportslens.serve.settings import MB
 
-    check_model_source(checkpoint, model, pretrained)  # now: loading waits for the server
-    # A checkpoint folder is passed as such: /v1/model also reports the run's metrics.
-    source: PredictorSource = checkpoint or functools.partial(
-        Predictor.load, model=model, weights=pretrained
-    )
+    check_model_source(checkpoint, model, pretrained)
+    # Load before listening: a bad checkpoint or missing weights is one error line here, and the
+    # printed address answers at once.
+    with console.status("loading the model"):
+        if checkpoint is not None:
+            predictor = Predictor.from_checkpoint(checkpoint)
+        else:
+            predictor = Predictor.load(model=model, weights=pretrained)
     settings = ServeSettings(
         max_upload_bytes=round(max_upload_mb * MB),
         upload_timeout_s=upload_timeout,
@@ -85,9 +88,33 @@ def serve(
         header_timeout_s=header_timeout,
         keep_alive_s=keep_alive,
     )
-    console.print(f"playground: http://{host}:{port}/   API docs: http://{host}:{port}/docs")
-    api = create_app(source, settings)
-    uvicorn.run(api, host=host, port=port, log_level=log_level, **server_options(settings))
+    # /v1/model reports the run's metrics from the checkpoint folder.
+    api = create_app(predictor, settings, checkpoint=checkpoint)
+    config = uvicorn.Config(
+        api, host=host, port=port, log_level=log_level, **server_options(settings)
+    )
+    listening = _bind(host, port)  # port 0: the system picks one, and the address says which
+    url = f"http://{_url_host(host)}:{listening.getsockname()[1]}"
+    console.print(f"playground: {url}/   API docs: {url}/docs", highlight=False)
+    uvicorn.Server(config).run(sockets=[listening])
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port``, as uvicorn would open it."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listening = socket.socket(family, socket.SOCK_STREAM)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listening.bind((host, port))
+    except OSError as error:
+        listening.close()
+        raise ValueError(f"cannot listen on {host}:{port}: {error.strerror}") from error
+    listening.listen(2048)
+    return listening
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
 
 
 @bench_app.command("serve")

@@ -21,7 +21,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from typing import Any, Literal
 import torch
 from torch import nn
 
+from sportslens.hub import load_from_hub
 from sportslens.models.base import VideoClassifier
 from sportslens.models.registry import register_model
 from sportslens.models.video_input import VideoInput
@@ -56,7 +56,7 @@ class _Spec:
     """How one transformers video classifier maps onto the sportslens model contract."""
 
     name: str
-    weights: tuple[str, ...]  # public hub ids of classification checkpoints
+    weights: Mapping[str, str]  # short weights name ("kinetics400") -> its hub id
     model_type: str  # ``config.model_type`` of its checkpoints
     class_name: str  # the ``*ForVideoClassification`` class in transformers
     geometry_keys: tuple[str, ...]
@@ -111,15 +111,10 @@ class _HFBackbone(nn.Module):
 
 
 def _checkpoint_classes(name: str, pretrained: str | Path) -> list[str]:
-    """The class names (``id2label``) in the config of a hub id or a local checkpoint folder."""
-    # A local folder must never reach the network, even with a hub id's shape (org/name).
-    local = Path(pretrained).expanduser().is_dir()
-    try:
-        config = _import_transformers().AutoConfig.from_pretrained(
-            str(pretrained), local_files_only=local
-        )
-    except OSError as error:
-        raise ValueError(f"{pretrained}: no readable transformers config ({error})") from error
+    """The class names (``id2label``) in the config of a weights name, hub id or local folder."""
+    spec = _SPECS[name]
+    source, local = _resolve_source(spec, pretrained)
+    config = _load_config(spec, source, local)
     return [config.id2label[i] for i in sorted(config.id2label)]
 
 
@@ -142,7 +137,7 @@ _TIMESFORMER = _Spec(
     preprocess=_TIMESFORMER_PRE,
     description="TimeSformer (divided space-time attention ViT-B/16, 8x224); light variants "
     "via num_hidden_layers/hidden_size/attention_type; transformers",
-    weights=("facebook/timesformer-base-finetuned-k400",),
+    weights={"kinetics400": "facebook/timesformer-base-finetuned-k400"},
     model_type="timesformer",
     class_name="TimesformerForVideoClassification",
     geometry_keys=("patch_size", "attention_type", "intermediate_size", "qkv_bias"),
@@ -167,7 +162,7 @@ _VIDEOMAE = _Spec(
     name="videomae",
     preprocess=_VIDEOMAE_PRE,
     description="VideoMAE ViT-B/16 (16x224, tubelet 2, mean pooling); transformers",
-    weights=("MCG-NJU/videomae-base-finetuned-kinetics",),
+    weights={"kinetics400": "MCG-NJU/videomae-base-finetuned-kinetics"},
     model_type="videomae",
     class_name="VideoMAEForVideoClassification",
     # Not the q/v bias switch: transformers 5 renamed it (qkv_bias -> qv_bias), and every
@@ -194,7 +189,7 @@ _VIVIT = _Spec(
     preprocess=_VIVIT_PRE,
     description="ViViT-B over 2x16x16 tubelets with joint space-time attention (32x224); "
     "transformers",
-    weights=("google/vivit-b-16x2-kinetics400",),
+    weights={"kinetics400": "google/vivit-b-16x2-kinetics400"},
     model_type="vivit",
     class_name="VivitForVideoClassification",
     # tubelet_size is [frames, height, width] of one token: ViViT has no separate patch_size.
@@ -217,7 +212,7 @@ _VJEPA2 = _Spec(
     preprocess=_VJEPA2_PRE,
     description="V-JEPA 2 ViT-L/16 with an attentive-probe classifier (32x256); "
     "the Diving48 checkpoint is the strongest public one; transformers>=4.53",
-    weights=("facebook/vjepa2-vitl-fpc32-256-diving48",),
+    weights={"diving48": "facebook/vjepa2-vitl-fpc32-256-diving48"},
     model_type="vjepa2",
     class_name="VJEPA2ForVideoClassification",
     input_name="pixel_values_videos",
@@ -258,14 +253,17 @@ def _build(
     return _create(spec, num_classes, pretrained, kwargs)
 
 
+_SPECS = {spec.name: spec for spec in (_TIMESFORMER, _VIDEOMAE, _VIVIT, _VJEPA2)}
+
+
 def _register_all() -> None:
-    for spec in (_TIMESFORMER, _VIDEOMAE, _VIVIT, _VJEPA2):
+    for spec in _SPECS.values():
         register_model(
             spec.name,
             family="hf",
             preprocess=spec.preprocess,
             input_adapter=HF_INPUT,
-            weights=spec.weights,
+            weights=(*spec.weights, *spec.weights.values()),
             description=spec.description,
         )(functools.partial(_build, spec))
 
@@ -340,13 +338,8 @@ def _from_pretrained(
     spec: _Spec, model_class: Any, pretrained: str | Path, kwargs: dict[str, Any]
 ) -> tuple[Any, dict[int, str] | None]:
     """Load a hub id or local folder; also the checkpoint's labels if its head was loaded."""
-    transformers = _import_transformers()
     source, local = _resolve_source(spec, pretrained)
-    load_options = {"local_files_only": local or _hub_offline()}
-    try:
-        config = transformers.AutoConfig.from_pretrained(source, **load_options)
-    except OSError as err:
-        raise ValueError(_unavailable_message(spec, source, local, err)) from err
+    config = _load_config(spec, source, local)
     if config.model_type != spec.model_type:
         raise ValueError(
             f"{source!r} holds a {config.model_type!r} model, not {spec.model_type!r}: "
@@ -358,12 +351,13 @@ def _from_pretrained(
         if key != spec.frames_key or spec.frames_on_load == "config":
             setattr(config, key, value)
     _check_geometry(spec, config)
-    try:
-        hf_model, info = model_class.from_pretrained(
-            source, config=config, use_safetensors=True, output_loading_info=True, **load_options
-        )
-    except OSError as err:
-        raise ValueError(_unavailable_message(spec, source, local, err)) from err
+    options = {"config": config, "use_safetensors": True, "output_loading_info": True}
+    if local:
+        hf_model, info = _load_local(model_class.from_pretrained, source, options)
+    else:
+        what = f"the {spec.name} weights"
+        loader = model_class.from_pretrained
+        hf_model, info = load_from_hub(loader, source, what=what, flag="--weights", **options)
     hf_model = hf_model.float()  # recent transformers keep a checkpoint's saved dtype
     if spec.frames_on_load == "interpolate" and frames != getattr(hf_model.config, spec.frames_key):
         _resize_time_embeddings(hf_model, frames)
@@ -466,16 +460,11 @@ def _model_class(spec: _Spec) -> Any:
     return model_class
 
 
-def _hub_offline() -> bool:
-    """Whether HF_HUB_OFFLINE is set now (huggingface_hub reads it only once, at its import)."""
-    return os.environ.get("HF_HUB_OFFLINE", "").strip().upper() in {"1", "ON", "YES", "TRUE"}
-
-
 _HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")  # "org/name"
 
 
 def _resolve_source(spec: _Spec, pretrained: str | Path) -> tuple[str, bool]:
-    """``(source, is_local)``: an existing folder, else a hub id; other strings are errors."""
+    """``(source, is_local)``: an existing folder, else a weights name's hub id or a hub id."""
     path = Path(pretrained).expanduser()
     if path.is_dir():
         if not (path / "config.json").is_file():
@@ -485,23 +474,31 @@ def _resolve_source(spec: _Spec, pretrained: str | Path) -> tuple[str, bool]:
             )
         return str(path), True
     text = str(pretrained)
+    if isinstance(pretrained, str) and text in spec.weights:
+        return spec.weights[text], False
     if path.exists() or isinstance(pretrained, Path) or not _HUB_ID.fullmatch(text):
+        names = ", ".join(f"{name!r} ({hub_id})" for name, hub_id in spec.weights.items())
         raise ValueError(
-            f"{spec.name}: pretrained={text!r} is neither a folder with config.json and "
-            f"model.safetensors nor a hub id (org/name) such as {spec.weights[0]!r}"
+            f"{spec.name}: pretrained={text!r} is neither one of its public weights ({names}), "
+            "nor a folder with config.json and model.safetensors, nor a hub id (org/name)"
         )
     return text, False
 
 
-def _unavailable_message(spec: _Spec, source: str, local: bool, err: OSError) -> str:
+def _load_config(spec: _Spec, source: str, local: bool) -> Any:
+    """The transformers config of a local folder, or of a hub id from the cache or the hub."""
+    from_pretrained = _import_transformers().AutoConfig.from_pretrained
     if local:
-        return f"{spec.name}: could not load the folder {source!r}: {err}"
-    return (
-        f"{spec.name}: could not load {source!r} from the Hugging Face hub or its cache ({err}). "
-        f"Download it where there is internet (`hf download {source} --local-dir DIR`, "
-        "safetensors weights) and pass that folder with `--weights DIR` "
-        "(pretrained=DIR in Python)."
-    )
+        return _load_local(from_pretrained, source, {})
+    return load_from_hub(from_pretrained, source, what=f"the {spec.name} weights", flag="--weights")
+
+
+def _load_local(loader: Any, folder: str, options: dict[str, Any]) -> Any:
+    """``loader(folder)`` that never reaches the network, even for a folder named like org/name."""
+    try:
+        return loader(folder, local_files_only=True, **options)
+    except OSError as err:
+        raise ValueError(f"could not load the folder {folder!r}: {err}") from err
 
 
 def _jsonable(value: Any) -> Any:

@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 import sportslens
 from sportslens.predict import Predictor
+from sportslens.serve.docs_page import install_local_docs, local_docs_assets
 from sportslens.serve.errors import install_error_handlers
 from sportslens.serve.routes import api_router, page_router
 from sportslens.serve.settings import ServeSettings
@@ -21,15 +22,25 @@ PredictorSource = Predictor | Path | str | Callable[[], Predictor]
 """A loaded predictor, a run or checkpoint folder, or a function that loads one."""
 
 
-def create_app(predictor: PredictorSource, settings: ServeSettings | None = None) -> FastAPI:
-    """The HTTP API and playground for ``predictor``; a folder or loader is loaded at startup."""
+def create_app(
+    predictor: PredictorSource,
+    settings: ServeSettings | None = None,
+    *,
+    checkpoint: Path | None = None,
+) -> FastAPI:
+    """The HTTP API and playground for ``predictor``; a folder or loader is loaded at startup.
+
+    ``checkpoint`` is the folder a loaded ``predictor`` came from: ``/v1/model`` reports its
+    run's metrics.
+    """
     settings = settings or ServeSettings()
+    docs_assets = local_docs_assets()  # None: FastAPI's own pages, from a CDN
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Loading (a checkpoint, weights) runs in a thread: it can take seconds.
-        loaded, checkpoint = await asyncio.to_thread(_load, predictor)
-        state = ServerState.start(loaded, settings, checkpoint)
+        loaded, folder = await asyncio.to_thread(_load, predictor)
+        state = ServerState.start(loaded, settings, folder or checkpoint)
         app.state.server = state
         try:
             yield
@@ -41,7 +52,11 @@ def create_app(predictor: PredictorSource, settings: ServeSettings | None = None
         version=sportslens.__version__,
         summary="Recognise actions in sports video: upload a clip, get labels.",
         lifespan=lifespan,
+        docs_url="/docs" if docs_assets is None else None,
+        redoc_url="/redoc" if docs_assets is None else None,
     )
+    if docs_assets is not None:
+        install_local_docs(app, docs_assets)
     install_error_handlers(app)
     if settings.cors_origins:
         app.add_middleware(

@@ -25,14 +25,14 @@ def find_metrics(checkpoint: Path) -> tuple[dict[str, Any] | None, str | None]:
 
 
 def describe_model(predictor: Predictor, checkpoint: Path | None) -> dict[str, Any]:
-    """Name, classes, preprocessing and metrics (None when there is no checkpoint or report)."""
+    """Name, classes, preprocessing and metrics (left out when there is no checkpoint or report)."""
     metrics, source = find_metrics(checkpoint) if checkpoint is not None else (None, None)
+    found = {"metrics": metrics, "metrics_source": source} if metrics is not None else {}
     return {
         "name": predictor.model.name,
         "classes": predictor.classes,
         "num_classes": len(predictor.classes),
         "preprocess": predictor.model.preprocess.to_dict(),
-        "metrics": metrics,
-        "metrics_source": source,
+        **found,
         "timeline": hasattr(predictor, "timeline"),
     }

@@ -96,7 +96,7 @@ def ready(state: State) -> Any:
     return {"status": "ready", "model": state.model_info["name"]}
 
 
-@api_router.get("/model", response_model=ModelResponse)
+@api_router.get("/model", response_model=ModelResponse, response_model_exclude_unset=True)
 def model(state: State) -> dict[str, Any]:
     """The model's name, classes, preprocessing and metrics (from its run's report)."""
     return {

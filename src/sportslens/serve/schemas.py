@@ -85,6 +85,9 @@ class PredictResponse(BaseModel):
         default=None,
         description="Skeleton models: angles and repetitions; null when no angle was measured.",
     )
+    dive: dict[str, Any] | None = Field(
+        default=None, description="Dive models only: the dive number and its attributes."
+    )
 
 
 class TimelineResponse(BaseModel):
@@ -106,9 +109,11 @@ class ModelResponse(BaseModel):
         "or keypoints for skeleton models."
     )
     metrics: dict[str, Any] | None = Field(
-        description="The run's evaluation metrics.json, else the checkpoint's training metrics."
+        default=None,
+        description="The run's evaluation metrics.json, else the checkpoint's training metrics; "
+        "left out when the model has neither.",
     )
-    metrics_source: str | None = Field(description="Where the metrics came from.")
+    metrics_source: str | None = Field(default=None, description="Where the metrics came from.")
     timeline: bool = Field(description="Whether POST /v1/timeline is available.")
     batching: bool
     max_upload_bytes: int

@@ -14,15 +14,17 @@ from typing import Any
 
 import numpy as np
 
+from sportslens.native_stderr import quiet_native_stderr
 from sportslens.pose.keypoints import MIN_DETECTED_SCORE, Keypoints
 from sportslens.progress import progress_bar
 from sportslens.video import Source, describe_source, iter_frames, probe
 
 
 def _import_mediapipe() -> Any:
-    # MediaPipe's C++ core logs warnings through glog on every graph start; keep the terminal
-    # readable unless the user asked for its logs.
+    # MediaPipe's C++ core logs warnings on every graph start; keep the terminal readable unless
+    # the user asked for its logs. What these switches miss, quiet_native_stderr drops.
     os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
         import mediapipe  # type: ignore[import-untyped]
     except ImportError as error:
@@ -41,6 +43,7 @@ def extract_mediapipe(source: Source, *, progress: bool = False) -> Keypoints:
     scores = np.zeros((info.num_frames, 33), dtype=np.float32)  # (T, 33)
     name = describe_source(source)
     with (
+        quiet_native_stderr(),
         mp.solutions.pose.Pose(model_complexity=1, static_image_mode=False) as pose,
         progress_bar(enabled=progress) as bar,
     ):

@@ -10,7 +10,6 @@ loader fails at once and says what to download.
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from sportslens.hub import HubModelMissingError, load_from_hub
 from sportslens.pose.keypoints import MIN_DETECTED_SCORE, Keypoints
 from sportslens.progress import progress_bar
 from sportslens.video import Source, describe_source, iter_frames, probe
@@ -30,8 +30,8 @@ DEFAULT_DETECTOR = "PekingU/rtdetr_r50vd_coco_o365"
 """RT-DETR R50, COCO classes (person is class 0), as in the transformers ViTPose example."""
 
 
-class ModelUnavailableError(ValueError):
-    """A model is neither in a local folder, nor in the hub cache, nor downloadable now."""
+ModelUnavailableError = HubModelMissingError
+"""A model is neither in a local folder, nor in the hub cache, nor downloadable now."""
 
 
 @dataclass(frozen=True)
@@ -200,28 +200,9 @@ def _from_pretrained(loader: Any, name: str, what: str, flag: str) -> Any:
     if folder.exists() or name.startswith((".", "/", "~")):
         raise FileNotFoundError(f"{what} {name}: not a folder holding a saved model")
     try:
-        return loader.from_pretrained(name, local_files_only=True)
-    except OSError:
-        pass  # not in the hub cache: try the hub below
-    reason = _hub_unreachable(name)
-    if reason:
-        raise ModelUnavailableError(
-            f"the {what} {name!r} is not on this machine and cannot be downloaded ({reason}). "
-            f"On a machine with internet run `hf download {name} --local-dir {Path(name).name}`, "
-            f"copy that folder here and pass it: {flag} ./{Path(name).name}"
-            + (" (or --detector none to use the whole frame)" if flag == "--detector" else "")
-        )
-    return loader.from_pretrained(name)
-
-
-def _hub_unreachable(name: str) -> str:
-    """Why ``name`` cannot be fetched from the hub right now, or "" when it can."""
-    if os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes"}:
-        return "HF_HUB_OFFLINE is set"
-    try:
-        from huggingface_hub import model_info
-
-        model_info(name, timeout=5)
-    except Exception as error:  # any failure (network, unknown repo, auth) means no download
-        return f"{type(error).__name__}: {error}".splitlines()[0][:200]
-    return ""
+        return load_from_hub(loader.from_pretrained, name, what=f"the {what} weights", flag=flag)
+    except HubModelMissingError as error:
+        if flag != "--detector":
+            raise
+        hint = "Or pass --detector none to use the whole frame."
+        raise HubModelMissingError(f"{error} {hint}") from None
