@@ -67,7 +67,7 @@ OFFLINE_CASES = {
         "hf download MCG-NJU/videomae-base-finetuned-kinetics",
     ),
     "vitpose": (
-        ["pose", "--backend", "vitpose", "--detector", "none", "--out", "{tmp}/k.npz"],
+        ["pose", "--backend", "vitpose", "--detector", "none", "--out-file", "{tmp}/k.npz"],
         "hf download usyd-community/vitpose-base-simple",
     ),
 }
