@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -86,3 +87,17 @@ def test_bench_tracking_on_written_crowd_videos(tmp_path: Path) -> None:
     assert result["switches_per_person_minute"] <= 1.0
     perfect = benchmark_tracking(videos, simulated=SimulatedDetections(0.0, 0.0, 2.0))
     assert perfect["idf1"] == pytest.approx(1.0) and perfect["id_switches"] == 0
+
+
+def test_bench_tracking_command_makes_crowds_when_the_folder_is_empty(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from sportslens.cli import app
+
+    data = tmp_path / "crowds"
+    args = ["bench", "tracking", str(data), "--crowds", "2", "--size", "128", "--seconds", "6"]
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert figures["videos"] == 2 and len(list(data.glob("crowd_*.mp4"))) == 2
+    assert 0.0 <= figures["rep_exact_rate"] <= 1.0 and figures["idf1"] > 0.8
