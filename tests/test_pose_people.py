@@ -11,6 +11,7 @@ from sportslens.pose import (
     FORMAT_VERSION,
     Keypoints,
     People,
+    import_keypoints,
     load_keypoints,
     load_people,
     save_keypoints,
@@ -105,3 +106,10 @@ def test_a_file_with_nobody_gives_an_undetected_person(tmp_path: Path) -> None:
     path = save_people(tmp_path / "nobody.npz", empty)
     assert load_people(path).num_people == 0
     assert not load_keypoints(path).detected.any()
+
+
+def test_the_import_backend_reads_the_largest_person_of_a_version_2_file(tmp_path: Path) -> None:
+    people = make_people()
+    path = save_people(tmp_path / "people.npz", people)
+    kp = import_keypoints(path, fps=30.0, size=(640, 360), num_frames=6)
+    np.testing.assert_allclose(kp.keypoints, people.keypoints[:, 1])
