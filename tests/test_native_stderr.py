@@ -45,7 +45,15 @@ def test_pose_extraction_prints_no_mediapipe_log_lines(
     pytest.importorskip("mediapipe", reason="the pose extra is not installed")
     video = make_video("clip.mp4", frames=6)
     done = subprocess.run(
-        [sys.executable, "-m", "sportslens", "pose", str(video), "--out-file", str(tmp_path / "k.npz")],
+        [
+            sys.executable,
+            "-m",
+            "sportslens",
+            "pose",
+            str(video),
+            "--out-file",
+            str(tmp_path / "k.npz"),
+        ],
         env={**os.environ, "PYTHONPATH": SRC},
         capture_output=True,
         text=True,

@@ -30,6 +30,7 @@ from sportslens.pose.layouts import (
 )
 from sportslens.pose.normalize import mirror, normalize_sequence, resample
 from sportslens.pose.overlay import draw_pose, write_overlay
+from sportslens.pose.people import People, PeopleChoice, load_people, save_people
 from sportslens.pose.reps import CountConfig, Repetition, RepetitionReport, count_repetitions
 from sportslens.pose.smoothing import SmoothMethod, one_euro, savgol, smooth_keypoints
 
@@ -49,6 +50,8 @@ __all__ = [
     "JointAngles",
     "Keypoints",
     "Layout",
+    "People",
+    "PeopleChoice",
     "Repetition",
     "RepetitionReport",
     "SmoothMethod",
@@ -62,11 +65,13 @@ __all__ = [
     "joint_angles",
     "lean_from_vertical",
     "load_keypoints",
+    "load_people",
     "mirror",
     "normalize_sequence",
     "one_euro",
     "resample",
     "save_keypoints",
+    "save_people",
     "savgol",
     "smooth_keypoints",
     "write_overlay",

@@ -1,10 +1,15 @@
-"""The keypoint file: body keypoints of one video, one person, as a versioned ``.npz``.
+"""The keypoint file: body keypoints of one video as a versioned ``.npz``, and one person's view.
 
-A file holds ``keypoints`` float32 ``(T, V, 2)`` in pixels (x right, y down, origin at the top-left
-corner of the frame), ``scores`` float32 ``(T, V)`` in [0, 1] with 0 meaning "not detected",
-``layout`` (``coco17`` or ``blazepose33``), ``fps``, ``size`` as ``(width, height)``, ``source``
-and ``version``; a writer may add arrays of its own, which readers never load. Frames with no
-person stay in the file with scores 0, so frame ``t`` of the file is frame ``t`` of the video.
+A file holds ``keypoints`` float32 in pixels (x right, y down, origin at the top-left corner of
+the frame), ``scores`` float32 in [0, 1] with 0 meaning "not detected", ``layout`` (``coco17`` or
+``blazepose33``), ``fps``, ``size`` as ``(width, height)``, ``source`` and ``version``; a writer
+may add arrays of its own, which readers never load. Frames with no person stay in the file with
+scores 0, so frame ``t`` of the file is frame ``t`` of the video.
+
+Version 2 has a people axis: ``keypoints`` ``(T, P, V, 2)``, ``scores`` ``(T, P, V)`` and
+``track_ids`` int64 ``(P,)`` (:mod:`sportslens.pose.people` writes and reads it). Version 1
+files are one person, ``keypoints`` ``(T, V, 2)`` and ``scores`` ``(T, V)``; :func:`save_keypoints`
+still writes one person that way, so the files of single-person runs read as before everywhere.
 ``docs/pose.md`` documents it.
 """
 
@@ -23,17 +28,22 @@ from numpy.typing import NDArray
 from sportslens.permissions import give_default_mode
 from sportslens.pose.layouts import BLAZEPOSE_TO_COCO, LAYOUTS
 
-FORMAT_VERSION = 1
-"""Version written by :func:`save_keypoints`; readers refuse files from a newer version."""
+FORMAT_VERSION = 2
+"""The newest version this sportslens reads (and :func:`~sportslens.pose.people.save_people`
+writes); readers refuse files from a newer version."""
+
+SINGLE_PERSON_VERSION = 1
+"""Version written by :func:`save_keypoints`: one person, no people axis."""
 
 MIN_DETECTED_SCORE = 1e-6
 """The lowest score a backend gives a joint in a frame where it found a person, so that score 0
 keeps meaning "not detected" even for a joint whose confidence rounds to 0."""
 
 _STANDARD_KEYS = ("keypoints", "scores", "layout", "fps", "size", "source", "version")
-KEYPOINT_FILE_KEYS = frozenset((*_STANDARD_KEYS, "visibility"))
+KEYPOINT_FILE_KEYS = frozenset((*_STANDARD_KEYS, "visibility", "track_ids"))
 """The arrays :func:`load_keypoints` reads (``visibility``: the unversioned synthetic files'
-scores); any other array in a file is never read, however large."""
+scores; ``track_ids``: version 2's people); any other array in a file is never read, however
+large."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -121,7 +131,7 @@ def save_keypoints(path: str | os.PathLike[str], kp: Keypoints, **extra: Any) ->
     sees a half-written file and an interrupted run leaves no file that looks finished.
     """
     path = Path(path)
-    clash = sorted(set(extra) & set(_STANDARD_KEYS))
+    clash = sorted(set(extra) & {*_STANDARD_KEYS, "track_ids"})
     if clash:
         raise ValueError(f"extra arrays may not reuse the keypoint file's own keys: {clash}")
     arrays: dict[str, Any] = {
@@ -131,9 +141,14 @@ def save_keypoints(path: str | os.PathLike[str], kp: Keypoints, **extra: Any) ->
         "fps": np.float64(kp.fps),
         "size": np.array(kp.size, dtype=np.int64),  # (width, height)
         "source": np.str_(kp.source),
-        "version": np.int64(FORMAT_VERSION),
+        "version": np.int64(SINGLE_PERSON_VERSION),
         **{key: np.asarray(value) for key, value in extra.items()},
     }
+    return write_arrays(path, arrays)
+
+
+def write_arrays(path: Path, arrays: dict[str, Any]) -> Path:
+    """Write ``arrays`` as a compressed ``.npz`` at ``path`` atomically (temporary name, rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp.npz", dir=path.parent)
     tmp = Path(tmp_name)
@@ -149,17 +164,32 @@ def save_keypoints(path: str | os.PathLike[str], kp: Keypoints, **extra: Any) ->
 
 
 def load_keypoints(
-    path: str | os.PathLike[str], *, size: tuple[int, int] | None = None
+    path: str | os.PathLike[str],
+    *,
+    size: tuple[int, int] | None = None,
+    person: int | None = None,
 ) -> Keypoints:
-    """Read a keypoint file written by :func:`save_keypoints` (or a synthetic athlete's ``.npz``).
+    """Read one person of a keypoint file (or a synthetic athlete's ``.npz``).
 
     Files from before the format was versioned (the synthetic athletes' first files, with
     ``visibility`` in place of ``scores``, no layout and ``size`` as height, width) still load;
     so do the first synthetic sessions' files, which record no size, when ``size`` (width,
-    height) is given. Any missing key, bad shape or newer version raises a ValueError that names
-    the file.
+    height) is given. A version 2 file with several people gives the track ``person`` (its track
+    id), or by default the person seen largest over the video (:func:`largest_person`). Any
+    missing key, bad shape, unknown track or newer version raises a ValueError naming the file.
     """
     path = Path(path)
+    arrays = read_keypoint_arrays(path, size=size)
+    try:
+        return _from_arrays(_one_person(arrays, person), path)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"{path}: {error}") from error
+
+
+def read_keypoint_arrays(
+    path: Path, *, size: tuple[int, int] | None = None
+) -> dict[str, NDArray[Any]]:
+    """The arrays of a keypoint file that readers use, checked for version; never unpickles."""
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such keypoint file")
     try:
@@ -167,22 +197,70 @@ def load_keypoints(
             arrays = {key: data[key] for key in data.files if key in KEYPOINT_FILE_KEYS}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
         raise ValueError(f"{path}: not a readable keypoint .npz file ({error})") from error
-    try:
-        if size is not None and "size" not in arrays and "version" not in arrays:
-            arrays["size"] = np.array(size[::-1])  # stored as (height, width) in these files
-        return _from_arrays(arrays, path)
-    except (ValueError, TypeError) as error:
-        raise ValueError(f"{path}: {error}") from error
+    if size is not None and "size" not in arrays and "version" not in arrays:
+        arrays["size"] = np.array(size[::-1])  # stored as (height, width) in these files
+    version = int(arrays["version"]) if "version" in arrays else 0
+    if version > FORMAT_VERSION:
+        raise ValueError(
+            f"{path}: keypoint file version {version} is newer than this sportslens reads "
+            f"({FORMAT_VERSION}); upgrade sportslens"
+        )
+    return arrays
+
+
+def _one_person(arrays: dict[str, NDArray[Any]], person: int | None) -> dict[str, NDArray[Any]]:
+    """A version 2 file's arrays cut to one person (in the version 1 shapes); others unchanged."""
+    if int(arrays.get("version", 0)) < 2:
+        if person not in (None, 0):
+            raise ValueError(f"no track {person}: the file holds one person (track 0)")
+        return arrays
+    for key in ("keypoints", "scores", "track_ids"):
+        if key not in arrays:
+            raise ValueError(f"missing key(s) [{key!r}]; found {sorted(arrays)}")
+    points, scores = np.asarray(arrays["keypoints"]), np.asarray(arrays["scores"])
+    ids = np.asarray(arrays["track_ids"]).reshape(-1).tolist()
+    if points.ndim != 4 or points.shape[1] != len(ids) or scores.shape != points.shape[:3]:
+        raise ValueError(
+            f"a version 2 file needs keypoints (T, P, V, 2), scores (T, P, V) and track_ids (P,);"
+            f" got {points.shape}, {scores.shape} and {len(ids)} ids"
+        )
+    if person is None:
+        index = largest_person(points, scores) if ids else None
+    elif person in ids:
+        index = ids.index(person)
+    else:
+        raise ValueError(f"no track {person} in the file; its tracks are {ids}")
+    one: dict[str, NDArray[Any]] = {**arrays, "version": np.asarray(SINGLE_PERSON_VERSION)}
+    if index is None:  # no people at all: an empty person
+        one["keypoints"] = np.zeros((points.shape[0], points.shape[2], 2), np.float32)
+        one["scores"] = np.zeros((points.shape[0], points.shape[2]), np.float32)
+    else:
+        one["keypoints"], one["scores"] = points[:, index], scores[:, index]
+    return one
+
+
+def largest_person(points: NDArray[Any], scores: NDArray[Any]) -> int:
+    """Index of the person whose detected boxes cover the most pixels summed over the video.
+
+    ``points`` (T, P, V, 2), ``scores`` (T, P, V). The sum favours the person seen both large
+    and long: the athlete in front of the camera over a passer-by or a spectator far behind.
+    """
+    return int(np.argmax(seen_area(points, scores)))
+
+
+def seen_area(points: NDArray[Any], scores: NDArray[Any]) -> NDArray[np.float64]:
+    """(P,) each person's keypoint box area in pixels, summed over the frames they are seen."""
+    seen = scores > 0  # (T, P, V)
+    lo = np.where(seen[..., None], points, np.inf).min(axis=2)  # (T, P, 2)
+    hi = np.where(seen[..., None], points, -np.inf).max(axis=2)
+    area = np.where(seen.any(axis=2), np.prod(np.clip(hi - lo, 0, None), axis=-1), 0.0)  # (T, P)
+    total: NDArray[np.float64] = area.sum(axis=0, dtype=np.float64)
+    return total
 
 
 def _from_arrays(arrays: dict[str, NDArray[Any]], path: Path) -> Keypoints:
     """Build Keypoints from the arrays of a file, accepting the unversioned synthetic format."""
     version = int(arrays["version"]) if "version" in arrays else 0
-    if version > FORMAT_VERSION:
-        raise ValueError(
-            f"keypoint file version {version} is newer than this sportslens reads "
-            f"({FORMAT_VERSION}); upgrade sportslens"
-        )
     score_key = "scores" if "scores" in arrays or version >= 1 else "visibility"
     required = ["keypoints", score_key, "fps", "size"]
     if version >= 1:

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sportslens.pose.keypoints import Keypoints, load_keypoints
+from sportslens.pose.keypoints import Keypoints, largest_person, load_keypoints
 from sportslens.pose.layouts import LAYOUTS
 
 _LAYOUT_BY_JOINTS = {len(names): layout for layout, (names, _) in LAYOUTS.items()}
@@ -69,6 +69,9 @@ def _read(path: Path) -> tuple[NDArray[Any], NDArray[Any] | None]:
             if "keypoints" not in arrays:
                 raise ValueError(f"no 'keypoints' array among {sorted(arrays)}")
             scores = arrays.get("scores", arrays.get("visibility"))
+            if "track_ids" in arrays and scores is not None and arrays["keypoints"].ndim == 4:
+                person = largest_person(arrays["keypoints"], scores)  # a version 2 file
+                return arrays["keypoints"][:, person], scores[:, person]
             return arrays["keypoints"], scores
         case ".json":
             data = json.loads(path.read_text())

@@ -1,0 +1,103 @@
+"""The tracker: ids that survive occlusions and crossings, measured on synthetic crowds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sportslens.pose.tracking import Tracker, TrackerConfig, track_people
+from sportslens.pose.tracking_benchmark import (
+    SimulatedDetections,
+    benchmark_tracking,
+    simulate_detections,
+)
+from sportslens.synth.crowds import crowd_truth, make_crowds, sample_crowd
+from sportslens.synth.settings import ClipSettings
+
+pytest.importorskip("scipy")
+
+SETTINGS = ClipSettings(size=160, fps=15.0, seed=2).lasting(7)
+
+
+def walker(x0: float, dx: float, frames: int, y: float = 100.0) -> np.ndarray:
+    """(T, 17, 2) a stick figure 60 px tall sliding ``dx`` px per frame."""
+    body = np.stack([np.linspace(-8, 8, 17), np.linspace(-30, 30, 17)], axis=1)  # (17, 2)
+    xs = x0 + dx * np.arange(frames)
+    return (body[None] + np.stack([xs, np.full(frames, y)], axis=1)[:, None]).astype(np.float32)
+
+
+def run(frames: list[tuple[np.ndarray, np.ndarray]], fps: float = 30.0, **kw: float) -> Tracker:
+    tracker = Tracker(fps, TrackerConfig(**kw))  # type: ignore[arg-type]
+    for t, (points, scores) in enumerate(frames):
+        tracker.update(t, points, scores)
+    return tracker
+
+
+def test_two_people_crossing_keep_their_ids_and_one_hidden_for_a_moment_comes_back() -> None:
+    a, b = walker(20, 4, 60), walker(260, -4, 60, y=104)  # cross near frame 30
+    ones = np.ones(17, np.float32)
+    frames = []
+    for t in range(60):
+        people = [(a[t], ones)] + ([] if 26 <= t < 36 else [(b[t], ones)])  # b hidden 10 frames
+        order = [1, 0] if t % 2 and len(people) == 2 else [0, 1][: len(people)]
+        points = np.stack([people[i][0] for i in order])
+        scores = np.stack([people[i][1] for i in order])
+        frames.append((points, scores))
+    tracked = track_people(frames, num_frames=60, layout="coco17", fps=30, size=(320, 200),
+                           source="x")  # fmt: skip
+    assert tracked.num_people == 2
+    first = tracked.track(0).keypoints[:, 0, 0]  # x of track 0's first joint over time
+    seen = tracked.scores[:, 0, 0] > 0
+    np.testing.assert_allclose(first[seen], a[seen, 0, 0])  # track 0 is always person a
+    assert (tracked.scores[26:36, 1] == 0).all() and (tracked.scores[36:, 1] > 0).all()
+
+
+def test_a_person_gone_longer_than_max_age_returns_with_a_new_id() -> None:
+    a = walker(50, 0, 60)
+    ones = np.ones((1, 17), np.float32)
+    empty = (np.zeros((0, 17, 2), np.float32), np.zeros((0, 17), np.float32))
+    frames = [(a[t][None], ones) if t < 20 or t >= 50 else empty for t in range(60)]
+    tracker = run(frames, max_age=0.5)
+    assert len(tracker.finished) + len(tracker.active) == 2
+
+
+def test_crowds_are_followed_without_swaps_from_simulated_detections() -> None:
+    crowd = sample_crowd(0, SETTINGS, people=2)
+    assert crowd.people[0].xs[0] == crowd.people[1].xs[-1]  # the two swap stations
+    truth = crowd_truth(crowd).people
+    detections = simulate_detections(truth, np.random.default_rng(0))
+    tracked = track_people(detections, num_frames=truth.num_frames, layout="coco17",
+                           fps=truth.fps, size=truth.size, source="x")  # fmt: skip
+    assert tracked.num_people == 2
+    for q in range(tracked.num_people):  # every frame of a track is the same true person
+        seen = tracked.scores[:, q].any(axis=1)  # (T,)
+        gaps = np.linalg.norm(truth.keypoints[seen] - tracked.keypoints[seen, q, None], axis=-1)
+        nearest = gaps.mean(axis=2).argmin(axis=1)  # (frames seen,)
+        assert len(set(nearest.tolist())) == 1
+
+
+def test_bench_tracking_on_written_crowd_videos(tmp_path: Path) -> None:
+    videos = make_crowds(tmp_path, SETTINGS, count=3, workers=1)
+    result = benchmark_tracking(videos, simulated=SimulatedDetections())
+    assert result["videos"] == 3 and result["people"] >= 6
+    assert result["idf1"] >= 0.9 and result["mota"] >= 0.85
+    assert result["switches_per_person_minute"] <= 1.0
+    perfect = benchmark_tracking(videos, simulated=SimulatedDetections(0.0, 0.0, 2.0))
+    assert perfect["idf1"] == pytest.approx(1.0) and perfect["id_switches"] == 0
+
+
+def test_bench_tracking_command_makes_crowds_when_the_folder_is_empty(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from sportslens.cli import app
+
+    data = tmp_path / "crowds"
+    args = ["bench", "tracking", str(data), "--crowds", "2", "--size", "128", "--seconds", "6"]
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert figures["videos"] == 2 and len(list(data.glob("crowd_*.mp4"))) == 2
+    assert 0.0 <= figures["rep_exact_rate"] <= 1.0 and figures["idf1"] > 0.8
