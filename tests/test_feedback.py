@@ -1,0 +1,68 @@
+"""Per-repetition feedback: depth, lockout, tempo, range, asymmetry, lean, impossible angles."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sportslens.pose.feedback import repetition_feedback
+from sportslens.pose.reps import measure_repetition
+
+FPS = 10.0
+
+
+def _squat_knees(bottoms: list[float], pause: int = 0) -> np.ndarray:
+    """Standing 170° between repetitions; each goes down in 5 frames, pauses, comes up in 5."""
+    curve = [170.0] * 3
+    for bottom in bottoms:
+        down = np.linspace(170, bottom, 6)[1:]
+        curve += [*down, *[bottom] * pause, *down[::-1][1:], 170.0, 170.0, 170.0]
+    return np.array(curve)
+
+
+def _feedback(knees: np.ndarray, lean: float = 20.0, **kw: object) -> list:  # type: ignore[type-arg]
+    signals = {
+        "left_knee": knees,
+        "right_knee": knees + kw.pop("offset", 0.0),  # type: ignore[operator]
+        "knees": knees,
+        "hips": np.full_like(knees, 170.0),
+        "trunk_lean": np.full_like(knees, lean),
+    }
+    starts = [i for i in range(1, len(knees)) if knees[i - 1] == 170 and knees[i] < 170]
+    ends = [i for i in range(1, len(knees)) if knees[i - 1] < 170 and knees[i] == 170]
+    reps = tuple(measure_repetition(signals, knees, FPS, s - 1, e) for s, e in zip(starts, ends, strict=True))
+    return repetition_feedback(signals, reps, "knees", knees, FPS, "squat", **kw)  # type: ignore[arg-type]
+
+
+def test_a_shallow_squat_is_partial_with_its_knee_angle_and_the_threshold() -> None:
+    good, shallow = _feedback(_squat_knees([80.0, 118.0]))
+    assert good.verdict == "good" and good.reasons == ()
+    assert good.measures["depth_deg"] == 80.0 and good.measures["lockout_deg"] == 170.0
+    assert shallow.verdict == "partial"
+    assert shallow.reasons[0] == "knee angle 118°, depth needs < 100°"
+    assert shallow.measures["range_of_best"] == pytest.approx(52 / 90, abs=0.01)
+    assert "range 58% of the set's best" in shallow.reasons
+
+
+def test_tempo_counts_down_pause_and_up_in_seconds() -> None:
+    (rep,) = _feedback(_squat_knees([80.0], pause=6))
+    # 1 rest frame + 5 down, 7 frames at the bottom (6 paused + the last down), 5 up.
+    assert rep.measures["down_s"] == 0.5
+    assert rep.measures["pause_s"] == 0.6
+    assert rep.measures["up_s"] == 0.5
+
+
+def test_lean_and_asymmetry_are_checked_and_explained() -> None:
+    (rep,) = _feedback(_squat_knees([80.0]), lean=70.0, offset=30.0)
+    assert rep.verdict == "check"
+    assert "trunk lean 70°, keep it < 60°" in rep.reasons
+    assert any(r.startswith("left/right differ by") for r in rep.reasons)
+
+
+def test_impossible_angles_are_counted_and_left_out() -> None:
+    knees = _squat_knees([80.0])
+    flagged = np.zeros((len(knees), 2), dtype=bool)
+    flagged[6, 0] = True
+    knees_measured = knees.copy()
+    (rep,) = _feedback(knees_measured, flagged=flagged)
+    assert rep.flagged_frames == 1 and "1 frame of impossible angles left out" in rep.reasons
