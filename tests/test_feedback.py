@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
-from sportslens.pose.feedback import repetition_feedback
+from sportslens.pose.feedback import RepetitionFeedback, repetition_feedback
 from sportslens.pose.reps import measure_repetition
 
 FPS = 10.0
 
 
-def _squat_knees(bottoms: list[float], pause: int = 0) -> np.ndarray:
+def _squat_knees(bottoms: list[float], pause: int = 0) -> NDArray[np.float64]:
     """Standing 170° between repetitions; each goes down in 5 frames, pauses, comes up in 5."""
     curve = [170.0] * 3
     for bottom in bottoms:
@@ -20,18 +23,21 @@ def _squat_knees(bottoms: list[float], pause: int = 0) -> np.ndarray:
     return np.array(curve)
 
 
-def _feedback(knees: np.ndarray, lean: float = 20.0, **kw: object) -> list:  # type: ignore[type-arg]
+def _feedback(
+    knees: NDArray[np.float64], lean: float = 20.0, **kw: Any
+) -> list[RepetitionFeedback]:
     signals = {
         "left_knee": knees,
-        "right_knee": knees + kw.pop("offset", 0.0),  # type: ignore[operator]
+        "right_knee": knees + kw.pop("offset", 0.0),
         "knees": knees,
         "hips": np.full_like(knees, 170.0),
         "trunk_lean": np.full_like(knees, lean),
     }
     starts = [i for i in range(1, len(knees)) if knees[i - 1] == 170 and knees[i] < 170]
     ends = [i for i in range(1, len(knees)) if knees[i - 1] < 170 and knees[i] == 170]
-    reps = tuple(measure_repetition(signals, knees, FPS, s - 1, e) for s, e in zip(starts, ends, strict=True))
-    return repetition_feedback(signals, reps, "knees", knees, FPS, "squat", **kw)  # type: ignore[arg-type]
+    pairs = zip(starts, ends, strict=True)
+    reps = tuple(measure_repetition(signals, knees, FPS, s - 1, e) for s, e in pairs)
+    return repetition_feedback(signals, reps, "knees", knees, FPS, "squat", **kw)
 
 
 def test_a_shallow_squat_is_partial_with_its_knee_angle_and_the_threshold() -> None:
