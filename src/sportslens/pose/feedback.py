@@ -108,7 +108,8 @@ def repetition_feedback(
 
     ``angles_signals`` are :func:`~sportslens.pose.reps.candidate_signals` of the clip (T,) each;
     ``counted`` the signal the repetitions were counted on and ``smoothed`` its (T,) curve;
-    ``flagged`` (T, A) the impossible angles; ``keypoints`` the clip's, for hip-below-knee.
+    ``flagged`` (T, K) the impossible values of the angles measured here (see
+    :func:`measured_angles`); ``keypoints`` the clip's, for hip-below-knee.
     """
     known = None if exercise is None else find_exercise(exercise)
     standard = STANDARDS.get(known.name, Standard()) if known else Standard()
@@ -232,6 +233,15 @@ def _hip_below_knee(keypoints: Keypoints, knees: NDArray[np.float64], window: sl
     return any(bool(y[h] >= y[k]) for h, k in sides) if sides else None
 
 
+def measured_angles(counted: str, exercise: str | None) -> set[str]:
+    """The joint angles feedback reads for ``exercise`` counted on ``counted``."""
+    known = None if exercise is None else find_exercise(exercise)
+    standard = STANDARDS.get(known.name, Standard()) if known else Standard()
+    names = {counted, *standard.depth, *standard.lockout, "trunk_lean"}
+    pairs = {f"{side}_{n.rstrip('s')}" for n in names for side in ("left", "right")}
+    return names | pairs
+
+
 def clip_feedback(
     angles: JointAngles,
     report: RepetitionReport,
@@ -240,7 +250,14 @@ def clip_feedback(
     flagged: NDArray[np.bool_] | None = None,
     keypoints: Keypoints | None = None,
 ) -> list[RepetitionFeedback]:
-    """:func:`repetition_feedback` on a clip's angles and the repetitions counted in them."""
+    """:func:`repetition_feedback` on a clip's angles and the repetitions counted in them.
+
+    ``flagged`` (T, A) marks every impossible angle; only those of the angles measured for this
+    exercise count in a repetition's ``flagged_frames`` (a hidden wrist does not spoil a squat).
+    """
+    if flagged is not None:
+        used = measured_angles(report.signal, exercise)
+        flagged = flagged[:, [i for i, name in enumerate(angles.names) if name in used]]
     return repetition_feedback(
         candidate_signals(angles),
         report.repetitions,
