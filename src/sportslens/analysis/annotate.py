@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from sportslens.pose.form import FormAnalysis
 from sportslens.pose.keypoints import Keypoints
 from sportslens.pose.layouts import layout_edges
 from sportslens.pose.overlay import bundled_font, draw_pose
+from sportslens.pose.reps import candidate_signals
 from sportslens.video import Source, iter_frames
 from sportslens.writer import VideoWriter
 
@@ -35,35 +37,44 @@ def running_counts(analysis: FormAnalysis) -> NDArray[np.int64]:
     return counts
 
 
-def annotate_frame(
-    frame: NDArray[Any], analysis: FormAnalysis, kp: Keypoints, index: int, count: int
-) -> NDArray[np.uint8]:
+@dataclass(frozen=True, eq=False)
+class Annotations:
+    """What is drawn on each frame, computed once for the clip (not once a frame)."""
+
+    kp: Keypoints
+    coco: Keypoints  # kp in COCO-17, where the angles' joints are
+    analysis: FormAnalysis
+    signal: NDArray[np.float64]  # (T,) the counted signal, degrees
+    counts: NDArray[np.int64]  # (T,) repetitions completed by each frame
+
+    @classmethod
+    def of(cls, analysis: FormAnalysis, kp: Keypoints) -> Annotations:
+        signal = candidate_signals(analysis.angles)[analysis.repetitions.signal]
+        return cls(kp, kp.to_coco17(), analysis, signal, running_counts(analysis))
+
+
+def annotate_frame(frame: NDArray[Any], notes: Annotations, index: int) -> NDArray[np.uint8]:
     """A copy of ``frame`` (H, W, 3) with the pose, the angles and "reps N" drawn on it."""
+    kp, coco = notes.kp, notes.coco
     scale = np.array(frame.shape[1::-1], dtype=np.float32) / np.array(kp.size)  # (2,) x, y
     drawn = draw_pose(frame, kp.keypoints[index] * scale, kp.scores[index], layout_edges(kp.layout))
     image = Image.fromarray(drawn)
     draw = ImageDraw.Draw(image)
     height = frame.shape[0]
     small = bundled_font(max(9, height // 32))
-    coco = kp.to_coco17()
     for name in SHOWN_ANGLES:
-        degrees = analysis.angles[name][index]
+        degrees = notes.analysis.angles[name][index]
         vertex = ANGLE_JOINTS[name][1]
         if not np.isfinite(degrees) or coco.scores[index, vertex] <= 0:
             continue
         x, y = (coco.keypoints[index, vertex] * scale).tolist()
         _label(draw, (x + 4, y - 4), f"{degrees:.0f}°", small)
-    signal = analysis.repetitions.signal
-    banner = f"reps {count}   {signal} {_value(analysis, signal, index)}   {index / kp.fps:.1f} s"
+    value = notes.signal[index]
+    shown = f"{value:.0f}°" if np.isfinite(value) else "–"
+    name = notes.analysis.repetitions.signal
+    banner = f"reps {notes.counts[index]}   {name} {shown}   {index / kp.fps:.1f} s"
     _label(draw, (4, 4), banner, bundled_font(max(10, height // 18)))
     return np.asarray(image, dtype=np.uint8)
-
-
-def _value(analysis: FormAnalysis, signal: str, index: int) -> str:
-    from sportslens.pose.reps import candidate_signals
-
-    degrees = candidate_signals(analysis.angles)[signal][index]
-    return f"{degrees:.0f}°" if np.isfinite(degrees) else "–"
 
 
 def _label(draw: ImageDraw.ImageDraw, at: tuple[float, float], text: str, font: Any) -> None:
@@ -83,7 +94,7 @@ def write_annotated_video(
     """Write ``video`` annotated to ``out`` (H.264 mp4, atomically); return the ``key_frames``
     as annotated (H, W, 3) images by frame index."""
     out = Path(out)
-    counts = running_counts(analysis)
+    notes = Annotations.of(analysis, kp)
     wanted, kept = set(key_frames), {}
     tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp.mp4")
     try:
@@ -91,7 +102,7 @@ def write_annotated_video(
             for index, frame in iter_frames(video):  # (H, W, 3) uint8
                 if index >= kp.num_frames:
                     break
-                drawn = annotate_frame(frame, analysis, kp, index, int(counts[index]))
+                drawn = annotate_frame(frame, notes, index)
                 if index in wanted:
                     kept[index] = drawn
                 height, width = drawn.shape[:2]
