@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 from numpy.typing import NDArray
 
 from sportslens.pose.feedback import RepetitionFeedback, repetition_feedback
+from sportslens.pose.layouts import COCO17_NAMES
 from sportslens.pose.reps import measure_repetition
 
 FPS = 10.0
@@ -72,3 +74,26 @@ def test_impossible_angles_are_counted_and_left_out() -> None:
     knees_measured = knees.copy()
     (rep,) = _feedback(knees_measured, flagged=flagged)
     assert rep.flagged_frames == 1 and "1 frame of impossible angles left out" in rep.reasons
+
+
+def test_a_folded_knee_is_flagged_and_kept_out_of_the_depth(athletes: Path) -> None:
+    """A knee at 0° (the ankle drawn on the hip) in one frame is a pose error, not depth."""
+    from dataclasses import replace
+
+    from sportslens.pose.form import analyze_form
+    from sportslens.pose.keypoints import load_keypoints
+
+    kp = load_keypoints(sorted((athletes / "squat").glob("*.npz"))[0]).to_coco17()
+    clean = analyze_form(kp, "squat")
+    first = clean.repetitions.repetitions[0]
+    bottom = first.start + (first.end - first.start) // 2
+    points = kp.keypoints.copy()
+    for side in ("left", "right"):
+        hip, ankle = COCO17_NAMES.index(f"{side}_hip"), COCO17_NAMES.index(f"{side}_ankle")
+        points[bottom, ankle] = points[bottom, hip]  # the shin folded onto the thigh: 0°
+    broken = analyze_form(replace(kp, keypoints=points), "squat")
+    before, after = clean.feedback()[0], broken.feedback()[0]
+    assert after.flagged_frames == 1 and before.flagged_frames == 0
+    assert "1 frame of impossible angles left out" in after.reasons
+    assert after.measures["depth_deg"] == pytest.approx(before.measures["depth_deg"], abs=15)
+    assert after.measures["depth_deg"] > 15  # never the folded 0°
