@@ -47,6 +47,10 @@ def test_analyze_writes_report_json_csv_and_annotated_video(athletes: Path, tmp_
     assert float(rows[-1][1]) == pytest.approx((frames - 1) / data["fps"], abs=1e-3)
 
     assert probe(out / "annotated.mp4").num_frames == frames
+    saved = ["--keypoints", str(out / "keypoints.npz"), "--exercise", "squat", "--json"]
+    again = runner.invoke(app, ["analyze", str(video), *saved, "--out", str(tmp_path / "again")])
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.output)["form"]["feedback"] == form["feedback"]  # the pose it saved
 
     page = (out / "report.html").read_text()
     for heading in ("Summary", "Annotated video", "Key frames", "Angle curves", "Repetitions"):

@@ -2,7 +2,8 @@
 
 :func:`analyze_video` computes (:class:`VideoAnalysis`); :func:`write_analysis` writes the
 folder a coach opens: ``report.html``, ``analysis.json``, ``angles.csv`` (one row a frame:
-frame, time, one column an angle, as Sports2D writes them) and ``annotated.mp4``.
+frame, time, one column an angle, as Sports2D writes them), ``annotated.mp4`` and
+``keypoints.npz`` (the pose, to analyze again with ``--keypoints`` and no MediaPipe).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sportslens.pose.form import FormAnalysis, analyze_form
-from sportslens.pose.keypoints import Keypoints
+from sportslens.pose.keypoints import Keypoints, save_keypoints
 from sportslens.video import VideoInfo, probe
 
 if TYPE_CHECKING:
@@ -119,6 +120,8 @@ class AnalysisFiles:
     json: Path
     angles_csv: Path
     video: Path
+    keypoints: Path
+    """The pose found, to analyze again without MediaPipe (``--keypoints``)."""
 
 
 def write_analysis(analysis: VideoAnalysis, out: str | os.PathLike[str]) -> AnalysisFiles:
@@ -134,7 +137,9 @@ def write_analysis(analysis: VideoAnalysis, out: str | os.PathLike[str]) -> Anal
         folder / "analysis.json",
         folder / "angles.csv",
         folder / "annotated.mp4",
+        folder / "keypoints.npz",
     )
+    save_keypoints(files.keypoints, analysis.keypoints)
     _write_text(files.json, json.dumps(analysis.to_dict(), indent=2) + "\n")
     write_angles_csv(analysis.form, files.angles_csv)
     stills = write_annotated_video(

@@ -75,4 +75,11 @@ def _print_summary(result: VideoAnalysis, files: AnalysisFiles) -> None:
         actions = [s for s in result.timeline["segments"] if not s["background"]]
         labels = ", ".join(f"{s['label']} {s['start']:.1f}-{s['end']:.1f} s" for s in actions)
         console.print(f"model timeline: {labels or 'no action found'}", highlight=False)
+    if result.form.exercise is None:
+        console.print(
+            "depth and lockout are checked when the exercise is named: "
+            f"--exercise squat (again in seconds with --keypoints {files.keypoints})",
+            highlight=False,
+            soft_wrap=True,
+        )
     console.print(f"report: {files.report}", soft_wrap=True, highlight=False)
