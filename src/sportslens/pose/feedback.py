@@ -9,7 +9,8 @@ For every counted repetition :func:`repetition_feedback` measures
   :attr:`Standard.lockout_above`;
 - **tempo**: seconds going down, pausing at the turn and coming up;
 - **range of motion**: the counted signal's range as a fraction of the set's widest repetition;
-- **asymmetry**: the mean left/right difference of the counted joint pair;
+- **asymmetry**: the mean left/right difference of the counted joint pair, when the athlete
+  faces the camera (:data:`FACING_RATIO`);
 - **trunk lean**: the largest lean from vertical, against :attr:`Standard.lean_below`.
 
 Angles flagged as impossible (:func:`sportslens.pose.signal.implausible_angles`) are already
@@ -62,6 +63,13 @@ STANDARDS: dict[str, Standard] = {
 
 MIN_RANGE_FRACTION = 0.8
 """A repetition under this fraction of the set's widest range is short (a half repetition)."""
+FRONTAL_PLANE = frozenset(
+    {"jumping_jack", "lateral_raise", "overhead_press", "arm_circles", "pull_up"}
+)
+"""Exercises whose joints swing across the camera when the athlete faces it, so the two sides'
+2-D angles compare. A squat or push-up bends towards the camera: seen from the front, a knee
+turned a little out reads 60° beside one pointing at the lens reading 110° (measured on a real
+front-view squat), so its left/right difference is reported, never judged."""
 MAX_ASYMMETRY = 20.0
 """Mean left/right difference (degrees) above which a repetition is lopsided. 2-D angles of the
 far limb seen from the side are foreshortened, so only a large difference is worth a word."""
@@ -70,6 +78,7 @@ PAUSE_LEVEL = 0.9
 
 _KNEES = (COCO17_NAMES.index("left_knee"), COCO17_NAMES.index("right_knee"))
 _HIPS = (COCO17_NAMES.index("left_hip"), COCO17_NAMES.index("right_hip"))
+_SHOULDERS = (COCO17_NAMES.index("left_shoulder"), COCO17_NAMES.index("right_shoulder"))
 
 
 @dataclass(frozen=True)
@@ -122,11 +131,14 @@ def repetition_feedback(
             **_tempo(smoothed[window], fps),
             "range_deg": round(span, 1),
             "range_of_best": round(span / best, 2) if best > 0 else None,
-            "asymmetry_deg": _asymmetry(angles_signals, counted, window),
+            "asymmetry_deg": _asymmetry(angles_signals, counted, window)
+            if keypoints is None or _facing_camera(keypoints, window)
+            else None,
             "trunk_lean_max_deg": _extreme(angles_signals, ("trunk_lean",), window, np.nanmax),
         }
         measures |= _standard_measures(angles_signals, standard, window, keypoints)
-        verdict, reasons = _verdict(measures, standard)
+        frontal = known is not None and known.name in FRONTAL_PLANE
+        verdict, reasons = _verdict(measures, standard, frontal)
         frames = 0 if flagged is None else int(flagged[window].any(axis=1).sum())
         if frames:
             plural = "" if frames == 1 else "s"
@@ -153,10 +165,11 @@ def _standard_measures(
 
 
 def _verdict(
-    measures: dict[str, float | bool | None], standard: Standard
+    measures: dict[str, float | bool | None], standard: Standard, frontal: bool
 ) -> tuple[Verdict, tuple[str, ...]]:
-    """``partial`` for too little depth or range; ``check`` for a missed lockout, lean or a
-    lopsided repetition; else ``good``. Each failed check gives its reason with the number."""
+    """``partial`` for too little depth or range; ``check`` for a missed lockout, lean or (in a
+    ``frontal`` exercise) a lopsided repetition; else ``good``. Each failed check gives its
+    reason with the number."""
     partial, check = [], []
     depth = measures.get("depth_deg")
     if standard.depth_below is not None:
@@ -176,7 +189,7 @@ def _verdict(
     if standard.lean_below is not None and isinstance(lean, float) and lean >= standard.lean_below:
         check.append(f"trunk lean {lean:.0f}°, keep it < {standard.lean_below:.0f}°")
     asymmetry = measures["asymmetry_deg"]
-    if isinstance(asymmetry, float) and asymmetry > MAX_ASYMMETRY:
+    if frontal and isinstance(asymmetry, float) and asymmetry > MAX_ASYMMETRY:
         check.append(f"left/right differ by {asymmetry:.0f}° on average")
     if partial:
         return "partial", tuple(partial + check)
@@ -218,6 +231,24 @@ def _asymmetry(
     difference = np.abs(left[window] - right[window])
     difference = difference[np.isfinite(difference)]
     return round(float(difference.mean()), 1) if difference.size else None
+
+
+FACING_RATIO = 0.5
+"""Shoulder width over torso length above which the athlete faces the camera (front view:
+~0.8-1.0; side view: ~0.1-0.3). Left and right are compared only then: from the side the far
+limb is hidden and foreshortened, and its 2-D angle differs from the near one's for no fault."""
+
+
+def _facing_camera(keypoints: Keypoints, window: slice) -> bool:
+    """Whether the athlete faces the camera (median over ``window``; see FACING_RATIO)."""
+    coco = keypoints.to_coco17()
+    points = coco.keypoints[window].astype(np.float64)  # (S, 17, 2)
+    shoulders = np.linalg.norm(points[:, _SHOULDERS[0]] - points[:, _SHOULDERS[1]], axis=1)
+    mid_shoulder = points[:, list(_SHOULDERS)].mean(axis=1)  # (S, 2)
+    mid_hip = points[:, list(_HIPS)].mean(axis=1)
+    torso = np.linalg.norm(mid_shoulder - mid_hip, axis=1)  # (S,)
+    ok = torso > 0
+    return bool(ok.any() and np.median(shoulders[ok] / torso[ok]) >= FACING_RATIO)
 
 
 def _hip_below_knee(keypoints: Keypoints, knees: NDArray[np.float64], window: slice) -> bool | None:
