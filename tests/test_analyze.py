@@ -31,6 +31,7 @@ def test_analyze_writes_report_json_csv_and_annotated_video(athletes: Path, tmp_
     assert (
         f"{reps} repetition" in result.output and f"report: {out / 'report.html'}" in result.output
     )
+    assert "  1  " in result.output and "depth " in result.output  # each repetition, measured
     frames = probe(video).num_frames
 
     data = json.loads((out / "analysis.json").read_text())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -59,6 +59,19 @@ def analyze(
     _print_summary(result, files)
 
 
+def _measured(measures: dict[str, Any]) -> str:
+    """Depth, lockout and tempo in a few words, for a repetition with nothing to correct."""
+    parts = [
+        f"{label} {measures[key]:.0f}°"
+        for key, label in (("depth_deg", "depth"), ("lockout_deg", "lockout"))
+        if measures.get(key) is not None
+    ]
+    down, pause, up = (measures.get(k) for k in ("down_s", "pause_s", "up_s"))
+    if down is not None and pause is not None and up is not None:
+        parts.append(f"down {down:.1f} s, pause {pause:.1f} s, up {up:.1f} s")
+    return ", ".join(parts)
+
+
 def _print_summary(result: VideoAnalysis, files: AnalysisFiles) -> None:
     report = result.form.repetitions
     plural = "" if report.count == 1 else "s"
@@ -69,7 +82,7 @@ def _print_summary(result: VideoAnalysis, files: AnalysisFiles) -> None:
         highlight=False,
     )
     for feedback in result.form.feedback():
-        why = "; ".join(feedback.reasons)
+        why = "; ".join(feedback.reasons) or _measured(feedback.measures)
         console.print(f"  {feedback.number:>2}  {feedback.verdict:<8} {why}", highlight=False)
     if result.timeline is not None:
         actions = [s for s in result.timeline["segments"] if not s["background"]]
