@@ -101,3 +101,22 @@ def test_analyze_with_mediapipe_finds_the_synthetic_squats(tmp_path: Path) -> No
     assert result.exit_code == 0, result.output
     form = json.loads((out / "analysis.json").read_text())["form"]
     assert truth >= 2 and form["count"] == truth
+
+
+def test_analyze_with_a_checkpoint_adds_the_models_timeline(
+    athletes: Path, tmp_path: Path, one_torch_thread: None
+) -> None:
+    from conftest import TINY_TRAINING
+    from sportslens.train import TrainConfig, fit
+
+    run = tmp_path / "run"
+    fit(athletes, run, TrainConfig(epochs=1, **TINY_TRAINING))  # type: ignore[arg-type]
+    video, keypoints, _ = _athlete(athletes, "push_up")
+    out = tmp_path / "report"
+    args = ["analyze", str(video), "--keypoints", str(keypoints), "--checkpoint", str(run)]
+    result = runner.invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "model timeline:" in result.output
+    timeline = json.loads((out / "analysis.json").read_text())["timeline"]
+    assert timeline["segments"] and timeline["classes"] == ["jumping_jack", "push_up", "squat"]
+    assert "<h2>Timeline (model)" in (out / "report.html").read_text()

@@ -106,7 +106,8 @@ def analyze_video(
 
         start = time.perf_counter()
         predictor = Predictor.load(Path(checkpoint), device=device)
-        timeline = predictor.timeline(source, keypoints=kp).to_dict()
+        pose = predictor.model.input_adapter.reuse_pose(kp)  # a skeleton model's, not found twice
+        timeline = predictor.timeline(source, keypoints=pose).to_dict()
         seconds["timeline"] = time.perf_counter() - start
     return VideoAnalysis(source, info, kp, form, timeline, seconds)
 

@@ -71,6 +71,9 @@ class VideoInput(WeightsInfo):
         indices = sampling.uniform(frame_count(source), count)
         return read_frames(source, indices, size=size)  # (count, C, H, W) uint8
 
+    def reuse_pose(self, keypoints: KeypointSource) -> KeypointSource | None:
+        return None  # a video model reads frames, not a pose
+
     def timeline_scoring(
         self,
         predictor: ScoringModel,
