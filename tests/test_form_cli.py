@@ -44,6 +44,7 @@ def test_form_table_and_plot(athletes: Path, tmp_path: Path) -> None:
     plot = tmp_path / "plots" / "form.png"
     result = runner.invoke(app, ["form", str(path), "--plot", str(plot)])
     assert result.exit_code == 0, result.output
+    assert result.output.count("good") + result.output.count("partial") >= reps  # verdicts
     assert (
         f"{reps} repetition{'' if reps == 1 else 's'} in" in result.output
         and "trunk_lean" in result.output

@@ -253,6 +253,7 @@ def test_a_skeleton_models_pose_is_drawn_over_the_video_with_its_angle_chart(
             "#pose-chart rect.rep", "r => r.map(e => +e.getAttribute('x'))"
         )
         reps_listed = page.eval_on_selector_all("#pose-reps li", "items => items.length")
+        rep_texts = page.eval_on_selector_all("#pose-reps li", "i => i.map(e => e.textContent)")
         chart = page.eval_on_selector("#pose-chart", "c => c.getBoundingClientRect().height")
         width = page.evaluate("document.documentElement.scrollWidth")
         page.screenshot(path=str(tmp_path / "pose.png"), full_page=True)
@@ -275,6 +276,8 @@ def test_a_skeleton_models_pose_is_drawn_over_the_video_with_its_angle_chart(
     assert angles == measured and len(angles) >= 8
     assert bands == [rep["start"] for rep in form["repetitions"]] and form["count"] >= 1
     assert reps_listed == form["count"]
+    for text, feedback in zip(rep_texts, form["feedback"], strict=True):  # each one's verdict
+        assert f" · {feedback['verdict']}" in text
     assert chart > 100 and width <= PHONE["width"]
     assert still["painted"] > 100 and player_hidden
     assert (tmp_path / "pose.png").stat().st_size > 10_000

@@ -83,6 +83,8 @@ def test_a_keypoint_file_gets_its_pose_and_the_same_form_as_analyze_form(
     assert body["form"]["repetitions"] == form["repetitions"]
     assert body["form"]["count"] == form["count"] == int(np.load(npz)["reps"]) >= 1
     assert body["form"]["angles_per_frame"] == form["angles_per_frame"]
+    assert body["form"]["feedback"] == form["feedback"]  # a verdict per repetition
+    assert len(form["feedback"]) == form["count"]
     assert "source" not in body["form"]  # it would name the server's temporary file
 
     raw = client.post(

@@ -63,6 +63,10 @@ class CheckpointInfo:
     heads: dict[str, list[str]] = field(default_factory=dict)
     """Extra heads beside the class head: each head's value names (empty: none). Their kind is
     ``train_config["heads"]``."""
+    data_domain: str | None = None
+    """Where the training data came from: "synthetic athletes" or "user data: <folder>"."""
+    clip_seconds: float | None = None
+    """Median length of the training videos: a much longer video holds more than one action."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -73,6 +77,8 @@ class CheckpointInfo:
             "train_config": self.train_config,
             "metrics": self.metrics,
             "heads": self.heads,
+            "data_domain": self.data_domain,
+            "clip_seconds": self.clip_seconds,
         }
 
     @classmethod
@@ -86,6 +92,8 @@ class CheckpointInfo:
             train_config=dict(data.get("train_config", {})),
             metrics=dict(data.get("metrics", {})),
             heads={k: list(v) for k, v in data.get("heads", {}).items()},
+            data_domain=data.get("data_domain"),
+            clip_seconds=data.get("clip_seconds"),
         )
 
 

@@ -344,3 +344,30 @@ def _check_probabilities(scores: ScoreArray) -> None:
             f"got values down to {scores.min():.3g} and row sums in "
             f"[{row_sums.min():.3g}, {row_sums.max():.3g}]. Apply softmax to the logits first"
         )
+
+
+TARGET_ACCURACY = 0.9
+"""The accuracy an answer must have on validation to be given as a class, not "unknown"."""
+
+
+def confidence_threshold(
+    confidence: npt.NDArray[Any], correct: npt.NDArray[Any], target: float = TARGET_ACCURACY
+) -> float:
+    """The lowest top-1 score ``t`` at which the answers scored ``t`` or more are right at least
+    ``target`` of the time (validation: ``confidence`` (N,), ``correct`` (N,) bool).
+
+    Below ``t`` an answer is "unknown". 0.0 when every answer is accurate enough; 1.0 when no
+    threshold reaches ``target`` (nothing the model says can be trusted that much).
+    """
+    if len(confidence) == 0:
+        return 1.0
+    order = np.argsort(-np.asarray(confidence, dtype=np.float64))  # most confident first
+    ranked = np.asarray(correct, dtype=np.float64)[order]
+    accuracy = np.cumsum(ranked) / np.arange(1, len(ranked) + 1)  # (N,) of the top-n answers
+    good = np.flatnonzero(accuracy >= target)
+    if good.size == 0:
+        return 1.0
+    n = int(good[-1])  # the most answers kept while staying accurate enough
+    if n == len(ranked) - 1:
+        return 0.0
+    return float(np.asarray(confidence, dtype=np.float64)[order][n])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -11,11 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from sportslens.checkpoint import checkpoint_heads, load_checkpoint
+from sportslens.checkpoint import CheckpointInfo, checkpoint_heads, load_checkpoint
+from sportslens.data.domain import SYNTHETIC
 from sportslens.models import ModelInput, VideoClassifier, create_model, get_entry
 from sportslens.models.heads import ExtraHeads, HeadsAnswer
 from sportslens.models.inputs import TimelineRequest
-from sportslens.video import Source, describe_source
+from sportslens.video import Source, describe_source, probe
 
 if TYPE_CHECKING:
     from sportslens.models.inputs import KeypointSource, TimelineScoring
@@ -37,6 +39,12 @@ class Prediction:
     dive number they compose, a ``DivePrediction``); null under "dive" without extra heads."""
     extras: dict[str, Any] = field(default_factory=dict)
     """Fields a model family adds, JSON-ready: a skeleton model's ``pose`` and ``form``."""
+    answer: str | None = None
+    """The top label, or "unknown" when its score is under the model's calibrated threshold
+    (None: the model has no threshold, as for weights not trained here)."""
+    data_domain: str | None = None
+    """What the model was trained on: "synthetic athletes" or "user data: <folder>"."""
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -49,8 +57,57 @@ class Prediction:
             "timing_ms": self.timing_ms,
             # Only dive models answer with a dive: other answers leave the field out.
             **({"dive": self.dive.to_dict()} if self.dive is not None else {}),
+            # A model without calibration or a recorded domain leaves those out too.
+            **({"answer": self.answer} if self.answer is not None else {}),
+            **({"data_domain": self.data_domain} if self.data_domain is not None else {}),
+            "warnings": self.warnings,
             **self.extras,
         }
+
+
+LONG_VIDEO = 3.0
+"""A video this many times longer than the training clips holds more than one action, likely."""
+
+
+@dataclass(frozen=True)
+class Trust:
+    """How far a checkpoint's answers go: its data, its clip length, its calibrated threshold."""
+
+    data_domain: str | None = None
+    clip_seconds: float | None = None
+    threshold: float | None = None
+    """Top-1 scores under this are "unknown" (validation's ``metrics.confidence_threshold``)."""
+
+    @classmethod
+    def of(cls, info: CheckpointInfo) -> Trust:
+        threshold = info.metrics.get("val_confidence_threshold")
+        return cls(
+            info.data_domain, info.clip_seconds, None if threshold is None else float(threshold)
+        )
+
+    def answer(self, label: str, score: float) -> str | None:
+        """``label``, or "unknown" under the threshold; None without a threshold."""
+        if self.threshold is None:
+            return None
+        return label if score >= self.threshold else "unknown"
+
+    def warnings(self, video: Source) -> list[str]:
+        """What to doubt in an answer for ``video``: its length, the model's training data."""
+        found = []
+        if self.clip_seconds and isinstance(video, str | os.PathLike):
+            seconds = probe(video).duration
+            if seconds > LONG_VIDEO * self.clip_seconds:
+                found.append(
+                    f"the video lasts {seconds:.0f} s but the model learnt from "
+                    f"{self.clip_seconds:.0f} s clips: one label for all of it hides what happens "
+                    "when; run `sportslens timeline` for a label per moment"
+                )
+        if self.data_domain == SYNTHETIC:
+            found.append(
+                "this model was trained on synthetic figures only: on real footage its labels "
+                "mean little; `sportslens analyze` measures real videos"
+            )
+        return found
 
 
 class Predictor:
@@ -70,6 +127,8 @@ class Predictor:
         self.classes = list(classes)
         self.heads = heads
         """The model's extra heads, which add their answer to each prediction (None: none)."""
+        self.trust = Trust()
+        """What a checkpoint says about its own answers; empty for weights not trained here."""
 
     @classmethod
     def load(
@@ -94,7 +153,9 @@ class Predictor:
     def from_checkpoint(cls, path: str | Path, device: str | torch.device = "cpu") -> Predictor:
         """Load a run folder (its best checkpoint) or a checkpoint folder."""
         model, info = load_checkpoint(Path(path), device)
-        return cls(model, info.classes, device, checkpoint_heads(info))
+        predictor = cls(model, info.classes, device, checkpoint_heads(info))
+        predictor.trust = Trust.of(info)
+        return predictor
 
     @classmethod
     def from_pretrained(
@@ -182,8 +243,13 @@ class Predictor:
                     answer = self.heads.postprocess(extra)
                 source = describe_source(video)
                 results.append(
-                    Prediction(source, names, scores, indices, dict(timing), answer, extras)
-                )
+                    Prediction(
+                        source, names, scores, indices, dict(timing), answer, extras,
+                        answer=self.trust.answer(names[0], scores[0]),
+                        data_domain=self.trust.data_domain,
+                        warnings=self.trust.warnings(video),
+                    )
+                )  # fmt: skip
         return results
 
     def predict(self, video: Source, *, top_k: int = 5) -> Prediction:

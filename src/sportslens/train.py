@@ -26,9 +26,11 @@ from sportslens.checkpoint import (
     CheckpointInfo,
     save_checkpoint,
 )
-from sportslens.data import Catalog, ClipConfig, ClipDataset, count_failures
+from sportslens.data import VIDEO_EXTENSIONS, Catalog, ClipConfig, ClipDataset, count_failures
+from sportslens.data.domain import data_domain
 from sportslens.data.splits import load_splits, save_splits, split_catalog
 from sportslens.messages import preview
+from sportslens.metrics import confidence_threshold
 from sportslens.models import VideoClassifier, create_model
 from sportslens.models.heads import (
     HeadsKind,
@@ -273,10 +275,15 @@ def validate(
     labels = torch.from_numpy(out["labels"])
     loss = nn.functional.nll_loss(scores.clamp_min(1e-12).log(), labels)
     n = max(len(labels), 1)
+    top, predicted = scores.max(dim=1)  # (N,) each
     return {
         "val_loss": float(loss),
         "val_acc1": _topk_correct(scores, labels, 1) / n,
         "val_acc5": _topk_correct(scores, labels, 5) / n,
+        # The score under which answers are "unknown" (metrics.confidence_threshold).
+        "val_confidence_threshold": confidence_threshold(
+            top.numpy(), (predicted == labels).numpy()
+        ),
     }
 
 
@@ -356,6 +363,8 @@ def fit(
         build_kwargs=dict(model.build_kwargs),
         train_config=cfg.to_dict() | {"data": str(data)},
         heads=heads,
+        data_domain=data_domain(data),
+        clip_seconds=training_clip_seconds(catalog),
     )
     start_epoch, best, history = (
         restore_run(run_dir, trainer, model, info) if resume else (0, -1.0, [])
@@ -373,6 +382,23 @@ def fit(
             break
     dist.cleanup()
     return max(history, key=lambda r: r["val_acc1"]) if history else {}
+
+
+def training_clip_seconds(catalog: Catalog, limit: int = 20) -> float | None:
+    """Median length in seconds of (up to ``limit``) training videos or segments: the span a
+    model learnt to label as one action, against which ``predict`` finds a video long."""
+    from sportslens.video import probe
+
+    lengths = []
+    for record in list(catalog.split("train"))[:limit]:
+        if Path(record.source).suffix.lower() not in VIDEO_EXTENSIONS:
+            return None  # keypoint files (or a URL): no video to measure here
+        info = probe(record.source)
+        if record.start_frame is not None and record.end_frame is not None:
+            lengths.append((record.end_frame - record.start_frame + 1) / info.fps)
+        else:
+            lengths.append(info.duration)
+    return float(sorted(lengths)[len(lengths) // 2]) if lengths else None
 
 
 def _objective(

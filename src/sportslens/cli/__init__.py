@@ -7,6 +7,7 @@ is a new module plus an import line here.
 from __future__ import annotations
 
 from sportslens.cli import (  # noqa: F401  (importing a module registers its commands)
+    analyze,
     bench,
     data,
     dive,

@@ -121,7 +121,10 @@ def _repetition_table(analysis: FormAnalysis) -> Table:
     table = Table(title=f"repetitions ({report.signal})")
     for column in ["#", "start", "end", "seconds", "min °", "max °"]:
         table.add_column(column, justify="right")
-    for number, rep in enumerate(report.repetitions, start=1):
+    table.add_column("verdict")
+    for number, (rep, check) in enumerate(
+        zip(report.repetitions, analysis.feedback(), strict=True), start=1
+    ):
         table.add_row(
             str(number),
             str(rep.start),
@@ -129,6 +132,7 @@ def _repetition_table(analysis: FormAnalysis) -> Table:
             f"{rep.duration_s:.2f}",
             f"{rep.angle_min:.0f}",
             f"{rep.angle_max:.0f}",
+            ": ".join([check.verdict, "; ".join(check.reasons)]).rstrip(": "),
         )
     return table
 

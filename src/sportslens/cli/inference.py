@@ -86,6 +86,11 @@ def _print_predictions(results: list[Prediction]) -> None:
             print_composed(result.dive)
         if "pose" in result.extras:  # a skeleton model: the pose it read and the repetitions
             console.print(_pose_line(result.extras["pose"], result.extras["form"]))
+        if result.answer == "unknown":
+            console.print("answer: [bold]unknown[/] (the top score is under the model's "
+                          "calibrated threshold)")  # fmt: skip
+        for warning in result.warnings:
+            console.print(f"[yellow]warning:[/] {warning}", highlight=False)
 
 
 @app.command()

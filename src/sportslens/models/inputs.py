@@ -156,6 +156,12 @@ class InputAdapter(Protocol):
         """A scorer of windows over a whole video; slow preparation (pose) happens here."""
         ...
 
+    def reuse_pose(self, keypoints: KeypointSource) -> KeypointSource | None:
+        """What :meth:`timeline_scoring` should get of a pose already found for the video: the
+        keypoints for a model that reads them (no second extraction), None for one that does not.
+        """
+        ...
+
     def pretrained_classes(self, name: str, pretrained: str | Path) -> list[str]:
         """The classes the weights ``pretrained`` of model ``name`` were trained on, or []."""
         ...

@@ -146,6 +146,9 @@ class KeypointInput(WeightsInfo):
     def preview(self, source: str, count: int, size: int) -> torch.Tensor | None:
         return None  # catalog sources are keypoint files: no frames to show
 
+    def reuse_pose(self, keypoints: KeypointSource) -> KeypointSource | None:
+        return keypoints
+
     def timeline_scoring(
         self, predictor: ScoringModel, request: TimelineRequest
     ) -> TimelineScoring:

@@ -19,6 +19,7 @@ from sportslens import sampling
 from sportslens.models.inputs import (
     InputKind,
     InputSpec,
+    KeypointSource,
     ModelInput,
     ScoringModel,
     TimelineRequest,
@@ -77,6 +78,9 @@ class VideoInput(WeightsInfo):
     def preview(self, source: str, count: int, size: int) -> torch.Tensor | None:
         indices = sampling.uniform(frame_count(source), count)
         return read_frames(source, indices, size=size)  # (count, C, H, W) uint8
+
+    def reuse_pose(self, keypoints: KeypointSource) -> KeypointSource | None:
+        return None  # a video model reads frames, not a pose
 
     def timeline_scoring(
         self, predictor: ScoringModel, request: TimelineRequest

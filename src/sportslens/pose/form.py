@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from sportslens.pose.angles import JointAngles, joint_angles
 from sportslens.pose.counting import count_in_spans
+from sportslens.pose.feedback import RepetitionFeedback, clip_feedback
 from sportslens.pose.keypoints import Keypoints, load_keypoints
 from sportslens.pose.reps import CountConfig, RepetitionReport
-from sportslens.pose.signal import SpanConfig, find_spans, plausible
+from sportslens.pose.signal import SpanConfig, find_spans, implausible_angles, plausible
 
 if TYPE_CHECKING:
     from sportslens.pose.backends import Backend
@@ -40,6 +42,19 @@ class FormAnalysis:
     exercise: str | None
     angles: JointAngles
     repetitions: RepetitionReport
+    flagged: NDArray[np.bool_] | None = None
+    """(T, A) angles found impossible and left out of ``angles`` (NaN there)."""
+    keypoints: Keypoints | None = None
+
+    def feedback(self) -> list[RepetitionFeedback]:
+        """What a coach checks in each repetition (:mod:`sportslens.pose.feedback`)."""
+        return clip_feedback(
+            self.angles,
+            self.repetitions,
+            self.exercise,
+            flagged=self.flagged,
+            keypoints=self.keypoints,
+        )
 
     def angle_summary(self) -> dict[str, dict[str, float | None]]:
         """Per angle: min, max and mean over the frames where it was measured (None if never)."""
@@ -66,6 +81,8 @@ class FormAnalysis:
             "frames": self.angles.num_frames,
             "angles": self.angle_summary(),
             **self.repetitions.to_dict(),
+            "feedback": [rep.to_dict() for rep in self.feedback()],
+            "impossible_angles": None if self.flagged is None else int(self.flagged.sum()),
             "angles_per_frame": per_frame,
         }
 
@@ -87,7 +104,9 @@ def analyze_form(
     ``cuts`` too), never across a break.
     """
     span_config = replace(spans or SpanConfig(), min_score=min_score)
-    angles = plausible(joint_angles(kp, min_score=min_score))
+    measured = joint_angles(kp, min_score=min_score)
+    flagged = implausible_angles(measured)
+    angles = plausible(measured)
     found = find_spans(kp, span_config, cuts)
     report = count_in_spans(angles, found, exercise, config)
-    return FormAnalysis(kp.source, exercise, angles, report)
+    return FormAnalysis(kp.source, exercise, angles, report, flagged, kp)

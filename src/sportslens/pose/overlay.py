@@ -52,7 +52,7 @@ def draw_pose(
             box = (x - radius, y - radius, x + radius, y + radius)
             draw.ellipse(box, fill=score_colour(score), outline=(0, 0, 0))
     if frame_number is not None:
-        font = _font(max(10, height // 20))
+        font = bundled_font(max(10, height // 20))
         text = str(frame_number)
         left, top, right, bottom = draw.textbbox((4, 4), text, font=font)
         draw.rectangle((left - 2, top - 2, right + 2, bottom + 2), fill=(0, 0, 0))
@@ -61,7 +61,7 @@ def draw_pose(
 
 
 @lru_cache(maxsize=8)
-def _font(size: int) -> Any:
+def bundled_font(size: int) -> Any:
     """Pillow's bundled font at ``size`` pixels (no system fonts needed)."""
     try:
         return ImageFont.load_default(size=size)

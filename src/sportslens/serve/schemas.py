@@ -57,6 +57,14 @@ class FormSummary(BaseModel):
     periodicity: float
     period_s: float | None
     repetitions: list[RepetitionSummary]
+    feedback: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Per repetition: verdict (good, partial, check), reasons and measures "
+        "(depth, lockout, tempo, range, asymmetry, lean); see docs/form.md.",
+    )
+    impossible_angles: int | None = Field(
+        default=None, description="Angle values found impossible and left out."
+    )
     angles_per_frame: dict[str, list[float | None]] = Field(
         description="Every angle in degrees at every frame; null where not measured."
     )
@@ -87,6 +95,17 @@ class PredictResponse(BaseModel):
     )
     dive: dict[str, Any] | None = Field(
         default=None, description="Dive models only: the dive number and its attributes."
+    )
+    answer: str | None = Field(
+        default=None,
+        description='The top label, or "unknown" under the model\'s calibrated confidence; '
+        "absent for models without a calibration.",
+    )
+    data_domain: str | None = Field(
+        default=None, description='What the model was trained on ("synthetic athletes", ...).'
+    )
+    warnings: list[str] = Field(
+        default_factory=list, description="Reasons to doubt the answer (a long video, ...)."
     )
 
 
