@@ -181,3 +181,52 @@ def test_dance_recipe_clips_are_segments_of_consecutive_frames(
                 assert (np.diff(blocks, axis=1) == 1).all()  # consecutive within a segment
                 for k, block in enumerate(blocks):  # and inside segment k of 40 / S frames
                     assert k * 40 // segments <= block[0] and block[-1] < (k + 1) * 40 // segments
+
+
+def test_a_frame_count_the_model_does_not_accept_is_refused_before_training(
+    athletes: Path, tmp_path: Path
+) -> None:
+    # The config: VideoMAE built for 16 frames (model_kwargs) but fed clips of 8.
+    tiny = {k: v for k, v in TINY["videomae"].items() if k != "num_frames"}
+    config = tmp_path / "videomae.yaml"
+    config.write_text(
+        json.dumps({"model": "videomae", "model_kwargs": {**tiny, "num_frames": 16},
+                    "frames": 8, "size": 32, "epochs": 1, "workers": 0})
+    )  # fmt: skip
+    run = tmp_path / "run"
+    result = runner.invoke(
+        app, ["train", str(athletes), "--out", str(run), "--config", str(config)]
+    )
+    assert result.exit_code != 0
+    message = " ".join(result.output.split())
+    assert "videomae" in message and "built for 16" in message and "frames: 16" in message
+    assert not (run / "last").exists() and not (run / "metrics.jsonl").exists()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            {"model": "r3d_18", "frames_per_segment": 4},
+            "frames_per_segment applies to sampling: segments, but r3d_18 samples clip",
+        ),
+        (
+            {"model": "r3d_18", "sampling": "segments", "frames_per_segment": 3, "frames": 16},
+            "r3d_18: frames=16 is not a whole number of segments of frames_per_segment=3",
+        ),
+        (
+            {"model": "r3d_18", "sampling": "uniform", "sampling_rate": 2},
+            "sampling_rate applies to sampling: clip",
+        ),
+        ({"model": "tcn", "sampling": "clip"}, "tcn reads keypoint sequences"),
+        ({"model": "r3d_18", "size": 244, "train_scale": (200, 320)}, "train_scale"),
+    ],
+)
+def test_sampling_options_the_model_would_not_read_are_refused(
+    options: dict[str, Any], message: str
+) -> None:
+    from sportslens.train import create_training_model
+    from sportslens.typed_config import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        create_training_model(TrainConfig(**options), 2)
