@@ -335,6 +335,7 @@ class Policy:
     clip_frames: int
     sampling: sampling.Sampling
     sampling_rate: int = 1
+    frames_per_segment: int = 1
 
 
 CLIP_INDICES_CASES = [
@@ -362,3 +363,48 @@ def test_random_clip_indices_follow_the_policy_and_the_seed() -> None:
     assert drawn.tolist() == again.tolist()
     drawn = sampling.clip_indices(clip_policy, 100, rng=np.random.default_rng(3))
     assert drawn.tolist() == sampling.clip(100, 4, 5, rng=np.random.default_rng(3)).tolist()
+
+
+def test_segments_policy_takes_consecutive_frames_per_segment() -> None:
+    policy = Policy(12, "segments", frames_per_segment=3)  # 4 segments x 3 frames
+    got = sampling.clip_indices(policy, 100, rng=None)
+    assert got.tolist() == sampling.segments(100, 4, 3).tolist()
+    drawn = sampling.clip_indices(policy, 100, rng=np.random.default_rng(5))
+    assert drawn.tolist() == sampling.segments(100, 4, 3, rng=np.random.default_rng(5)).tolist()
+    for block in drawn.reshape(4, 3):
+        assert np.diff(block).tolist() == [1, 1]
+
+
+SEGMENT_VIEW_CASES = [
+    # (num_frames, segments, per segment, views, start, end, expected rows)
+    (40, 2, 3, 2, 0, None, [[4, 5, 6, 24, 25, 26], [13, 14, 15, 33, 34, 35]]),
+    (40, 2, 3, 1, 0, None, [[9, 10, 11, 29, 30, 31]]),  # the centred segments
+    (4, 2, 3, 2, 0, None, [sampling.segments(4, 2, 3).tolist()] * 2),
+    (100, 2, 2, 3, 50, 69, [[51, 52, 61, 62], [54, 55, 64, 65], [57, 58, 67, 68]]),
+]
+
+
+@pytest.mark.parametrize(
+    ("num_frames", "num_segments", "per_segment", "views", "start", "end", "expected"),
+    SEGMENT_VIEW_CASES,
+)
+def test_segment_views_table(
+    num_frames: int,
+    num_segments: int,
+    per_segment: int,
+    views: int,
+    start: int,
+    end: int | None,
+    expected: list[list[int]],
+) -> None:
+    got = sampling.segment_views(num_frames, num_segments, per_segment, views, start=start, end=end)
+    assert got.tolist() == expected
+
+
+def test_view_indices_follow_each_sampling() -> None:
+    one = sampling.view_indices(Policy(4, "clip", 5), 100, 1)
+    assert one.tolist() == [sampling.clip(100, 4, 5).tolist()]
+    three = sampling.view_indices(Policy(4, "clip", 5), 100, 3)
+    assert three.tolist() == sampling.temporal_views(100, 4, 3, rate=5).tolist()
+    tsn = sampling.view_indices(Policy(6, "segments", frames_per_segment=3), 40, 2)
+    assert tsn.tolist() == sampling.segment_views(40, 2, 3, 2).tolist()

@@ -364,3 +364,14 @@ def test_preprocess_from_dict_rejects_unknown_fields() -> None:
 def test_preprocess_validation_names_field_and_value(changes: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         Preprocess(**changes)
+
+
+def test_preprocess_sampling_is_replaced_and_checked() -> None:
+    pre = Preprocess(clip_frames=12).with_sampling("segments", frames_per_segment=3)
+    assert (pre.sampling, pre.frames_per_segment, pre.clip_frames) == ("segments", 3, 12)
+    assert Preprocess.from_dict(json.loads(json.dumps(pre.to_dict()))) == pre
+    assert Preprocess.from_dict({"num_frames": 8}).frames_per_segment == 1  # older checkpoints
+    with pytest.raises(
+        ValueError, match="clip_frames=10 must be a multiple of frames_per_segment=3"
+    ):
+        Preprocess(clip_frames=10).with_sampling("segments", frames_per_segment=3)

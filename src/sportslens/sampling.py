@@ -22,17 +22,19 @@ __all__ = [
     "Sampling",
     "clip",
     "clip_indices",
+    "segment_views",
     "segments",
     "sliding_windows",
     "temporal_views",
     "uniform",
+    "view_indices",
 ]
 
 Indices = npt.NDArray[np.int64]
 
 Sampling = Literal["uniform", "segments", "clip"]
-"""How a model's clip is taken from a video: spread evenly, one frame per TSN segment, or
-consecutive frames ``sampling_rate`` apart."""
+"""How a model's clip is taken from a video: spread evenly, ``frames_per_segment`` consecutive
+frames from each TSN segment, or consecutive frames ``sampling_rate`` apart."""
 
 
 class ClipSampling(Protocol):
@@ -44,6 +46,8 @@ class ClipSampling(Protocol):
     def sampling(self) -> Sampling: ...
     @property
     def sampling_rate(self) -> int: ...
+    @property
+    def frames_per_segment(self) -> int: ...
 
 
 def uniform(num_frames: int, n: int, *, start: int = 0, end: int | None = None) -> Indices:
@@ -196,6 +200,62 @@ def temporal_views(
     return _strided(starts.astype(np.int64), n, rate, end)
 
 
+def segment_views(
+    num_frames: int,
+    num_segments: int,
+    frames_per_segment: int,
+    views: int,
+    *,
+    start: int = 0,
+    end: int | None = None,
+) -> Indices:
+    """``views`` deterministic TSN samples for multi-view testing; (V, S * F).
+
+    Segments are those of :func:`segments`. In each, the ``F`` consecutive frames of view ``v``
+    start at fraction ``(v + 1/2) / views`` of the positions where they fit, so the views spread
+    over every segment and keep each segment's frames consecutive. A segment too short for ``F``
+    frames gives every view its centred (clamped) clip, as :func:`segments` does.
+    """
+    end = _check_range(num_frames, start, end)
+    _check_positive(num_segments=num_segments, frames_per_segment=frames_per_segment, views=views)
+    centred = segments(num_frames, num_segments, frames_per_segment, start=start, end=end)
+    length = end - start + 1
+    k = np.arange(num_segments, dtype=np.int64)
+    seg_first = start + _ceil_div(2 * k * length - num_segments, 2 * num_segments)  # (S,)
+    seg_stop = start + _ceil_div(2 * (k + 1) * length - num_segments, 2 * num_segments)
+    positions = seg_stop - seg_first - frames_per_segment + 1  # (S,) starts where F frames fit
+    v = np.arange(views, dtype=np.int64)[:, None]  # (V, 1)
+    first = seg_first + (2 * v + 1) * np.maximum(positions, 1) // (2 * views)  # (V, S)
+    offsets = np.arange(frames_per_segment, dtype=np.int64)
+    spread = (first[:, :, None] + offsets).reshape(views, -1)  # (V, S * F)
+    rows: Indices = np.where(np.repeat(positions >= 1, frames_per_segment), spread, centred)
+    return rows
+
+
+def view_indices(
+    policy: ClipSampling,
+    num_frames: int,
+    views: int,
+    *,
+    start: int = 0,
+    end: int | None = None,
+) -> Indices:
+    """``views`` deterministic clips of ``policy`` for multi-view testing; (V, clip_frames).
+
+    The test-time counterpart of each sampling: one view is :func:`clip_indices` without ``rng``
+    (centred segments, centred clip); more spread over the range (:func:`temporal_views`, or
+    :func:`segment_views` for segments of several consecutive frames).
+    """
+    if views == 1:
+        return clip_indices(policy, num_frames, start=start, end=end)[None, :]
+    per_segment = policy.frames_per_segment
+    if policy.sampling == "segments" and per_segment > 1:
+        segments_count = policy.clip_frames // per_segment
+        return segment_views(num_frames, segments_count, per_segment, views, start=start, end=end)
+    rate = policy.sampling_rate if policy.sampling == "clip" else None
+    return temporal_views(num_frames, policy.clip_frames, views, rate=rate, start=start, end=end)
+
+
 def clip_indices(
     policy: ClipSampling,
     num_frames: int,
@@ -209,7 +269,8 @@ def clip_indices(
     Random with ``rng``, centred without. Training, evaluation, prediction and timelines all
     sample through here, so they cannot drift apart. ``uniform`` has no randomness of its own,
     so training jitters it the TSN way: one random frame inside each of the equal parts whose
-    centres ``uniform`` takes.
+    centres ``uniform`` takes. ``segments`` takes ``clip_frames // frames_per_segment`` segments
+    of ``frames_per_segment`` consecutive frames each.
     """
     n = policy.clip_frames
     match policy.sampling:
@@ -218,7 +279,10 @@ def clip_indices(
                 return uniform(num_frames, n, start=start, end=end)
             return segments(num_frames, n, rng=rng, start=start, end=end)
         case "segments":
-            return segments(num_frames, n, rng=rng, start=start, end=end)
+            per_segment = policy.frames_per_segment
+            return segments(
+                num_frames, n // per_segment, per_segment, rng=rng, start=start, end=end
+            )
         case "clip":
             return clip(num_frames, n, policy.sampling_rate, rng=rng, start=start, end=end)
 

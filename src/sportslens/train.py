@@ -8,6 +8,7 @@ with DistributedDataParallel; only rank 0 writes.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import math
@@ -41,10 +42,12 @@ from sportslens.models.heads import (
     create_heads,
 )
 from sportslens.models.inputs import create_dataset
-from sportslens.models.registry import read_model_catalog
+from sportslens.models.registry import get_entry, read_model_catalog
 from sportslens.progress import progress_bar
 from sportslens.resume import restore_run
+from sportslens.sampling import Sampling
 from sportslens.scores import predict_loader
+from sportslens.transforms import Preprocess
 from sportslens.typed_config import ConfigError, check_field_types, load_yaml_config
 
 log = logging.getLogger(__name__)
@@ -63,6 +66,18 @@ class TrainConfig:
     size: int | None = None
     """Crop size the model is built for, instead of its own; the eval short side and the training
     scale follow at the model's own ratios (`transforms.scales_for_crop`)."""
+    sampling: Sampling | None = None
+    """How a clip's frames are picked, instead of the model's own: ``uniform`` (spread evenly),
+    ``segments`` (TSN: ``frames / frames_per_segment`` segments, consecutive frames from each) or
+    ``clip`` (consecutive frames ``sampling_rate`` apart). Saved with the checkpoint, so
+    evaluation and prediction take its test-time counterpart (centred segments or clip)."""
+    frames_per_segment: int | None = None
+    """Consecutive frames from each segment (``sampling: segments``); default 1."""
+    sampling_rate: int | None = None
+    """Step between frames (``sampling: clip``), instead of the model's own."""
+    train_scale: tuple[int, int] | None = None
+    """Training short-side range (RandomShortSideScale), instead of the one that follows the
+    crop at the model's ratios."""
     epochs: int = 30
     batch_size: int = 8
     accumulate: int = 1
@@ -98,6 +113,10 @@ class TrainConfig:
         for name in ("epochs", "batch_size", "accumulate"):
             if getattr(self, name) < 1:
                 raise ConfigError(name, f"{name} must be at least 1, got {getattr(self, name)}")
+        for name in ("frames", "size", "frames_per_segment", "sampling_rate"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ConfigError(name, f"{name} must be at least 1, got {value}")
 
     @classmethod
     def from_yaml(cls, path: Path, **overrides: Any) -> TrainConfig:
@@ -313,8 +332,17 @@ def build_loaders(
 
 
 def create_training_model(cfg: TrainConfig, num_classes: int) -> VideoClassifier:
-    """The model to fine-tune, built for ``cfg``'s clip length and crop size (or its own)."""
-    return create_model(
+    """The model to fine-tune, built for ``cfg``'s clip length, crop size and sampling (or its
+    own); its ``preprocess`` is what the checkpoint saves and evaluation and prediction read."""
+    entry_spec = get_entry(cfg.model).preprocess
+    sampled = resolve_sampling(cfg, entry_spec) if isinstance(entry_spec, Preprocess) else None
+    if sampled is None and _sampling_options(cfg):
+        raise ConfigError(
+            "sampling",
+            f"{cfg.model} reads keypoint sequences resampled to its clip length: "
+            f"{', '.join(_sampling_options(cfg))} apply to video models only",
+        )
+    model = create_model(
         cfg.model,
         num_classes,
         pretrained=cfg.pretrained,
@@ -322,6 +350,56 @@ def create_training_model(cfg: TrainConfig, num_classes: int) -> VideoClassifier
         crop_size=cfg.size,
         **cfg.model_kwargs,
     )
+    if sampled is not None and isinstance(model.preprocess, Preprocess):
+        pre = model.preprocess  # the frames and sizes the builder settled on
+        pre = pre.with_sampling(
+            sampled.sampling,
+            frames_per_segment=sampled.frames_per_segment,
+            sampling_rate=sampled.sampling_rate,
+        )
+        if cfg.train_scale is not None:
+            pre = dataclasses.replace(pre, train_scale=cfg.train_scale)
+        model.preprocess = pre
+    return model
+
+
+def resolve_sampling(cfg: TrainConfig, model_spec: Preprocess) -> Preprocess:
+    """The model's own preprocessing with ``cfg``'s frames and sampling, checked before building.
+
+    A ``frames_per_segment`` or ``sampling_rate`` that the chosen sampling never reads is
+    refused rather than silently ignored.
+    """
+    sampling = cfg.sampling or model_spec.sampling
+    for name, used_by in (("frames_per_segment", "segments"), ("sampling_rate", "clip")):
+        if getattr(cfg, name) is not None and sampling != used_by:
+            raise ConfigError(
+                name, f"{name} applies to sampling: {used_by}, but {cfg.model} samples {sampling}"
+            )
+    per_segment = cfg.frames_per_segment or 1
+    frames = cfg.frames or model_spec.clip_frames
+    if sampling == "segments" and frames % per_segment:
+        raise ConfigError(
+            "frames",
+            f"{cfg.model}: frames={frames} is not a whole number of segments of "
+            f"frames_per_segment={per_segment}; use a multiple of {per_segment}",
+        )
+    resolved = model_spec.with_input_size(clip_frames=frames, crop_size=cfg.size).with_sampling(
+        sampling,
+        frames_per_segment=per_segment if sampling == "segments" else None,
+        sampling_rate=cfg.sampling_rate,
+    )
+    if cfg.train_scale is None:
+        return resolved
+    try:
+        return dataclasses.replace(resolved, train_scale=cfg.train_scale)
+    except ValueError as error:
+        raise ConfigError("train_scale", f"{cfg.model}: {error}") from error
+
+
+def _sampling_options(cfg: TrainConfig) -> list[str]:
+    """The sampling fields ``cfg`` sets (not left to the model)."""
+    names = ("sampling", "frames_per_segment", "sampling_rate", "train_scale")
+    return [name for name in names if getattr(cfg, name) is not None]
 
 
 EpochHook = Callable[[int, dict[str, float]], None]

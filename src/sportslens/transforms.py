@@ -55,6 +55,9 @@ class Preprocess:
     """Frames per clip the model sees (a video's own length is ``num_frames`` elsewhere)."""
     sampling: Sampling = "uniform"
     sampling_rate: int = 1  # step between sampled frames, used by "clip" sampling only
+    frames_per_segment: int = 1
+    """Consecutive frames from each TSN segment ("segments" sampling only): ``clip_frames`` is
+    ``num_segments * frames_per_segment``."""
     crop_size: int = 112  # square side fed to the model
     resize: int = 128  # eval: short side before the centre crop (112/128, as torchvision's r3d)
     # train: random short side, like the usual 256-320 range for 224 crops
@@ -66,6 +69,7 @@ class Preprocess:
         for name, value in (
             ("clip_frames", self.clip_frames),
             ("sampling_rate", self.sampling_rate),
+            ("frames_per_segment", self.frames_per_segment),
             ("crop_size", self.crop_size),
             ("resize", self.resize),
         ):
@@ -73,6 +77,11 @@ class Preprocess:
         if self.sampling not in get_args(Sampling):
             raise ValueError(
                 f"Preprocess.sampling must be one of {get_args(Sampling)}, got {self.sampling!r}"
+            )
+        if self.sampling == "segments" and self.clip_frames % self.frames_per_segment:
+            raise ValueError(
+                f"Preprocess.clip_frames={self.clip_frames} must be a multiple of "
+                f"frames_per_segment={self.frames_per_segment}: a clip is whole segments"
             )
         if self.crop_size > self.resize:
             raise ValueError(
@@ -121,6 +130,25 @@ class Preprocess:
         return dataclasses.replace(
             self, clip_frames=frames, crop_size=crop_size, resize=resize, train_scale=train_scale
         )
+
+    def with_sampling(
+        self,
+        sampling: Sampling | None = None,
+        *,
+        frames_per_segment: int | None = None,
+        sampling_rate: int | None = None,
+    ) -> Preprocess:
+        """This recipe with another way of picking frames (None: as is); sizes stay."""
+        changes: dict[str, Any] = {
+            name: value
+            for name, value in (
+                ("sampling", sampling),
+                ("frames_per_segment", frames_per_segment),
+                ("sampling_rate", sampling_rate),
+            )
+            if value is not None
+        }
+        return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
         """A plain JSON-able dict (tuples become lists), as stored in a checkpoint's config.json."""

@@ -63,8 +63,7 @@ def load_yaml_config(
         raise ValueError(f"{path}: unknown {what} {unknown}; known: {sorted(names)}")
     hints = typing.get_type_hints(cls)
     values = {
-        key: tuple(value) if typing.get_origin(hints[key]) is tuple and isinstance(value, list)
-        else value
+        key: tuple(value) if _takes_tuple(hints[key]) and isinstance(value, list) else value
         for key, value in data.items()
     }  # fmt: skip
     try:
@@ -75,6 +74,14 @@ def load_yaml_config(
         line = _key_lines(text).get(error.key)
         where = f", line {line}" if line else ""
         raise ConfigError(error.key, f"{path}{where}: {error}") from error
+
+
+def _takes_tuple(hint: Any) -> bool:
+    """Whether a field of type ``hint`` holds a tuple (``tuple[...]`` or ``tuple[...] | None``);
+    YAML has only lists."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return any(_takes_tuple(arm) for arm in typing.get_args(hint))
+    return typing.get_origin(hint) is tuple
 
 
 def _key_lines(text: str) -> dict[str, int]:

@@ -57,7 +57,14 @@ def train(
     model: Annotated[
         str | None, _default("model", "A registered model (sportslens models).")
     ] = None,
-    config: Annotated[Path | None, Opt(help="A YAML file of TrainConfig fields.")] = None,
+    config: Annotated[
+        str | None,
+        Opt(
+            help="A YAML file of TrainConfig fields, or a shipped recipe's name (sportslens "
+            "recipes).",
+            show_default=False,
+        ),
+    ] = None,
     weights: Annotated[
         str | None,
         Opt(
@@ -99,6 +106,23 @@ def train(
     size: Annotated[
         int | None, _default("size", "Square crop side in pixels.", "the model's own")
     ] = None,
+    sampling: Annotated[
+        str | None,
+        _default(
+            "sampling",
+            "uniform, segments (TSN: frames / frames-per-segment segments) or clip "
+            "(consecutive frames, sampling-rate apart); saved with the checkpoint.",
+            "the model's own",
+        ),
+    ] = None,
+    frames_per_segment: Annotated[
+        int | None,
+        _default("frames_per_segment", "Consecutive frames per segment (segments).", "1"),
+    ] = None,
+    sampling_rate: Annotated[
+        int | None,
+        _default("sampling_rate", "Step between frames (clip).", "the model's own"),
+    ] = None,
     seed: Annotated[int | None, _default("seed", "The same seed gives the same run.")] = None,
     workers: Annotated[int | None, _default("workers", "DataLoader workers.")] = None,
     device: Annotated[str | None, _default("device", "auto, cpu, cuda, cuda:1 ...")] = None,
@@ -129,7 +153,12 @@ def train(
         overrides["head_weights"] = _weights(head_weight)
     if weights is not None:
         overrides["pretrained"] = weights
-    cfg = TrainConfig.from_yaml(config, **overrides) if config else TrainConfig(**overrides)
+    if config:
+        from sportslens.recipes import recipe_path
+
+        cfg = TrainConfig.from_yaml(recipe_path(config), **overrides)
+    else:
+        cfg = TrainConfig(**overrides)
     rows = EpochRows(console, total=cfg.epochs, enabled=not as_json)
     best = fit(data, out, cfg, resume=resume, on_epoch_end=rows.add)
     next_step = f"sportslens evaluate --checkpoint {out}"
@@ -226,3 +255,34 @@ def compare(
         print_json(rows)
         return
     typer.echo(format_markdown(compare_runs(rows)))
+
+
+@app.command()
+@reports_errors
+def recipes(
+    as_json: Annotated[bool, Opt("--json", help="Print the recipes as JSON.")] = False,
+) -> None:
+    """The shipped training recipes: what each reproduces and the result the original reported."""
+    from rich.markup import escape
+
+    from sportslens.recipes import list_recipes
+
+    found = list_recipes()
+    if as_json:
+        print_json(
+            [
+                {"name": r.name, "reproduces": r.reproduces, "reported": r.reported,
+                 "data": r.data, "hardware": r.hardware, "path": str(r.path)}
+                for r in found
+            ]
+        )  # fmt: skip
+        return
+    for recipe in found:
+        console.print(f"[bold]{recipe.name}[/]", highlight=False)
+        for key in ("reproduces", "reported"):
+            text = escape(getattr(recipe, key))
+            console.print(f"  {key}: {text}", soft_wrap=True, highlight=False)
+    console.print(
+        "next: [bold]sportslens train DATA --out RUN --config NAME[/] (docs/recipes.md)",
+        highlight=False,
+    )

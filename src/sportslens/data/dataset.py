@@ -160,13 +160,8 @@ class VideoDataset(ClipDataset):
         if self.config.mode == "train":
             row = sampling.clip_indices(pre, num_frames, start=start, end=end, rng=rng)
             return row[None, :]
-        rate = pre.sampling_rate if pre.sampling == "clip" else None
         views = self.config.temporal_views
-        if views == 1:
-            return sampling.clip_indices(pre, num_frames, start=start, end=end)[None, :]
-        return sampling.temporal_views(
-            num_frames, pre.clip_frames, views, rate=rate, start=start, end=end
-        )
+        return sampling.view_indices(pre, num_frames, views, start=start, end=end)
 
 
 def frame_range(record: RangedVideo, num_frames: int) -> tuple[int, int]:

@@ -286,7 +286,13 @@ def _with_input_size(
         if value is None:
             continue
         if key in kwargs and _jsonable(kwargs[key]) != value:
-            raise ValueError(f"{spec.name}: {label}={value} contradicts {key}={kwargs[key]!r}")
+            option = "frames" if label == "clip_frames" else "size"
+            raise ValueError(
+                f"{spec.name}: {label}={value} contradicts {key}={kwargs[key]!r}: this "
+                f"{spec.name} is built for {kwargs[key]!r} and accepts only that; set "
+                f"{option}: {kwargs[key]!r}, or drop {key} from model_kwargs to build it for "
+                f"{value}"
+            )
         fitted[key] = value
     return fitted
 
