@@ -10,6 +10,7 @@ square clockwise on screen, as MediaPipe's ``rotation``).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -37,7 +38,7 @@ def ssd_anchors(size: int = DETECTOR_SIZE) -> NDArray[np.float32]:
         grid = np.stack([(xs + 0.5) / cells, (ys + 0.5) / cells], axis=-1).reshape(-1, 2)
         centres.append(np.repeat(grid, same * _ANCHORS_PER_LAYER, axis=0))
         layer += same
-    return np.concatenate(centres).astype(np.float32)
+    return np.asarray(np.concatenate(centres), dtype=np.float32)
 
 
 def decode_detections(
@@ -82,9 +83,7 @@ def non_max_suppression(
     return kept
 
 
-def region_from_points(
-    centre: NDArray[np.floating], end: NDArray[np.floating]
-) -> NDArray[np.float64]:
+def region_from_points(centre: NDArray[Any], end: NDArray[Any]) -> NDArray[np.float64]:
     """The square region around a body from two points in pixels: its centre (the hips, for the
     detector) and the point whose distance gives the size and whose direction the rotation.
 
@@ -109,9 +108,9 @@ def crop_matrix(region: NDArray[np.float64], size: int = LANDMARK_SIZE) -> NDArr
     return np.array([[cos, -sin, offset_x], [sin, cos, offset_y]], dtype=np.float64)
 
 
-def to_frame(points: NDArray[np.floating], matrix: NDArray[np.float64]) -> NDArray[np.float32]:
+def to_frame(points: NDArray[Any], matrix: NDArray[np.float64]) -> NDArray[np.float32]:
     """(N, 2) crop pixels mapped to frame pixels by ``matrix`` (from :func:`crop_matrix`)."""
-    return (points @ matrix[:, :2].T + matrix[:, 2]).astype(np.float32)
+    return np.asarray(points @ matrix[:, :2].T + matrix[:, 2], dtype=np.float32)
 
 
 def region_box(region: NDArray[np.float64]) -> NDArray[np.float32]:

@@ -146,7 +146,8 @@ def follow_people(frames: Any, settings: MultiPoseSettings, models: _Models) -> 
         if index % settings.detect_every == 0 or not followed:
             new = [r for r in models.detect(frame, settings) if _is_new(r, followed)]
             followed = (followed + new)[: settings.max_people]
-        points, scores, kept = [], [], []
+        points, scores = [], []
+        kept: list[NDArray[np.float64]] = []
         for region in followed:
             xy, visibility, presence, follow = models.landmarks_in(frame, region)
             if presence < settings.min_presence or not _is_new(follow, kept):
