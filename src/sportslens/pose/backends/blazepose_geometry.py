@@ -131,6 +131,6 @@ def tiles(width: int, height: int, tile: int, overlap: float = 0.25) -> list[tup
 
     def starts(length: int) -> list[int]:
         count = max(1, math.ceil((length - side) / step) + 1)
-        return sorted({min(i * step, length - side) for i in range(count)})
+        return sorted({round(v) for v in np.linspace(0, length - side, count)})
 
     return [(x, y, side) for y in starts(height) for x in starts(width)]
