@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, cast
 
 import typer
 from rich.table import Table
@@ -135,6 +135,9 @@ def bench_tracking(
     noise: Annotated[float, Opt(help="Simulated keypoint jitter, in body sizes.")] = 0.02,
     miss: Annotated[float, Opt(help="Chance a visible person is missed in a frame.")] = 0.03,
     seed: Annotated[int, Opt(help="Seed of the simulated detections.")] = 0,
+    detections: Annotated[
+        str, Opt(help="simulated (from the true tracks) or blazepose-multi (the real backend).")
+    ] = "simulated",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Identity metrics (IDF1, MOTA, switches; motmetrics) and per-person rep exact rate.
@@ -144,7 +147,7 @@ def bench_tracking(
 
     The tracker runs on detections simulated from each crowd's true tracks (jittered, people
     mostly hidden behind a nearer one missed, random drops), so the figures measure tracking and
-    per-person counting, not a pose model.
+    per-person counting, not a pose model; --detections blazepose-multi runs the real backend.
     """
     from sportslens.pose.tracking_benchmark import SimulatedDetections, benchmark_tracking
 
@@ -156,9 +159,13 @@ def bench_tracking(
         settings = ClipSettings(size=size, seed=crowd_seed).lasting(seconds)
         with console.status(f"generating {crowds} crowds in {data}"):
             videos = make_crowds(data, settings, count=crowds)
+    if detections not in ("simulated", "blazepose-multi"):
+        raise ValueError(f"--detections must be simulated or blazepose-multi, got {detections!r}")
     simulated = SimulatedDetections(noise=noise, miss=miss)
     with console.status(f"tracking {len(videos)} crowds"):
-        result = benchmark_tracking(videos, simulated=simulated, seed=seed)
+        result = benchmark_tracking(
+            videos, simulated=simulated, seed=seed, detections=cast(Any, detections)
+        )
     if as_json:
         print_json(result)
         return

@@ -25,11 +25,13 @@ from sportslens.cli.app import (
 
 if TYPE_CHECKING:
     from sportslens.pose.backends import Backend, VitPoseSettings
+    from sportslens.pose.people import PeopleChoice
 
 
 class BackendChoice(StrEnum):
     mediapipe = "mediapipe"
     vitpose = "vitpose"
+    blazepose_multi = "blazepose-multi"
     import_ = "import"
 
 
@@ -48,7 +50,7 @@ BackendOpt = Annotated[
     BackendChoice,
     Opt(
         help="mediapipe: offline BlazePose; vitpose: ViTPose + RT-DETR (needs weights); "
-        "import: read --from FILE.",
+        "blazepose-multi: offline, every person, tracked; import: read --from FILE.",
     ),
 ]
 LayoutOpt = Annotated[
@@ -63,6 +65,18 @@ DetectorOpt = Annotated[
     Opt(help="Person detector hub id or local folder, or 'none' for the whole frame (vitpose)."),
 ]
 DeviceOpt = Annotated[str, Opt(help="auto, cpu or cuda (vitpose).")]
+PeopleOpt = Annotated[
+    str,
+    Opt(help="all, a count N (the N seen largest) or largest; several need blazepose-multi."),
+]
+
+
+def _people_choice(value: str) -> PeopleChoice:
+    if value in ("all", "largest"):
+        return cast("PeopleChoice", value)
+    if value.isdigit() and int(value) >= 1:
+        return int(value)
+    raise ValueError(f"--people must be all, largest or a count of at least 1, got {value!r}")
 
 
 def _vitpose_settings(model: str | None, detector: str | None, device: str) -> VitPoseSettings:
@@ -106,6 +120,7 @@ def pose(
     vitpose_model: VitPoseModelOpt = None,
     detector: DetectorOpt = None,
     device: DeviceOpt = "auto",
+    people: PeopleOpt = "largest",
     as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
 ) -> None:
     """Body keypoints of the person in every frame of a video, saved as a keypoint .npz."""
@@ -125,7 +140,8 @@ def pose(
         assert out is not None  # given, or chosen in the --save folder
         facts = _pose_one(
             video, out, overlay, backend, layout, smooth, import_from,
-            _vitpose_settings(vitpose_model, detector, device), progress=not as_json,
+            _vitpose_settings(vitpose_model, detector, device), _people_choice(people),
+            progress=not as_json,
         )  # fmt: skip
         answers.append(facts)
         if not as_json:
@@ -149,6 +165,7 @@ def _pose_one(
     smooth: SmoothChoice,
     import_from: Path | None,
     vitpose: VitPoseSettings,
+    people: PeopleChoice,
     *,
     progress: bool,
 ) -> dict[str, Any]:
@@ -156,6 +173,8 @@ def _pose_one(
     from sportslens.pose import extract_keypoints, save_keypoints, smooth_keypoints, write_overlay
 
     chosen = "import" if import_from is not None else backend.value
+    if people != "largest":
+        return _pose_people(video, out, overlay, chosen, layout, smooth, people, progress=progress)
     kp = extract_keypoints(
         video,
         cast("Backend", chosen),
@@ -177,6 +196,51 @@ def _pose_one(
         "fps": kp.fps,
         "size": list(kp.size),
         "overlay": str(overlay) if overlay else None,
+    }
+
+
+def _pose_people(
+    video: str,
+    out: Path,
+    overlay: Path | None,
+    backend: str,
+    layout: LayoutChoice,
+    smooth: SmoothChoice,
+    people: PeopleChoice,
+    *,
+    progress: bool,
+) -> dict[str, Any]:
+    """Every person (or N) as a version 2 keypoint file, each smoothed on its own."""
+    import numpy as np
+
+    from sportslens.pose import People, extract_people, save_people, smooth_keypoints
+
+    if overlay is not None:
+        raise ValueError("--overlay draws one person; use --people largest with it")
+    found = extract_people(
+        video, cast("Backend", backend), layout=layout.value, people=people, progress=progress
+    )
+    each = [smooth_keypoints(found.person(p), smooth.value) for p in range(found.num_people)]
+    if each:
+        found = People(
+            np.stack([kp.keypoints for kp in each], 1), np.stack([kp.scores for kp in each], 1),
+            found.track_ids, found.layout, found.fps, found.size, found.source,
+        )  # fmt: skip
+    save_people(out, found, backend=backend, smoothing=smooth.value)
+    seen = (found.scores > 0).any(axis=2)  # (T, P)
+    return {
+        "source": video,
+        "keypoints": str(out),
+        "frames": found.num_frames,
+        "detected": round(float(seen.any(axis=1).mean()) if found.num_frames else 0.0, 4),
+        "people": [
+            {"track_id": int(i), "frames": int(n)}
+            for i, n in zip(found.track_ids, seen.sum(axis=0), strict=True)
+        ],
+        "layout": found.layout,
+        "fps": found.fps,
+        "size": list(found.size),
+        "overlay": None,
     }
 
 

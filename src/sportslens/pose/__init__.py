@@ -16,6 +16,7 @@ from sportslens.pose.backends import (
     Layout,
     VitPoseSettings,
     extract_keypoints,
+    extract_people,
     import_keypoints,
 )
 from sportslens.pose.form import FormAnalysis, analyze_form
@@ -61,6 +62,7 @@ __all__ = [
     "count_repetitions",
     "draw_pose",
     "extract_keypoints",
+    "extract_people",
     "import_keypoints",
     "joint_angles",
     "lean_from_vertical",

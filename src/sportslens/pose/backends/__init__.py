@@ -2,10 +2,13 @@
 
 * ``mediapipe`` — MediaPipe 0.10.21's bundled BlazePose (offline; the default).
 * ``vitpose`` — ViTPose through transformers, with an RT-DETR person detector (needs weights).
+* ``blazepose-multi`` — every person: MediaPipe's detector and landmark models run standalone
+  in LiteRT, followed and tracked (offline; :func:`extract_people` keeps them all).
 * ``import`` — keypoints another tool wrote (``.npz``, ``.json`` or ``.csv``).
 
 Every backend returns one :class:`~sportslens.pose.keypoints.Keypoints` with a row per video
-frame; frames with no person have scores 0.
+frame; frames with no person have scores 0. :func:`extract_people` returns every tracked person
+(:class:`~sportslens.pose.people.People`); the single-person backends give one.
 """
 
 from __future__ import annotations
@@ -13,15 +16,18 @@ from __future__ import annotations
 import os
 from typing import Literal
 
+import numpy as np
+
 from sportslens.pose.backends.imported import import_keypoints
 from sportslens.pose.backends.vitpose import ModelUnavailableError, VitPoseSettings
 from sportslens.pose.keypoints import Keypoints
+from sportslens.pose.people import People, PeopleChoice
 from sportslens.video import Source, describe_source, probe
 
-Backend = Literal["mediapipe", "vitpose", "import"]
+Backend = Literal["mediapipe", "vitpose", "blazepose-multi", "import"]
 Layout = Literal["coco17", "blazepose33"]
 
-BACKENDS: tuple[Backend, ...] = ("mediapipe", "vitpose", "import")
+BACKENDS: tuple[Backend, ...] = ("mediapipe", "vitpose", "blazepose-multi", "import")
 
 
 def extract_keypoints(
@@ -51,6 +57,8 @@ def extract_keypoints(
 
             _require_coco(layout, "vitpose")
             kp = extract_vitpose(source, vitpose or VitPoseSettings(), progress=progress)
+        case "blazepose-multi":
+            return extract_people(source, backend, layout=layout, progress=progress).person(0)
         case "import":
             if import_from is None:
                 raise ValueError("the import backend needs the keypoint file to read (import_from)")
@@ -71,6 +79,43 @@ def extract_keypoints(
     raise ValueError(f"the {backend} backend gives {kp.layout} keypoints, not {layout}")
 
 
+def extract_people(
+    source: Source,
+    backend: Backend = "blazepose-multi",
+    *,
+    layout: Layout = "coco17",
+    people: PeopleChoice = "largest",
+    vitpose: VitPoseSettings | None = None,
+    import_from: str | os.PathLike[str] | None = None,
+    progress: bool = False,
+) -> People:
+    """Every tracked person of ``source`` (``blazepose-multi``), or the one person the other
+    backends give, then ``people`` of them: ``"all"``, the N seen largest or the ``"largest"``.
+
+    With ``"largest"`` and no person found, the answer is one person with scores 0 in every
+    frame, as :func:`extract_keypoints` gives.
+    """
+    if backend != "blazepose-multi":
+        kp = extract_keypoints(
+            source, backend, layout=layout, vitpose=vitpose, import_from=import_from,
+            progress=progress,
+        )  # fmt: skip
+        return People.of(kp)
+    from sportslens.pose.backends.blazepose_multi import extract_blazepose_multi
+
+    found = extract_blazepose_multi(source, progress=progress)
+    found = found if layout == "blazepose33" else found.to_coco17()
+    if found.num_people == 0 and people == "largest":
+        shape = (found.num_frames, found.keypoints.shape[2])
+        empty = np.zeros(shape, np.float32)
+        kp = Keypoints(
+            np.zeros((*shape, 2), np.float32), empty, found.layout, found.fps, found.size,
+            found.source,
+        )  # fmt: skip
+        return People.of(kp)
+    return found.select(people) if found.num_people else found
+
+
 def _require_coco(layout: str, backend: str) -> None:
     if layout != "coco17":
         raise ValueError(f"the {backend} backend gives coco17 keypoints only, not {layout}")
@@ -83,5 +128,6 @@ __all__ = [
     "ModelUnavailableError",
     "VitPoseSettings",
     "extract_keypoints",
+    "extract_people",
     "import_keypoints",
 ]

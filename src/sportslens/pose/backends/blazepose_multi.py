@@ -1,0 +1,180 @@
+"""The ``blazepose-multi`` backend: every person, with MediaPipe's own models run standalone.
+
+MediaPipe's ``Pose`` solution follows one person. Its wheel (0.10.21) ships the two models
+behind it, which the LiteRT interpreter (``ai-edge-litert``) runs on their own:
+
+1. the person detector (224x224) every ``detect_every`` frames, on overlapping square tiles
+   (it was trained on near, upright people and misses small ones in a letterboxed wide frame),
+   its detections merged by non-maximum suppression;
+2. the landmark model (256x256) on each person's rotated square region, which also gives the
+   region for the next frame: between detections each person is followed from their own
+   landmarks, as MediaPipe does, and a new detection only adds people not followed yet;
+3. :class:`~sportslens.pose.tracking.Tracker` gives the people of each frame their track ids.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sportslens.pose.backends import blazepose_geometry as geo
+from sportslens.pose.keypoints import MIN_DETECTED_SCORE
+from sportslens.pose.people import People
+from sportslens.pose.tracking import Tracker
+from sportslens.progress import progress_bar
+from sportslens.video import Source, describe_source, iter_frames, probe
+
+_DETECTOR = "modules/pose_detection/pose_detection.tflite"
+_LANDMARKS = "modules/pose_landmark/pose_landmark_full.tflite"
+
+
+@dataclass(frozen=True)
+class MultiPoseSettings:
+    """How often and how finely to look for people, and when a person counts as found."""
+
+    detect_every: int = 5
+    """Frames between detector passes (people are followed from their landmarks in between)."""
+    tile: int = 700
+    """Side in pixels of the detector's square tiles (smaller frames: one tile of the height)."""
+    min_detection: float = 0.5
+    """Detector score a person needs (MediaPipe's own threshold)."""
+    min_presence: float = 0.5
+    """Landmark model's person-presence score below which a followed person is dropped."""
+    max_people: int = 8
+    """At most this many people are followed at once (each costs one landmark pass a frame)."""
+
+
+class _Models:
+    """The two LiteRT interpreters, loaded from MediaPipe's wheel."""
+
+    def __init__(self, threads: int | None = None) -> None:
+        self.detector = _interpreter(_DETECTOR, threads)
+        self.landmarks = _interpreter(_LANDMARKS, threads)
+        self.anchors = geo.ssd_anchors()
+
+    def detect(self, frame: NDArray[np.uint8], settings: MultiPoseSettings) -> list[Any]:
+        """Regions (cx, cy, side, angle) of the people the detector finds in ``frame``."""
+        import cv2
+
+        height, width = frame.shape[:2]
+        faces, hips, ends, scores = [], [], [], []
+        for x, y, side in geo.tiles(width, height, settings.tile):
+            crop = cv2.resize(frame[y : y + side, x : x + side], (geo.DETECTOR_SIZE,) * 2)
+            tensor = crop[None].astype(np.float32) / 127.5 - 1.0  # (1, 224, 224, 3) in [-1, 1]
+            raw, logits = _run(self.detector, tensor)  # (1, 2254, 12), (1, 2254, 1)
+            found, score = geo.decode_detections(
+                raw[0], logits[0, :, 0], self.anchors, settings.min_detection
+            )
+            scale, origin = np.float32(side), np.array([x, y], np.float32)
+            faces.append(np.concatenate([found[:, :2] * scale + origin, found[:, 2:4] * scale], 1))
+            hips.append(found[:, 4:6] * scale + origin)  # keypoint 0: the middle of the hips
+            ends.append(found[:, 6:8] * scale + origin)  # keypoint 1: size and rotation
+            scores.append(score)
+        face, score = np.concatenate(faces), np.concatenate(scores)
+        hip, end = np.concatenate(hips), np.concatenate(ends)
+        return [
+            geo.region_from_points(hip[i], end[i]) for i in geo.non_max_suppression(face, score)
+        ]
+
+    def landmarks_in(
+        self, frame: NDArray[np.uint8], region: NDArray[np.float64]
+    ) -> tuple[NDArray[np.float32], NDArray[np.float32], float, NDArray[np.float64]]:
+        """Landmarks of the person in ``region``: (33, 2) frame pixels, (33,) visibility, the
+        presence score and the region to follow them into the next frame."""
+        import cv2
+
+        matrix = geo.crop_matrix(region)
+        size = geo.LANDMARK_SIZE
+        crop = cv2.warpAffine(
+            frame, matrix, (size, size), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+        )  # (256, 256, 3): the region's square, upright
+        tensor = crop[None].astype(np.float32) / 255.0  # (1, 256, 256, 3) in [0, 1]
+        outputs = _run(self.landmarks, tensor)
+        raw = outputs[0].reshape(39, 5)  # x, y, z (crop pixels), visibility, presence logits
+        presence = float(outputs[1].reshape(-1)[0])
+        points = geo.to_frame(raw[:, :2], matrix)  # (39, 2) frame pixels
+        visibility = 1.0 / (1.0 + np.exp(-raw[:33, 3]))
+        # Landmarks 33 and 34 are the model's own alignment points for the next region.
+        follow = geo.region_from_points(points[33], points[34])
+        return points[:33], visibility.astype(np.float32), presence, follow
+
+
+def _interpreter(relative: str, threads: int | None) -> Any:
+    try:
+        import mediapipe  # type: ignore[import-untyped]
+        from ai_edge_litert.interpreter import Interpreter  # type: ignore[import-untyped]
+    except ImportError as error:
+        raise ImportError(
+            "the blazepose-multi backend needs MediaPipe 0.10.21 (its models) and LiteRT: "
+            "pip install 'sportslens[pose,people]'"
+        ) from error
+    path = Path(mediapipe.__file__).parent / relative
+    if not path.is_file():
+        raise FileNotFoundError(f"MediaPipe's wheel has no {relative} (expected at {path})")
+    threads = threads or int(os.environ.get("OMP_NUM_THREADS", "0")) or None
+    interpreter = Interpreter(model_path=str(path), num_threads=threads)
+    interpreter.allocate_tensors()
+    return interpreter
+
+
+def _run(interpreter: Any, tensor: NDArray[np.float32]) -> list[NDArray[np.float32]]:
+    """Outputs in name order (Identity, Identity_1, ...), as the graphs list them."""
+    interpreter.set_tensor(interpreter.get_input_details()[0]["index"], tensor)
+    interpreter.invoke()
+    details = sorted(interpreter.get_output_details(), key=lambda d: (len(d["name"]), d["name"]))
+    return [interpreter.get_tensor(d["index"]) for d in details]
+
+
+def _is_new(region: NDArray[np.float64], followed: list[NDArray[np.float64]]) -> bool:
+    """Whether a region is someone not followed yet: no followed region is centred within a
+    quarter of its side (regions are large squares, so two people side by side overlap a lot
+    while their hips stay apart)."""
+    return all(
+        np.hypot(*(region[:2] - other[:2])) > 0.25 * max(region[2], other[2]) for other in followed
+    )
+
+
+def follow_people(frames: Any, settings: MultiPoseSettings, models: _Models) -> Any:
+    """For each ``(index, frame)``: (N, 33, 2) pixels and (N, 33) scores of its people."""
+    followed: list[NDArray[np.float64]] = []
+    for index, frame in frames:  # (H, W, 3) uint8 RGB
+        if index % settings.detect_every == 0 or not followed:
+            new = [r for r in models.detect(frame, settings) if _is_new(r, followed)]
+            followed = (followed + new)[: settings.max_people]
+        points, scores = [], []
+        kept: list[NDArray[np.float64]] = []
+        for region in followed:
+            xy, visibility, presence, follow = models.landmarks_in(frame, region)
+            if presence < settings.min_presence or not _is_new(follow, kept):
+                continue  # gone, or two regions converged on one person
+            points.append(xy)
+            scores.append(np.clip(visibility, MIN_DETECTED_SCORE, 1.0))
+            kept.append(follow)
+        followed = kept
+        yield (
+            np.array(points, np.float32).reshape(-1, 33, 2),
+            np.array(scores, np.float32).reshape(-1, 33),
+        )
+
+
+def extract_blazepose_multi(
+    source: Source, settings: MultiPoseSettings | None = None, *, progress: bool = False
+) -> People:
+    """BlazePose-33 keypoints of every person in every frame of ``source``, with track ids."""
+    settings = settings or MultiPoseSettings()
+    models = _Models()
+    info = probe(source)
+    name = describe_source(source)
+    tracker = Tracker(info.fps)
+    with progress_bar(enabled=progress) as bar:
+        task = bar.add_task(f"pose {Path(name).name}", total=info.num_frames)
+        frames = iter_frames(source)
+        for index, (points, scores) in enumerate(follow_people(frames, settings, models)):
+            tracker.update(index, points, scores)
+            bar.advance(task)
+    return tracker.people(info.num_frames, "blazepose33", info.fps, (info.width, info.height), name)

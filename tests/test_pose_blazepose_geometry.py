@@ -1,0 +1,101 @@
+"""BlazePose arithmetic against hand-worked values: anchors, decoding, NMS, regions, tiles."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sportslens.pose.backends import blazepose_geometry as geo
+from sportslens.pose.layouts import BLAZEPOSE33_NAMES, BLAZEPOSE_TO_COCO, COCO17_NAMES
+
+
+def test_anchors_cover_three_grids_in_the_detectors_order() -> None:
+    anchors = geo.ssd_anchors()
+    assert anchors.shape == (2254, 2)  # 28*28*2 + 14*14*2 + 7*7*6
+    np.testing.assert_allclose(anchors[:2], [[0.5 / 28, 0.5 / 28]] * 2, rtol=1e-6)
+    np.testing.assert_allclose(anchors[2], [1.5 / 28, 0.5 / 28], rtol=1e-6)
+    np.testing.assert_allclose(anchors[1568], [0.5 / 14, 0.5 / 14], rtol=1e-6)
+    # the three stride-32 layers share one 7x7 grid: six anchors per cell
+    np.testing.assert_allclose(anchors[1960:1966], [[0.5 / 7, 0.5 / 7]] * 6, rtol=1e-6)
+    np.testing.assert_allclose(anchors[1966], [1.5 / 7, 0.5 / 7], rtol=1e-6)
+    np.testing.assert_allclose(anchors[-1], [6.5 / 7, 6.5 / 7], rtol=1e-6)
+
+
+def test_decoding_adds_anchor_centres_and_keeps_confident_anchors() -> None:
+    anchors = np.array([[0.5, 0.25], [0.1, 0.1]], np.float32)
+    raw = np.zeros((2, 12), np.float32)
+    raw[0, :4] = [22.4, -11.2, 44.8, 67.2]  # box offsets in 224-pixel input units
+    raw[0, 4:6] = [-44.8, 22.4]  # keypoint 0 (the hips)
+    logits = np.array([2.0, -3.0], np.float32)
+    boxes, scores = geo.decode_detections(raw, logits, anchors, min_score=0.5)
+    assert boxes.shape == (1, 12)
+    np.testing.assert_allclose(boxes[0, :6], [0.6, 0.2, 0.2, 0.3, 0.3, 0.35], atol=1e-6)
+    np.testing.assert_allclose(boxes[0, 6:], [0.5, 0.25] * 3, atol=1e-6)
+    assert scores[0] == pytest.approx(1 / (1 + math.exp(-2.0)))
+
+
+def test_huge_logits_decode_without_overflow() -> None:
+    raw = np.zeros((2, 12), np.float32)
+    with np.errstate(over="raise"):
+        _, scores = geo.decode_detections(raw, np.array([500.0, -500.0], np.float32), raw[:, :2])
+    assert scores.tolist() == [1.0]
+
+
+def test_suppression_keeps_the_best_of_overlapping_boxes_and_separate_ones() -> None:
+    boxes = np.array([[10, 10, 10, 10], [11, 10, 10, 10], [50, 50, 10, 10]], np.float32)
+    kept = geo.non_max_suppression(boxes, np.array([0.6, 0.9, 0.7], np.float32), iou=0.3)
+    assert kept == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("end", "angle"),
+    [
+        ((100.0, 0.0), 0.0),  # straight above the hips: upright
+        ((200.0, 100.0), math.pi / 2),  # to the right: lying, head right
+        ((0.0, 100.0), -math.pi / 2),  # to the left
+        ((100.0, 200.0), -math.pi),  # below: upside down
+    ],
+)
+def test_regions_turn_the_body_upright(end: tuple[float, float], angle: float) -> None:
+    region = geo.region_from_points(np.array([100.0, 100.0]), np.array(end))
+    assert region[:3].tolist() == pytest.approx([100.0, 100.0, 250.0])  # 2 x 100 px x 1.25
+    assert region[3] == pytest.approx(angle)
+
+
+def test_crop_pixels_map_back_to_the_frame_through_the_rotation() -> None:
+    upright = geo.crop_matrix(np.array([300.0, 200.0, 512.0, 0.0]))
+    corners = geo.to_frame(np.array([[0.0, 0.0], [128.0, 128.0], [256.0, 0.0]]), upright)
+    np.testing.assert_allclose(corners, [[44, -56], [300, 200], [556, -56]], atol=1e-4)
+    lying = geo.crop_matrix(np.array([300.0, 200.0, 512.0, math.pi / 2]))
+    # the top middle of the crop (the head) is to the right of the centre in the frame
+    np.testing.assert_allclose(
+        geo.to_frame(np.array([[128.0, 0.0]]), lying), [[556, 200]], atol=1e-4
+    )
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "tile", "xs", "ys"),
+    [
+        (1768, 994, 700, [0, 356, 712, 1068], [0, 294]),
+        (640, 360, 700, [0, 140, 280], [0]),
+        (256, 256, 700, [0], [0]),
+    ],
+)
+def test_tiles_cover_the_frame_with_overlap(
+    width: int, height: int, tile: int, xs: list[int], ys: list[int]
+) -> None:
+    found = geo.tiles(width, height, tile)
+    side = min(tile, width, height)
+    assert found == [(x, y, side) for y in ys for x in xs]
+
+
+@pytest.mark.parametrize(
+    ("coco", "blaze"),
+    [("nose", 0), ("left_eye", 2), ("right_ear", 8), ("left_shoulder", 11), ("right_wrist", 16),
+     ("left_hip", 23), ("right_ankle", 28)],
+)  # fmt: skip
+def test_blazepose_landmarks_map_to_coco17_by_name(coco: str, blaze: int) -> None:
+    assert BLAZEPOSE_TO_COCO[COCO17_NAMES.index(coco)] == blaze
+    assert BLAZEPOSE33_NAMES[blaze] == coco

@@ -1,0 +1,70 @@
+"""The blazepose-multi backend on a generated two-person video (a real encoded file)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from sportslens.cli import app
+from sportslens.pose import extract_keypoints, extract_people, load_people
+from sportslens.synth.crowds import make_crowds
+from sportslens.synth.settings import ClipSettings
+
+pytest.importorskip("mediapipe", reason="the backend runs the models in MediaPipe's wheel")
+pytest.importorskip("ai_edge_litert", reason="the backend runs the models in LiteRT")
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def two_people(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    settings = ClipSettings(size=256, fps=10.0, seed=1).lasting(6)
+    (video,) = make_crowds(tmp_path_factory.mktemp("crowd"), settings, count=1, people=2, workers=1)
+    return video
+
+
+def test_every_person_is_found_tracked_and_placed_near_the_truth(two_people: Path) -> None:
+    truth = load_people(two_people.with_suffix(".npz"))
+    found = extract_people(two_people, "blazepose-multi", people="all")
+    assert (found.num_people, found.layout, found.num_frames) == (2, "coco17", truth.num_frames)
+    for p in range(truth.num_people):
+        visible = (truth.scores[:, p] > 0).any(axis=1)  # (T,)
+        hips = truth.keypoints[:, p, 11:13].mean(axis=1)  # (T, 2)
+        # the track closest to this person over the frames both are seen
+        errors = []
+        for q in range(found.num_people):
+            both = visible & (found.scores[:, q] > 0).any(axis=1)
+            gap = np.linalg.norm(found.keypoints[both, q, 11:13].mean(axis=1) - hips[both], axis=1)
+            errors.append(
+                (float(np.median(gap)) if both.any() else np.inf, both.sum() / visible.sum())
+            )
+        error, coverage = min(errors)
+        assert error < 10.0 and coverage > 0.8, (p, errors)  # pixels in a 256-px frame
+
+
+def test_largest_gives_one_person_as_single_person_keypoints(two_people: Path) -> None:
+    kp = extract_keypoints(two_people, "blazepose-multi")
+    assert kp.layout == "coco17" and kp.num_frames == 60 and kp.detected.mean() > 0.8
+
+
+def test_pose_people_all_writes_a_version_2_file(two_people: Path, tmp_path: Path) -> None:
+    out = tmp_path / "people.npz"
+    args = ["pose", str(two_people), "--backend", "blazepose-multi", "--people", "all"]
+    result = runner.invoke(app, [*args, "--out-file", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    facts = json.loads(result.output)
+    assert [p["track_id"] for p in facts["people"]] == [0, 1]
+    people = load_people(out)
+    assert people.num_people == 2 and people.track_ids.tolist() == [0, 1]
+    with np.load(out) as data:
+        assert int(data["version"]) == 2 and str(data["backend"]) == "blazepose-multi"
+
+
+def test_a_bad_people_value_is_named(two_people: Path, tmp_path: Path) -> None:
+    args = ["pose", str(two_people), "--people", "some", "--out-file", str(tmp_path / "x.npz")]
+    result = runner.invoke(app, args)
+    assert result.exit_code != 0 and "'some'" in result.output
