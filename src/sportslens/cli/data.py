@@ -260,6 +260,7 @@ def split(
 ) -> None:
     """Split a dataset reproducibly and save the assignment as CSV for later runs."""
     from sportslens.data import read_catalog, save_splits, split_catalog
+    from sportslens.data.splits import data_root
 
     out = renamed(out_file, old_out, "--out", "--out-file")
     if out is None:
@@ -267,7 +268,7 @@ def split(
     if strategy not in ("random", "stratified", "group"):
         raise ValueError(f"strategy must be random, stratified or group, got {strategy!r}")
     done = split_catalog(read_catalog(data), fractions, strategy=strategy, seed=seed)  # type: ignore[arg-type]
-    save_splits(done, out)
+    save_splits(done, out, root=data_root(data))  # train --splits-file takes it below DATA
     counts = {name: len(done.split(name)) for name in done.splits}
     if as_json:
         print_json({"videos": len(done), "splits": counts, "file": str(out)})
