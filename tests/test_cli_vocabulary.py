@@ -201,6 +201,7 @@ def test_probe_short_side_and_the_old_size(make_video: MakeVideo) -> None:
         (["evaluate-timeline"], ["--smooth-windows", "--out-file", "--checkpoint"], ["--out "]),
         (["evaluate"], ["--checkpoint", "--device", "--json"], []),
         (["predict"], ["--device", "--save", "--weights"], []),
+        (["serve"], ["--device", "--weights"], []),
         (["pose"], ["--out-file", "--save"], ["--out "]),
         (["split"], ["--out-file", "--json"], ["--out "]),
         (["probe"], ["--short-side"], ["--size"]),

@@ -108,7 +108,10 @@ def torch_device(name: str) -> str:
     """``--device``: ``auto`` picks CUDA when there is one, else the CPU."""
     from sportslens.train import resolve_device
 
-    return str(resolve_device(name))
+    try:
+        return str(resolve_device(name))
+    except RuntimeError as error:  # torch's "Invalid device string", a traceback otherwise
+        raise ValueError(f"--device {name!r}: {error}; use {DEVICE_HELP}") from error
 
 
 DEVICE_HELP = "auto (CUDA when available), cpu, cuda, cuda:1 ..."
