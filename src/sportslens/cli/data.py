@@ -17,6 +17,7 @@ from sportslens.cli.app import (
     deprecated,
     errors,
     print_json,
+    print_titled,
     renamed,
     reports_errors,
 )
@@ -227,7 +228,7 @@ def _write_catalog_outputs(found: Any, frame: Any, out: Path) -> None:
 
 
 def _print_catalog(found: Any, summary: Any, bad: list[tuple[str, str]], out: Path | None) -> None:
-    table = Table(title=f"{found.name}: {len(found)} videos, {len(found.classes)} classes")
+    table = Table()
     for column in ["class", "videos", "unreadable", "min s", "mean s", "max s"]:
         table.add_column(column, justify="left" if column == "class" else "right")
     for name, row in summary.iterrows():
@@ -236,7 +237,7 @@ def _print_catalog(found: Any, summary: Any, bad: list[tuple[str, str]], out: Pa
         table.add_row(str(name), *counts, *durations)
     table.add_section()
     table.add_row("total", str(int(summary["videos"].sum())), str(int(summary["unreadable"].sum())))
-    console.print(table)
+    print_titled(table, f"{found.name}: {len(found)} videos, {len(found.classes)} classes")
     for path, reason in [*found.problems, *bad]:
         errors.print(f"[yellow]skipped[/] {path}: {reason}", highlight=False, soft_wrap=True)
     if out is not None:
