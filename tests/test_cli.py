@@ -192,5 +192,5 @@ def test_synth_then_catalog(tmp_path: Path) -> None:
 def test_each_command_without_a_model_says_the_same_thing(command: list[str]) -> None:
     result = runner.invoke(app, command)
     assert result.exit_code == 2
-    expected = "give --checkpoint RUN_DIR, or --model NAME with --pretrained/--weights"
+    expected = "give --checkpoint RUN_DIR, or --model NAME with --weights"
     assert expected in result.output

@@ -201,6 +201,7 @@ def test_probe_short_side_and_the_old_size(make_video: MakeVideo) -> None:
         (["evaluate-timeline"], ["--smooth-windows", "--out-file", "--checkpoint"], ["--out "]),
         (["evaluate"], ["--checkpoint", "--device", "--json"], []),
         (["predict"], ["--device", "--save", "--weights"], []),
+        (["serve"], ["--device", "--weights"], []),
         (["pose"], ["--out-file", "--save"], ["--out "]),
         (["split"], ["--out-file", "--json"], ["--out "]),
         (["probe"], ["--short-side"], ["--size"]),
@@ -239,3 +240,39 @@ def test_checkpoints_and_keypoint_files_follow_the_umask(
     assert out.stat().st_mode & 0o777 == 0o666 & ~mask  # not mkstemp's 0600
     save_keypoints(tmp_path / "again.npz", load_keypoints(out))
     assert (tmp_path / "again.npz").stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+ROOT = Path(__file__).resolve().parents[1]
+# The deprecated spellings of docs/cli.md's "Old spellings" table, as (commands, pattern).
+OLD_SPELLINGS = [
+    ({"split", "pose", "timeline", "evaluate-timeline"}, r"--out(?![-\w])"),
+    ({"timeline", "evaluate-timeline"}, r"--smooth(?![-\w])"),
+    ({"timeline", "evaluate-timeline"}, r"--frames(?![-\w])"),
+    ({"probe"}, r"--size(?![-\w])"),
+    ({"train", "predict", "timeline", "serve"}, r"--pretrained(?![-\w])"),  # the alias
+]
+
+
+def _documented_commands() -> list[tuple[str, str]]:
+    """Every ``sportslens COMMAND …`` example in the README and docs/ (docs/benchmarks.md records
+    commands as they were run, docs/cli.md lists the old spellings): (file, command text)."""
+    found = []
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        if path.name in ("benchmarks.md", "cli.md"):
+            continue
+        text = re.sub(r"\\\n\s*", " ", path.read_text(encoding="utf-8"))  # join `\` lines
+        for match in re.finditer(r"sportslens ([a-z-]+)([^`\n]*?)(?=`|&&|\s#|\n|$)", text):
+            found.append((path.name, match.group(0)))
+    return found
+
+
+def test_the_readme_and_docs_use_the_one_vocabulary() -> None:
+    commands = _documented_commands()
+    assert len(commands) > 50  # the examples were found
+    old = [
+        f"{name}: {text}"
+        for name, text in commands
+        for names, pattern in OLD_SPELLINGS
+        if text.split()[1] in names and re.search(pattern, text)
+    ]
+    assert not old, "\n".join(old)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,7 @@ def run(athletes: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _test_labels(run: Path, athletes: Path) -> list[int]:
-    catalog = load_splits(read_catalog(athletes), run / "splits.csv")
+    catalog = load_splits(read_catalog(athletes), run / "splits.csv", root=athletes)
     return [r.label_index for r in catalog.split("test")]
 
 
@@ -89,3 +90,40 @@ def test_evaluating_other_classes_is_refused(run: Path, make_video: object, tmp_
     write_video(other / "tennis" / "a.mp4", [np.zeros((32, 32, 3), np.uint8)] * 5, 10)
     with pytest.raises(ValueError, match="differ from the model's"):
         evaluate_run(run, EvalConfig(data=other, workers=0))
+
+
+def _evaluate_json(*args: str) -> dict[str, float]:
+    result = CliRunner().invoke(app, ["evaluate", *args, "--workers", "0", "--json"])
+    assert result.exit_code == 0, result.output
+    answer: dict[str, float] = json.loads(result.stdout)
+    return answer
+
+
+def _test_videos(run: Path, data: Path | None) -> list[str]:
+    """The test split's videos, relative to the data root the evaluation reads."""
+    _, info = load_checkpoint(run)
+    catalog = evaluation_catalog(run, info, data)
+    root = data or Path(info.train_config["data"])
+    return sorted(str(Path(r.source).relative_to(root)) for r in catalog.split("test"))
+
+
+def test_a_moved_dataset_is_found_with_data_and_the_run_split_is_reused(
+    athletes: Path, tmp_path: Path
+) -> None:
+    data = shutil.copytree(athletes, tmp_path / "data")
+    run = tmp_path / "run"
+    fit(data, run, TrainConfig(epochs=1, **TINY_TRAINING))  # type: ignore[arg-type]
+    # The run names its videos relative to the data root, its config the root itself.
+    assert str(tmp_path) not in (run / "splits.csv").read_text()
+    assert json.loads((run / "best/config.json").read_text())["train_config"]["data"] == str(data)
+    before_videos = _test_videos(run, None)
+    before = _evaluate_json(str(run), "--out", str(tmp_path / "before"))
+
+    moved = shutil.move(data, tmp_path / "moved" / "athletes")
+    after_videos = _test_videos(run, Path(moved))
+    after = _evaluate_json(str(run), "--data", str(moved), "--out", str(tmp_path / "after"))
+    by_option = _evaluate_json("--checkpoint", str(run), "--data", str(moved))
+
+    assert after_videos == before_videos and len(before_videos) == before["num_videos"]
+    for key in ("num_videos", "video_acc1", "clip_acc1", "video_mean_class_acc"):
+        assert after[key] == pytest.approx(before[key]) == by_option[key]

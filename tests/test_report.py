@@ -9,6 +9,7 @@ import math
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,10 @@ from sportslens.report import (
     write_report,
 )
 from sportslens.report import plots as report_plots
+from sportslens.report.figure import to_png
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 pytest.importorskip("matplotlib")
 
@@ -39,10 +44,11 @@ SCORES = [
 LABELS = [0, 0, 0, 1, 1, 2]
 VIDEO_IDS = ["v0", "v1", "v1", "v2", "v3", "v4"]
 SOURCES = [f"/data/dives/{v}.mp4" for v in VIDEO_IDS]
+# As metrics.jsonl stores them: accuracies are fractions.
 HISTORY: list[dict[str, float]] = [
-    {"epoch": 1, "train_loss": 1.1, "train_acc1": 40.0, "lr": 0.1},
-    {"epoch": 2, "train_loss": 0.8, "val_loss": 0.9, "train_acc1": 55.0, "val_acc1": 50.0},
-    {"epoch": 3, "train_loss": 0.6, "val_loss": 0.7, "train_acc1": 70.0, "val_acc1": 65.0},
+    {"epoch": 1, "train_loss": 1.1, "train_acc1": 0.40, "lr": 0.1},
+    {"epoch": 2, "train_loss": 0.8, "val_loss": 0.9, "train_acc1": 0.55, "val_acc1": 0.50},
+    {"epoch": 3, "train_loss": 0.6, "val_loss": 0.7, "train_acc1": 0.70, "val_acc1": 0.65},
 ]
 MODEL_INFO = {
     "name": "r2plus1d_tiny",
@@ -142,7 +148,9 @@ def test_markdown_holds_the_summary_and_links_the_page(written: dict[str, Path])
     assert "| top-3 | 100.0 | 100.0 |" in markdown
     # Mean class accuracy: clips (1/3 + 1/2 + 1) / 3, videos (1/2 + 1/2 + 1) / 3.
     assert "| mean class accuracy | 61.1 | 66.7 |" in markdown
-    assert "| tuck & twist | 0.500 | 0.500 | 0.500 | 2 |" in markdown
+    # Per class in percent too, like every accuracy on the report's pages.
+    assert "| class | precision (%) | recall (%) | F1 (%) | support |" in markdown
+    assert "| tuck & twist | 50.0 | 50.0 | 50.0 | 2 |" in markdown
     # v3 is predicted free at 0.7, v1 as tuck & twist at 0.55: the more confident mistake first.
     assert markdown.index("/data/dives/v3.mp4") < markdown.index("/data/dives/v1.mp4")
     assert "| key | value |" in markdown
@@ -206,6 +214,54 @@ def test_training_curves_plot_whichever_quantities_exist() -> None:
     ]
     assert [title for title, _ in report_plots.training_curves(only_loss)] == ["loss"]
     assert report_plots.training_curves([]) == []
+
+
+@pytest.fixture(scope="module")
+def drawn(
+    tmp_path_factory: pytest.TempPathFactory, predictions: Predictions
+) -> tuple[list[Figure], str]:
+    """Every figure a full report draws, in page order, and the page's HTML."""
+    figures: list[Figure] = []
+
+    def keep(fig: Figure) -> bytes:
+        figures.append(fig)
+        return to_png(fig)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(report_plots, "to_png", keep)
+        paths = write_report(tmp_path_factory.mktemp("drawn"), predictions, history=HISTORY)
+    return figures, paths["html"].read_text(encoding="utf-8")
+
+
+def test_each_plot_is_named_once_by_its_caption_and_not_by_a_title(
+    drawn: tuple[list[Figure], str],
+) -> None:
+    figures, page = drawn
+    assert len(figures) == 7  # three curves, two bar charts, two heatmaps
+    assert [fig.axes[0].get_title() for fig in figures] == [""] * 7
+    captions = re.findall(r"<figcaption>([^<]*)</figcaption>", page)
+    assert len(captions) == len(set(captions)) == 7
+    assert captions[0] == "Loss per epoch (dashed: training)"
+    assert "dashed: overall video accuracy, 60.0%" in captions[3]
+
+
+def test_accuracy_is_in_percent_on_every_plot_and_table_of_the_page(
+    drawn: tuple[list[Figure], str],
+) -> None:
+    figures, page = drawn
+    curves, bars = figures[1].axes[0], figures[3].axes[0]
+    assert curves.get_ylabel() == "accuracy (%)"
+    assert [line.get_ydata().tolist() for line in curves.get_lines()] == [  # type: ignore[union-attr]
+        pytest.approx([40.0, 55.0, 70.0]),
+        pytest.approx([50.0, 65.0]),
+    ]
+    assert bars.get_xlabel() == "accuracy (%)" and bars.get_xlim() == (0.0, 100.0)
+    widths = [patch.get_width() for patch in bars.patches]  # type: ignore[attr-defined]
+    assert widths == pytest.approx([50.0, 50.0, 100.0])  # recall: pike, tuck & twist, free
+    assert bars.get_lines()[0].get_xdata()[0] == pytest.approx(60.0)  # type: ignore[index]
+    normalised = figures[6].axes[0].get_images()[0].get_array()
+    assert normalised.max() == pytest.approx(100.0)  # type: ignore[union-attr]
+    assert "<th>recall (%)</th>" in page and '<td class="num">50.0</td>' in page
 
 
 def _run(name: str, acc1: float, topk: int, **info: object) -> dict[str, object]:

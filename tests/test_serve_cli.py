@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+import torch
 import uvicorn
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -92,8 +93,35 @@ def test_serve_takes_the_api_key_from_the_environment(
 def test_serve_without_a_model_says_what_to_give(served: dict[str, Any]) -> None:
     result = runner.invoke(app, ["serve"])
     assert result.exit_code == 2
-    assert "--checkpoint RUN_DIR, or --model NAME with --pretrained" in result.output
+    assert "--checkpoint RUN_DIR, or --model NAME with --weights" in result.output
     assert not served
+
+
+def test_serve_puts_the_model_on_the_device_given(served: dict[str, Any], tmp_path: Path) -> None:
+    run_dir = write_tiny_checkpoint(tmp_path / "run")
+    result = runner.invoke(app, ["serve", "--checkpoint", str(run_dir), "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    with TestClient(served["app"]) as client:
+        predictor = client.app.state.server.predictor  # type: ignore[attr-defined]
+    assert predictor.device == torch.device("cpu")
+    assert next(predictor.model.parameters()).device == torch.device("cpu")
+    bad = runner.invoke(app, ["serve", "--checkpoint", str(run_dir), "--device", "gpu9"])
+    assert bad.exit_code != 0 and "gpu9" in bad.output and "Traceback" not in bad.output
+
+
+@pytest.mark.parametrize("spelling", ["--weights", "--pretrained"])
+def test_serve_takes_weights_as_predict_does(
+    served: dict[str, Any], tmp_path: Path, spelling: str
+) -> None:
+    """``--weights`` is the name, ``--pretrained`` its alias; both reach the model loader."""
+    weights = tmp_path / "mine.safetensors"
+    args = ["serve", "--model", "r2plus1d_tiny", spelling, str(weights), "--device", "cpu"]
+    result = runner.invoke(app, args)
+    assert result.exit_code != 0 and str(weights) in result.output
+    assert "Traceback" not in result.output and not served
+    shown = runner.invoke(app, ["serve", "--help"], env={"COLUMNS": "200"}).output
+    help_text = " ".join(shown.replace("│", " ").split())  # help wraps in a box
+    assert "--weights" in help_text and "a hub id or a local path" in help_text
 
 
 def test_a_bad_checkpoint_is_one_error_line(served: dict[str, Any], tmp_path: Path) -> None:

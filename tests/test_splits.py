@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from sportslens.data.catalog import Catalog, Record
-from sportslens.data.splits import load_splits, save_splits, split_catalog
+from sportslens.data.splits import data_root, load_splits, save_splits, split_catalog
 
 
 def _catalog(class_sizes: Sequence[int], groups: int | None = None) -> Catalog:
@@ -123,6 +124,46 @@ def test_save_and_load_round_trip_exactly(tmp_path: Path) -> None:
     assert path.read_text().splitlines()[0] == "path,label,split,group,start_frame,end_frame"
 
     assert load_splits(catalog, path) == split
+
+
+def _moved(catalog: Catalog, old: str, new: str) -> Catalog:
+    """The same records with ``old`` replaced by ``new`` at the start of the paths below it."""
+    return Catalog(
+        tuple(replace(r, source=r.source.replace(old, new, 1)) for r in catalog),
+        catalog.classes,
+        name=catalog.name,
+    )
+
+
+def test_paths_below_the_root_are_saved_relative_and_found_below_a_new_root(
+    tmp_path: Path,
+) -> None:
+    split = split_catalog(_catalog([4, 4]), seed=1)
+    outside = Record("/elsewhere/x.mp4", "c0", 0, split="train")
+    split = Catalog((*split.records, outside), split.classes, name="toy")
+    path = tmp_path / "splits.csv"
+    save_splits(split, path, root="/v")
+    lines = path.read_text().splitlines()
+    assert lines[1].startswith("0_") and "/elsewhere/x.mp4,c0,train" in lines[-1]
+    moved = _moved(split, "/v/", "/new/data/")
+    unsplit = moved.with_splits([None] * len(moved))
+    assert load_splits(unsplit, path, root="/new/data") == moved
+
+
+def test_old_absolute_split_files_still_load_and_follow_a_moved_root(tmp_path: Path) -> None:
+    split = split_catalog(_catalog([4, 4]), seed=2)
+    path = tmp_path / "splits.csv"
+    save_splits(split, path)  # absolute paths, as runs wrote them before
+    assert load_splits(split, path, root="/anywhere") == split
+    moved = _moved(split, "/v/", "/new/")
+    unsplit = moved.with_splits([None] * len(moved))
+    assert load_splits(unsplit, path, root="/new", moved_from="/v") == moved
+
+
+def test_the_data_root_is_the_folder_or_the_labels_files_folder(tmp_path: Path) -> None:
+    (tmp_path / "labels.csv").write_text("path,label\n")
+    assert data_root(tmp_path) == tmp_path
+    assert data_root(tmp_path / "labels.csv") == tmp_path
 
 
 def test_load_splits_names_unknown_and_missing_records(tmp_path: Path) -> None:

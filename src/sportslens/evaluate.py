@@ -16,7 +16,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from sportslens.checkpoint import CheckpointInfo, checkpoint_heads, load_checkpoint
 from sportslens.data import Catalog, ClipConfig
-from sportslens.data.splits import load_splits
+from sportslens.data.splits import data_root, load_splits, read_split_file
 from sportslens.metrics import Predictions, misclassified, video_level
 from sportslens.models import InputAdapter, VideoClassifier
 from sportslens.models.heads import HeadsRecorder
@@ -43,7 +43,12 @@ class EvalConfig:
 
 
 def evaluation_catalog(run_dir: Path, info: CheckpointInfo, data: Path | None) -> Catalog:
-    """The catalog to evaluate: the run's own data and splits unless another is given."""
+    """The catalog to evaluate: the run's own data and splits unless another is given.
+
+    Given ``data`` (a moved copy of the dataset, say), the run's split is reused when its videos
+    are found there, each path taken below the new root; data holding none of them keeps its own
+    splits.
+    """
     trained_on = info.train_config.get("data")
     source = Path(data or trained_on or "")
     if not str(source):
@@ -55,9 +60,19 @@ def evaluation_catalog(run_dir: Path, info: CheckpointInfo, data: Path | None) -
             f"{info.classes[:5]}…; evaluate on data with the classes the model was trained on"
         )
     splits = run_dir / "splits.csv"
-    if data is None and splits.is_file():
-        catalog = load_splits(catalog, splits)
-    return catalog
+    if not splits.is_file():
+        return catalog
+    where = {
+        "root": data_root(source),
+        "moved_from": data_root(trained_on) if data is not None and trained_on else None,
+    }
+    if data is not None and not _lists_any(catalog, read_split_file(splits, **where)):
+        return catalog  # other data with the same classes: its own splits
+    return load_splits(catalog, splits, **where)
+
+
+def _lists_any(catalog: Catalog, splits: dict[tuple[str, int | None, int | None], Any]) -> bool:
+    return any(record.key in splits for record in catalog)
 
 
 def predict_split(

@@ -310,7 +310,7 @@ class Predictor:
 
 
 # Every command that loads a model takes both spellings of the weights option.
-MODEL_SOURCE_HELP = "give --checkpoint RUN_DIR, or --model NAME with --pretrained/--weights"
+MODEL_SOURCE_HELP = "give --checkpoint RUN_DIR, or --model NAME with --weights"
 
 
 def check_model_source(

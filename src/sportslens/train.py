@@ -12,6 +12,7 @@ import dataclasses
 import json
 import logging
 import math
+import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -29,7 +30,7 @@ from sportslens.checkpoint import (
 )
 from sportslens.data import VIDEO_EXTENSIONS, Catalog, ClipConfig, ClipDataset, count_failures
 from sportslens.data.domain import data_domain
-from sportslens.data.splits import load_splits, save_splits, split_catalog
+from sportslens.data.splits import data_root, load_splits, save_splits, split_catalog
 from sportslens.messages import preview
 from sportslens.metrics import confidence_threshold
 from sportslens.models import VideoClassifier, create_model
@@ -140,11 +141,12 @@ def prepare_catalog(data: Path, cfg: TrainConfig, run_dir: Path) -> Catalog:
     if catalog.problems and dist.is_main():
         log.warning("%s", left_out_message(catalog, data))
     if cfg.splits_file:
-        catalog = load_splits(catalog, Path(cfg.splits_file))
+        catalog = load_splits(catalog, Path(cfg.splits_file), root=data_root(data))
     elif not {"train", "val"} <= set(catalog.splits):
         catalog = split_catalog(catalog, cfg.split, strategy=cfg.split_strategy, seed=cfg.seed)
     if dist.is_main():
-        save_splits(catalog, run_dir / "splits.csv")
+        # Paths relative to the data root: `evaluate RUN --data NEW_ROOT` finds a moved dataset.
+        save_splits(catalog, run_dir / "splits.csv", root=data_root(data))
     return catalog
 
 
@@ -439,7 +441,9 @@ def fit(
         classes=list(catalog.classes),
         preprocess=model.preprocess,
         build_kwargs=dict(model.build_kwargs),
-        train_config=cfg.to_dict() | {"data": str(data)},
+        # Absolute, so the run finds its data from any working folder; everything else in the
+        # run names videos relative to it (splits.csv).
+        train_config=cfg.to_dict() | {"data": os.path.abspath(data)},  # noqa: PTH100
         heads=heads,
         data_domain=data_domain(data),
         clip_seconds=training_clip_seconds(catalog),

@@ -7,12 +7,15 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 
 import sportslens
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 app = typer.Typer(
     help="Recognise actions in sports video.",
@@ -28,6 +31,21 @@ console = Console(width=None if sys.stdout.isatty() else 160)
 errors = Console(stderr=True)
 
 Opt = typer.Option
+
+
+def print_titled(table: Table, title: str) -> None:
+    """``table`` under ``title`` on a line of its own, for titles that name files.
+
+    A table's own title wraps at the table's width and breaks a file name wider than that
+    mid-word; a line of its own is soft-wrapped (the terminal wraps it), so a name copied from
+    it stays whole.
+    """
+    from rich.text import Text
+
+    console.print(Text(title, style="table.title"), soft_wrap=True)  # Text: no markup in names
+    console.print(table)
+
+
 P = ParamSpec("P")
 R = TypeVar("R")
 T = TypeVar("T")
@@ -108,7 +126,10 @@ def torch_device(name: str) -> str:
     """``--device``: ``auto`` picks CUDA when there is one, else the CPU."""
     from sportslens.train import resolve_device
 
-    return str(resolve_device(name))
+    try:
+        return str(resolve_device(name))
+    except RuntimeError as error:  # torch's "Invalid device string", a traceback otherwise
+        raise ValueError(f"--device {name!r}: {error}; use {DEVICE_HELP}") from error
 
 
 DEVICE_HELP = "auto (CUDA when available), cpu, cuda, cuda:1 ..."

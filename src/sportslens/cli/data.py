@@ -17,6 +17,7 @@ from sportslens.cli.app import (
     deprecated,
     errors,
     print_json,
+    print_titled,
     renamed,
     reports_errors,
 )
@@ -227,7 +228,7 @@ def _write_catalog_outputs(found: Any, frame: Any, out: Path) -> None:
 
 
 def _print_catalog(found: Any, summary: Any, bad: list[tuple[str, str]], out: Path | None) -> None:
-    table = Table(title=f"{found.name}: {len(found)} videos, {len(found.classes)} classes")
+    table = Table()
     for column in ["class", "videos", "unreadable", "min s", "mean s", "max s"]:
         table.add_column(column, justify="left" if column == "class" else "right")
     for name, row in summary.iterrows():
@@ -236,7 +237,7 @@ def _print_catalog(found: Any, summary: Any, bad: list[tuple[str, str]], out: Pa
         table.add_row(str(name), *counts, *durations)
     table.add_section()
     table.add_row("total", str(int(summary["videos"].sum())), str(int(summary["unreadable"].sum())))
-    console.print(table)
+    print_titled(table, f"{found.name}: {len(found)} videos, {len(found.classes)} classes")
     for path, reason in [*found.problems, *bad]:
         errors.print(f"[yellow]skipped[/] {path}: {reason}", highlight=False, soft_wrap=True)
     if out is not None:
@@ -260,6 +261,7 @@ def split(
 ) -> None:
     """Split a dataset reproducibly and save the assignment as CSV for later runs."""
     from sportslens.data import read_catalog, save_splits, split_catalog
+    from sportslens.data.splits import data_root
 
     out = renamed(out_file, old_out, "--out", "--out-file")
     if out is None:
@@ -267,7 +269,7 @@ def split(
     if strategy not in ("random", "stratified", "group"):
         raise ValueError(f"strategy must be random, stratified or group, got {strategy!r}")
     done = split_catalog(read_catalog(data), fractions, strategy=strategy, seed=seed)  # type: ignore[arg-type]
-    save_splits(done, out)
+    save_splits(done, out, root=data_root(data))  # train --splits-file takes it below DATA
     counts = {name: len(done.split(name)) for name in done.splits}
     if as_json:
         print_json({"videos": len(done), "splits": counts, "file": str(out)})

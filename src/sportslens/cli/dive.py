@@ -12,7 +12,15 @@ if TYPE_CHECKING:
     from sportslens.models.heads import HeadsAnswer
     from sportslens.synth.settings import ClipSettings
 
-from sportslens.cli.app import Opt, app, bench_app, console, print_json, reports_errors
+from sportslens.cli.app import (
+    Opt,
+    app,
+    bench_app,
+    console,
+    print_json,
+    print_titled,
+    reports_errors,
+)
 
 
 @app.command("dive")
@@ -111,7 +119,7 @@ def bench_compose(
     if as_json:
         print_json(result)
         return
-    table = Table(title=f"composed dive numbers: {run} on {data}")
+    table = Table()
     for column in ("videos", "count", "composed exact", "class top-1", *_HEADS):
         table.add_column(column, justify="left" if column == "videos" else "right")
     for subset in ("held_out", "trained", "all"):
@@ -122,7 +130,7 @@ def bench_compose(
         class_top1 = f"{100 * row['class_accuracy']:.1f}%" if "class_accuracy" in row else "-"
         composed = f"{100 * row['composed_accuracy']:.1f}%"
         table.add_row(subset, str(row["videos"]), composed, class_top1, *accuracy)
-    console.print(table)
+    print_titled(table, f"composed dive numbers: {run} on {data}")
 
 
 _HEADS = ("direction", "half_somersaults", "half_twists", "position")

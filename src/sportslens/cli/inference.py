@@ -16,6 +16,7 @@ from sportslens.cli.app import (
     app,
     console,
     print_json,
+    print_titled,
     reports_errors,
     results_saved,
     save_folder,
@@ -76,10 +77,10 @@ def predict(
 
 def _print_predictions(results: list[Prediction]) -> None:
     for result in results:
-        table = Table(title=result.source, show_header=False)
+        table = Table(show_header=False)
         for name, score in zip(result.labels, result.scores, strict=True):
             table.add_row(name, f"{score:.3f}")
-        console.print(table)
+        print_titled(table, result.source)
         if result.dive is not None:
             from sportslens.cli.dive import print_composed
 

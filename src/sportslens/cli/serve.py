@@ -8,7 +8,17 @@ from typing import Annotated
 
 from rich.table import Table
 
-from sportslens.cli.app import Opt, app, bench_app, console, print_json, reports_errors
+from sportslens.cli.app import (
+    DEVICE_HELP,
+    WEIGHTS_HELP,
+    Opt,
+    app,
+    bench_app,
+    console,
+    print_json,
+    reports_errors,
+    torch_device,
+)
 
 SERVE_EXTRA = 'the server needs the serve extra: pip install "sportslens[serve]"'
 
@@ -17,8 +27,9 @@ SERVE_EXTRA = 'the server needs the serve extra: pip install "sportslens[serve]"
 @reports_errors
 def serve(
     checkpoint: Annotated[Path | None, Opt(help="A run folder or checkpoint folder.")] = None,
-    model: Annotated[str | None, Opt(help="A registered model, with --pretrained.")] = None,
-    pretrained: Annotated[str | None, Opt("--pretrained", "--weights")] = None,
+    model: Annotated[str | None, Opt(help="A registered model, with --weights.")] = None,
+    weights: Annotated[str | None, Opt("--weights", "--pretrained", help=WEIGHTS_HELP)] = None,
+    device: Annotated[str, Opt(help=DEVICE_HELP)] = "auto",
     host: Annotated[str, Opt(help="Interface to listen on (0.0.0.0: every interface).")] = (
         "127.0.0.1"
     ),
@@ -62,14 +73,13 @@ def serve(
     from sportslens.predict import Predictor, check_model_source
     from sportslens.serve.settings import MB
 
-    check_model_source(checkpoint, model, pretrained)
+    check_model_source(checkpoint, model, weights)
     # Load before listening: a bad checkpoint or missing weights is one error line here, and the
     # printed address answers at once.
     with console.status("loading the model"):
-        if checkpoint is not None:
-            predictor = Predictor.from_checkpoint(checkpoint)
-        else:
-            predictor = Predictor.load(model=model, weights=pretrained)
+        predictor = Predictor.load(
+            checkpoint, model=model, weights=weights, device=torch_device(device)
+        )
     settings = ServeSettings(
         max_upload_bytes=round(max_upload_mb * MB),
         upload_timeout_s=upload_timeout,

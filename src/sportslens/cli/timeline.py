@@ -22,6 +22,7 @@ from sportslens.cli.app import (
     errors,
     one_run,
     print_json,
+    print_titled,
     renamed,
     reports_errors,
     results_saved,
@@ -257,7 +258,7 @@ def _print_segments(result: Timeline) -> None:
         f"(window {result.window_frames} frames, stride {result.stride_frames}; "
         f"{result.timing.get('realtime', 0):.1f}x real time)"
     )
-    table = Table(title=title)
+    table = Table()
     counted = any(s.repetitions is not None for s in result.segments)
     columns = ["#", "label", "start", "end", "seconds", "mean", "peak"] + ["reps"] * counted
     for column in columns:
@@ -268,7 +269,7 @@ def _print_segments(result: Timeline) -> None:
         if counted:
             cells.append("" if s.repetitions is None else str(s.repetitions.count))
         table.add_row(str(i), s.label, *cells, style=style)
-    console.print(table)
+    print_titled(table, title)
 
 
 @app.command("evaluate-timeline")

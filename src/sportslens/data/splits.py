@@ -135,34 +135,45 @@ def _assign_groups(
     return np.asarray(group_split[inverse], dtype=np.int64)
 
 
-def save_splits(catalog: Catalog, path: str | os.PathLike[str]) -> None:
-    """Write each record's split to a CSV (``path,label,split,group,start_frame,end_frame``)."""
+def data_root(data: str | os.PathLike[str]) -> Path:
+    """The folder a dataset's paths are relative to: ``data`` itself, or the folder holding its
+    labels file (``labels.csv``, a Diving48 ``.json``)."""
+    path = Path(os.path.abspath(data))  # noqa: PTH100 (resolve() would follow symlinks)
+    return path if path.is_dir() or not path.suffix else path.parent
+
+
+def save_splits(
+    catalog: Catalog, path: str | os.PathLike[str], *, root: str | os.PathLike[str] | None = None
+) -> None:
+    """Write each record's split to a CSV (``path,label,split,group,start_frame,end_frame``).
+
+    With ``root``, paths below it are written relative to it, so the file still names the same
+    videos after the dataset moves (``load_splits(..., root=NEW_ROOT)``).
+    """
     table = catalog.to_records_frame().rename(columns={"source": "path"})
+    if root is not None:
+        table["path"] = [_relative_to(source, Path(root)) for source in table["path"]]
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     table[list(SPLIT_COLUMNS)].to_csv(path, index=False)
 
 
-def load_splits(catalog: Catalog, path: str | os.PathLike[str]) -> Catalog:
+def load_splits(
+    catalog: Catalog,
+    path: str | os.PathLike[str],
+    *,
+    root: str | os.PathLike[str] | None = None,
+    moved_from: str | os.PathLike[str] | None = None,
+) -> Catalog:
     """A copy of ``catalog`` with the splits saved by :func:`save_splits` applied.
 
+    Relative paths in the file are taken below ``root`` (default: the working folder). Absolute
+    paths, as files written before relative paths were, stay as they are, unless they lie below
+    ``moved_from`` (where the dataset was): then they are taken below ``root`` too.
     The file must list exactly the catalog's records, matched by path and frame bounds: unknown
     paths and records the file does not mention are both errors, since either means the
     experiment would not be repeated exactly.
     """
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (FileNotFoundError, pd.errors.EmptyDataError, pd.errors.ParserError) as error:
-        raise ValueError(f"{path}: not a readable split file ({error})") from error
-    missing = [column for column in ("path", "split") if column not in table.columns]
-    if missing:
-        raise ValueError(f"{path}: missing column {', '.join(missing)} (found: {list(table)})")
-    starts, ends = (_frame_column(table, column, path) for column in ("start_frame", "end_frame"))
-    splits: dict[tuple[str, int | None, int | None], str | None] = {}
-    rows = zip(table["path"], starts, ends, table["split"], strict=True)
-    for line, (source, start, end, name) in enumerate(rows, start=2):
-        split = name or None
-        if splits.setdefault((source, start, end), split) != split:
-            raise ValueError(f"{path}: line {line} gives {source} a second, different split")
+    splits = read_split_file(path, root=root, moved_from=moved_from)
     known = {record.key for record in catalog}
     unknown = [key[0] for key in splits if key not in known]
     if unknown:
@@ -173,6 +184,54 @@ def load_splits(catalog: Catalog, path: str | os.PathLike[str]) -> Catalog:
             f"{path}: {len(absent)} records of {catalog.name} are not listed: {preview(absent)}"
         )
     return catalog.with_splits([splits[record.key] for record in catalog])
+
+
+def read_split_file(
+    path: str | os.PathLike[str],
+    *,
+    root: str | os.PathLike[str] | None = None,
+    moved_from: str | os.PathLike[str] | None = None,
+) -> dict[tuple[str, int | None, int | None], str | None]:
+    """The split of each record key (absolute path, start and end frame) a split CSV lists;
+    ``root`` and ``moved_from`` as in :func:`load_splits`."""
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (FileNotFoundError, pd.errors.EmptyDataError, pd.errors.ParserError) as error:
+        raise ValueError(f"{path}: not a readable split file ({error})") from error
+    missing = [column for column in ("path", "split") if column not in table.columns]
+    if missing:
+        raise ValueError(f"{path}: missing column {', '.join(missing)} (found: {list(table)})")
+    starts, ends = (_frame_column(table, column, path) for column in ("start_frame", "end_frame"))
+    base = Path(os.path.abspath(root if root is not None else "."))  # noqa: PTH100
+    sources = [_source(text, base, moved_from) for text in table["path"]]
+    splits: dict[tuple[str, int | None, int | None], str | None] = {}
+    rows = zip(sources, starts, ends, table["split"], strict=True)
+    for line, (source, start, end, name) in enumerate(rows, start=2):
+        split = name or None
+        if splits.setdefault((source, start, end), split) != split:
+            raise ValueError(f"{path}: line {line} gives {source} a second, different split")
+    return splits
+
+
+def _relative_to(source: str, root: Path) -> str:
+    """``source`` relative to ``root`` (POSIX separators) when below it, else unchanged."""
+    if "://" in source:
+        return source
+    relative = Path(os.path.relpath(source, os.path.abspath(root)))  # noqa: PTH100
+    return source if relative.parts[:1] == ("..",) else relative.as_posix()
+
+
+def _source(text: str, root: Path, moved_from: str | os.PathLike[str] | None) -> str:
+    """A split file's path as the catalog's records name it: absolute (URLs as written)."""
+    if "://" in text:
+        return text
+    if not Path(text).is_absolute():
+        return os.path.abspath(root / text)  # noqa: PTH100
+    if moved_from is not None:
+        relative = _relative_to(text, Path(moved_from))
+        if relative != text:
+            return os.path.abspath(root / relative)  # noqa: PTH100
+    return text
 
 
 def _frame_column(

@@ -46,6 +46,14 @@ COMPARE_COLUMNS = (
 )
 
 _TITLE = "sportslens evaluation report"
+# Captions under the training curves: the plots carry no titles, so each is named once.
+_CURVE_CAPTIONS = {
+    "loss": "Loss per epoch (dashed: training)",
+    "accuracy": "Accuracy per epoch, % (dashed: training)",
+    "learning rate": "Learning rate per epoch",
+}
+# The per-class table's rates, shown in percent like every accuracy on the report's pages.
+_PERCENT_COLUMNS = {"precision": "precision (%)", "recall": "recall (%)", "f1": "F1 (%)"}
 # With more classes than this, per-class plots take the full page width instead of sharing a row.
 _WIDE_PLOT_CLASSES = 20
 
@@ -109,7 +117,7 @@ def write_report(
         ("Summary", report_html.table(_summary_table(summary), digits=1)),
         *([("Model", report_html.key_value_table(info))] if info else []),
         *_curves_section(history or ()),
-        _per_class_section(videos, per_class, summary["video_acc1"]),
+        _per_class_section(videos, _percent_table(per_class), summary["video_acc1"]),
         _confusion_section(videos),
         _misclassified_section(wrong, len(wrong) < len(all_wrong), images),
         *((section.title, section.html) for section in sections),
@@ -185,7 +193,8 @@ def _markdown(
         values = {key: report_html.format_value(value) for key, value in info.items()}
         frame = pd.DataFrame({"value": list(values.values())}, index=pd.Index(values, name="key"))
         parts += ["## Model", format_markdown(frame)]
-    parts += ["## Per-class report (video level)", format_markdown(per_class, digits=3)]
+    per_class_percent = format_markdown(_percent_table(per_class), digits=1)
+    parts += ["## Per-class report (video level)", per_class_percent]
     parts += [
         "## Misclassified videos",
         format_markdown(wrong, digits=3) if len(wrong) else "None.",
@@ -220,29 +229,44 @@ def _counts_line(summary: Mapping[str, Any]) -> str:
 
 
 def _curves_section(history: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:
-    curves = report_plots.training_curves(history)
+    curves = [
+        (_CURVE_CAPTIONS[quantity], png) for quantity, png in report_plots.training_curves(history)
+    ]
     return [("Training curves", report_html.image_grid(curves))] if curves else []
+
+
+def _percent_table(per_class: pd.DataFrame) -> pd.DataFrame:
+    """``classification_report``'s table with precision, recall and F1 in percent."""
+    table = per_class.copy()
+    for column in _PERCENT_COLUMNS:
+        table[column] = 100 * table[column]
+    return table.rename(columns=_PERCENT_COLUMNS)
 
 
 def _per_class_section(
     videos: Predictions, per_class: pd.DataFrame, accuracy: float
 ) -> tuple[str, str]:
+    """Bars and the table, ``per_class`` in percent (``_percent_table``)."""
     names = list(videos.class_names)
     classes = per_class.loc[names]
     accuracy_bars = report_plots.class_bars(
-        classes["recall"],
+        classes["recall (%)"],
         names,
-        title="per-class accuracy (recall)",
-        xlabel="accuracy (dashed: overall)",
-        reference=accuracy,
-        limit=1.0,
+        xlabel="accuracy (%)",
+        reference=100 * accuracy,
+        limit=100.0,
     )
-    support_bars = report_plots.class_bars(
-        classes["support"], names, title="videos per class (support)", xlabel="videos"
-    )
-    plots = [("Per-class accuracy", accuracy_bars), ("Class counts", support_bars)]
+    support_bars = report_plots.class_bars(classes["support"], names, xlabel="videos")
+    plots = [
+        (
+            f"Accuracy of each class (its recall); dashed: overall video accuracy, "
+            f"{100 * accuracy:.1f}%",
+            accuracy_bars,
+        ),
+        ("Videos of each class (support)", support_bars),
+    ]
     wide = len(names) > _WIDE_PLOT_CLASSES
-    body = report_html.image_grid(plots, wide=wide) + report_html.table(per_class)
+    body = report_html.image_grid(plots, wide=wide) + report_html.table(per_class, digits=1)
     return "Per-class results (video level)", body
 
 
@@ -251,14 +275,12 @@ def _confusion_section(videos: Predictions) -> tuple[str, str]:
     names = videos.class_names
     plots = [
         (
-            "Counts",
-            report_plots.confusion_heatmap(counts, names, title="counts", normalized=False),
+            "Videos, by true and predicted class",
+            report_plots.confusion_heatmap(counts, names, normalized=False),
         ),
         (
-            "Row-normalised: each true class sums to 1",
-            report_plots.confusion_heatmap(
-                normalize_confusion(counts), names, title="row-normalised", normalized=True
-            ),
+            "Percent of each true class: each row sums to 100",
+            report_plots.confusion_heatmap(normalize_confusion(counts), names, normalized=True),
         ),
     ]
     wide = len(names) > _WIDE_PLOT_CLASSES

@@ -1,5 +1,8 @@
 """Plots for evaluation reports, each returned as PNG bytes ready to embed in a page.
 
+Plots carry no title: the page names each one once, in the caption under it. Rates (accuracy,
+row-normalised confusion) are drawn in percent, as the report's tables show them.
+
 matplotlib is the optional ``sportslens[plot]`` extra; every figure comes from
 :func:`sportslens.report.figure.new_figure` (an Agg canvas, never pyplot).
 """
@@ -34,28 +37,28 @@ _MAX_FIGURE_INCHES = 12.0
 
 
 def confusion_heatmap(
-    matrix: npt.ArrayLike, class_names: Sequence[str], *, title: str, normalized: bool
+    matrix: npt.ArrayLike, class_names: Sequence[str], *, normalized: bool
 ) -> bytes:
     """Heatmap of a (K, K) confusion matrix, true classes down and predicted classes across.
 
-    With ``normalized`` the values are row fractions on a fixed 0-1 scale. NaN rows (classes
-    with no samples) are drawn grey.
+    With ``normalized`` the values are row fractions, drawn as percent on a fixed 0-100 scale.
+    NaN rows (classes with no samples) are drawn grey.
     """
     require_matplotlib()
     import matplotlib as mpl
 
-    values = np.asarray(matrix, dtype=np.float64)  # (K, K)
+    values = np.asarray(matrix, dtype=np.float64) * (100 if normalized else 1)  # (K, K)
     num_classes = values.shape[0]
     side = _clamp(0.32 * num_classes + 3.0, 4.5, _MAX_FIGURE_INCHES)
     fig = new_figure(side + 1.0, side)
     cell = (side - 1.5) / num_classes  # roughly the inches per row and column, axis labels aside
     ax = fig.add_subplot()
     cmap = mpl.colormaps["Blues"].with_extremes(bad="#dddddd")
-    vmax = 1.0 if normalized else max(float(np.nanmax(values)), 1.0)
+    vmax = 100.0 if normalized else max(float(np.nanmax(values)), 1.0)
     masked = np.ma.masked_invalid(values)  # type: ignore[no-untyped-call]  # untyped in numpy 1.26
     image = ax.imshow(masked, cmap=cmap, vmin=0.0, vmax=vmax)
-    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
-    ax.set_title(title)
+    bar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    bar.set_label("% of the true class" if normalized else "videos")
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
     _label_classes(ax, "x", class_names, cell)
@@ -65,7 +68,7 @@ def confusion_heatmap(
         for (row, col), value in np.ndenumerate(values):
             if math.isnan(value) or (not normalized and value == 0):
                 continue
-            text = f"{value:.2f}" if normalized else str(int(value))
+            text = f"{value:.1f}" if normalized else str(int(value))
             colour = "white" if value > 0.6 * vmax else "black"
             ax.text(col, row, text, ha="center", va="center", fontsize=font, color=colour)
     return to_png(fig)
@@ -75,7 +78,6 @@ def class_bars(
     values: npt.ArrayLike,
     class_names: Sequence[str],
     *,
-    title: str,
     xlabel: str,
     reference: float | None = None,
     limit: float | None = None,
@@ -83,7 +85,7 @@ def class_bars(
     """Horizontal bars, one per class in index order; NaN draws no bar.
 
     ``reference`` draws a dashed vertical line, such as the overall accuracy. ``limit`` fixes
-    the end of the axis, such as 1 for fractions.
+    the end of the axis, such as 100 for percentages.
     """
     widths = np.asarray(values, dtype=np.float64)  # (K,)
     num_classes = widths.size
@@ -98,7 +100,6 @@ def class_bars(
         ax.set_xlim(0, limit)
     if reference is not None:
         ax.axvline(reference, color="#c44e52", linestyle="--", linewidth=1)
-    ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.grid(axis="x", alpha=0.3)
     return to_png(fig)
@@ -109,20 +110,22 @@ def training_curves(history: Sequence[Mapping[str, Any]]) -> list[tuple[str, byt
 
     Keys containing ``loss`` go on the loss plot, keys containing ``acc`` on the accuracy plot
     and ``lr`` on its own. The x axis is ``epoch`` when records have it, else the record number.
-    Records that lack a key (validation every few epochs) leave gaps. Returns (title, PNG) pairs.
+    Records that lack a key (validation every few epochs) leave gaps. Accuracies are fractions,
+    as ``metrics.jsonl`` stores them, and are drawn in percent. Returns (quantity, PNG) pairs.
     """
     keys = list(dict.fromkeys(key for record in history for key in record))
-    panels = {
-        "loss": [key for key in keys if "loss" in key],
-        "accuracy": [key for key in keys if "acc" in key],
-        "learning rate": [key for key in keys if key == "lr"],
+    panels = {  # quantity: (keys, y axis label, scale)
+        "loss": ([key for key in keys if "loss" in key], "loss", 1.0),
+        "accuracy": ([key for key in keys if "acc" in key], "accuracy (%)", 100.0),
+        "learning rate": ([key for key in keys if key == "lr"], "learning rate", 1.0),
     }
     plots = []
-    for title, series in panels.items():
-        lines = {key: _series(history, key) for key in series}
+    for quantity, (series, ylabel, scale) in panels.items():
+        lines = {key: _series(history, key, scale) for key in series}
         lines = {key: points for key, points in lines.items() if points[0]}
         if lines:
-            plots.append((title, _line_plot(title, lines, log_y=title == "learning rate")))
+            log_y = quantity == "learning rate"
+            plots.append((quantity, _line_plot(ylabel, lines, log_y=log_y)))
     return plots
 
 
@@ -137,7 +140,7 @@ def image_png(image: npt.NDArray[np.uint8]) -> bytes:
 
 
 def _line_plot(
-    title: str, lines: Mapping[str, tuple[list[float], list[float]]], *, log_y: bool
+    ylabel: str, lines: Mapping[str, tuple[list[float], list[float]]], *, log_y: bool
 ) -> bytes:
     fig = new_figure(6.0, 3.8)
     ax = fig.add_subplot()
@@ -146,14 +149,16 @@ def _line_plot(
         ax.plot(xs, ys, style, marker="o" if len(xs) < 30 else None, markersize=3, label=key)
     if log_y and all(y > 0 for _, ys in lines.values() for y in ys):
         ax.set_yscale("log")
-    ax.set_title(title)
+    ax.set_ylabel(ylabel)
     ax.set_xlabel("epoch")
     ax.grid(alpha=0.3)
     ax.legend()
     return to_png(fig)
 
 
-def _series(history: Sequence[Mapping[str, Any]], key: str) -> tuple[list[float], list[float]]:
+def _series(
+    history: Sequence[Mapping[str, Any]], key: str, scale: float
+) -> tuple[list[float], list[float]]:
     xs: list[float] = []
     ys: list[float] = []
     for number, record in enumerate(history, start=1):
@@ -161,7 +166,7 @@ def _series(history: Sequence[Mapping[str, Any]], key: str) -> tuple[list[float]
         if value is not None:
             epoch = _finite_number(record.get("epoch"))
             xs.append(float(number) if epoch is None else epoch)
-            ys.append(value)
+            ys.append(value * scale)
     return xs, ys
 
 
