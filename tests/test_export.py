@@ -155,3 +155,41 @@ def test_unknown_formats_and_runtimes_are_refused(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "unknown export format 'tflite'" in result.output
     with pytest.raises(ValueError, match="give --checkpoint"):
         Predictor.load(model="r2plus1d_tiny", weights="x", runtime="onnx")
+
+
+def test_timeline_runtime_onnx_finds_the_same_segments(
+    make_video: MakeVideo, tmp_path: Path
+) -> None:
+    run = write_tiny_checkpoint(tmp_path / "run")
+    export_onnx(run)
+    video = str(make_video("long.mp4", frames=90))
+    command = ["timeline", video, "--checkpoint", str(run), "--json", "--device", "cpu"]
+    command += ["--window", "0.5", "--stride", "0.25"]
+    eager = json.loads(runner.invoke(app, command).output)
+    exported = json.loads(runner.invoke(app, [*command, "--runtime", "onnx"]).output)
+    assert len(exported["windows"]) == len(eager["windows"]) > 4
+    for a, b in zip(exported["windows"], eager["windows"], strict=True):
+        assert [t["label"] for t in a["top"]] == [t["label"] for t in b["top"]]
+    assert [s["label"] for s in exported["segments"]] == [s["label"] for s in eager["segments"]]
+
+
+def test_the_server_runs_an_export_folder(make_video: MakeVideo, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from sportslens.serve import create_app
+
+    run = write_tiny_checkpoint(tmp_path / "run")
+    export_onnx(run, tmp_path / "deploy")
+    video = make_video("jump.mp4", frames=30)
+    expected = Predictor.load(run).predict(video).to_dict()["top"]
+    predictor = Predictor.load(tmp_path / "deploy", runtime="onnx")
+    with TestClient(create_app(predictor, checkpoint=tmp_path / "deploy")) as client:
+        info = client.get("/v1/model").json()
+        assert info["name"] == "r2plus1d_tiny" and info["num_classes"] == 4
+        assert info["metrics"] == {"best_val_acc1": 0.25}
+        files = {"file": (video.name, video.read_bytes(), "video/mp4")}
+        body = client.post("/v1/predict", files=files).json()
+    assert [t["label"] for t in body["top"]] == [t["label"] for t in expected]
+    assert [t["score"] for t in body["top"]] == pytest.approx(
+        [t["score"] for t in expected], abs=1e-4
+    )

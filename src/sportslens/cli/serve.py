@@ -9,6 +9,7 @@ from typing import Annotated
 from rich.table import Table
 
 from sportslens.cli.app import Opt, app, bench_app, console, print_json, reports_errors
+from sportslens.cli.export import RuntimeChoice, RuntimeOpt, runtime_of
 
 SERVE_EXTRA = 'the server needs the serve extra: pip install "sportslens[serve]"'
 
@@ -19,6 +20,7 @@ def serve(
     checkpoint: Annotated[Path | None, Opt(help="A run folder or checkpoint folder.")] = None,
     model: Annotated[str | None, Opt(help="A registered model, with --pretrained.")] = None,
     pretrained: Annotated[str | None, Opt("--pretrained", "--weights")] = None,
+    runtime: RuntimeOpt = RuntimeChoice.torch,
     host: Annotated[str, Opt(help="Interface to listen on (0.0.0.0: every interface).")] = (
         "127.0.0.1"
     ),
@@ -67,9 +69,9 @@ def serve(
     # printed address answers at once.
     with console.status("loading the model"):
         if checkpoint is not None:
-            predictor = Predictor.from_checkpoint(checkpoint)
+            predictor = Predictor.from_checkpoint(checkpoint, runtime=runtime_of(runtime))
         else:
-            predictor = Predictor.load(model=model, weights=pretrained)
+            predictor = Predictor.load(model=model, weights=pretrained, runtime=runtime_of(runtime))
     settings = ServeSettings(
         max_upload_bytes=round(max_upload_mb * MB),
         upload_timeout_s=upload_timeout,
