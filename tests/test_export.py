@@ -193,3 +193,17 @@ def test_the_server_runs_an_export_folder(make_video: MakeVideo, tmp_path: Path)
     assert [t["score"] for t in body["top"]] == pytest.approx(
         [t["score"] for t in expected], abs=1e-4
     )
+
+
+def test_bench_export_times_both_runtimes_of_a_run(tmp_path: Path) -> None:
+    run = write_tiny_skeleton_checkpoint(tmp_path / "run")
+    command = ["bench", "export", str(run), "--batch-size", "2", "--repeats", "1", "--json"]
+    result = runner.invoke(app, command)
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert [(r["model"], r["runtime"], r["batch"]) for r in rows] == [
+        ("tcn", "torch", 2),
+        ("tcn", "onnx", 2),
+    ]
+    assert all(r["clips_per_s"] > 0 and r["max_abs_diff"] <= TOLERANCE for r in rows)
+    assert not (run / "onnx").exists()  # the export it timed went to a temporary folder
