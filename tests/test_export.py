@@ -11,16 +11,19 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from conftest import MakeVideo
+from conftest import TINY_TRAINING, MakeVideo
 from serve_helpers import write_squat, write_tiny_checkpoint, write_tiny_skeleton_checkpoint
 from sportslens.checkpoint import CheckpointInfo, save_checkpoint
 from sportslens.cli import app
+from sportslens.data import read_catalog
+from sportslens.data.splits import load_splits
 from sportslens.dive.attributes import ATTRIBUTES
 from sportslens.export import OnnxClassifier, export_onnx, load_onnx
 from sportslens.models import create_model, list_models
 from sportslens.models.heads import add_heads
 from sportslens.models.inputs import example_input
 from sportslens.predict import Predictor
+from sportslens.train import TrainConfig, fit
 from tiny_models import TINY
 
 pytest.importorskip("onnxruntime")
@@ -58,6 +61,20 @@ def test_every_registered_model_exports_and_matches_torch(name: str, tmp_path: P
     got = onnx_model(clips)
     assert got.shape == expected.shape == (3, 3)
     assert (got - expected).abs().max() <= TOLERANCE
+    assert torch.equal(got.argmax(1), expected.argmax(1))
+
+
+def test_a_trained_run_answers_its_test_split_as_torch_does(athletes: Path, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    fit(athletes, run, TrainConfig(epochs=2, **TINY_TRAINING))  # type: ignore[arg-type]
+    export_onnx(run)
+    test = [r.source for r in load_splits(read_catalog(athletes), run / "splits.csv").split("test")]
+    eager, exported = Predictor.load(run), Predictor.load(run, runtime="onnx")
+    clips = torch.stack([eager.preprocess(video)[0] for video in test])  # (N, C, T, H, W)
+    with torch.no_grad():
+        expected = eager.model(clips)
+    got = exported.model(clips)
+    assert len(test) >= 3 and (got - expected).abs().max() <= TOLERANCE
     assert torch.equal(got.argmax(1), expected.argmax(1))
 
 
