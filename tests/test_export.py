@@ -166,6 +166,17 @@ def test_predict_runtime_onnx_answers_as_torch(make_video: MakeVideo, tmp_path: 
         assert a["score"] == pytest.approx(b["score"], abs=1e-4)
 
 
+def test_an_export_replaces_an_export_but_never_another_folder(tmp_path: Path) -> None:
+    run = write_tiny_checkpoint(tmp_path / "run")
+    export_onnx(run, tmp_path / "deploy")
+    export_onnx(run, tmp_path / "deploy")  # a rerun replaces the earlier export
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    result = runner.invoke(app, ["export", str(run), "--out", str(tmp_path / "mine")])
+    assert result.exit_code == 2 and "holds notes.txt, not an export" in result.output
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
+
+
 def test_unknown_formats_and_runtimes_are_refused(tmp_path: Path) -> None:
     run = write_tiny_checkpoint(tmp_path / "run")
     result = runner.invoke(app, ["export", str(run), "--format", "tflite"])

@@ -78,6 +78,7 @@ def export_onnx(run: Path, out: Path | None = None, *, opset: int = DEFAULT_OPSE
     model, info = load_checkpoint(Path(run), "cpu")
     model.eval()
     folder = Path(out) if out is not None else Path(run) / EXPORT_FOLDER
+    _refuse_foreign_folder(folder)
     wrapped = _AllHeads(model).eval()
     example = example_input(model, 2)  # (2, C, T, ...): the batch axis must vary in the trace
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -112,6 +113,20 @@ def export_onnx(run: Path, out: Path | None = None, *, opset: int = DEFAULT_OPSE
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return ExportResult(folder, info.model, shape, wrapped.names, diff)
+
+
+def _refuse_foreign_folder(folder: Path) -> None:
+    """Refuse to replace a folder that holds anything but an earlier export (or nothing)."""
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise ValueError(f"--out {folder}: a file, not a folder")
+    foreign = sorted(p.name for p in folder.iterdir() if p.name not in (ONNX_FILE, CONFIG_FILE))
+    if foreign:
+        raise ValueError(
+            f"--out {folder}: holds {', '.join(foreign[:3])}, not an export; an export replaces "
+            "its folder whole, so give a new or empty folder"
+        )
 
 
 def _trace(module: nn.Module, example: torch.Tensor, file: Path, opset: int) -> None:
