@@ -239,6 +239,71 @@ def bench_models(
     return rows
 
 
+EXPORT_MODELS = ("r2plus1d_small", "tcn", "stgcn")
+"""Models ``bench export`` times by default: the small video model and the skeleton models."""
+
+
+def bench_runtimes(
+    run: Path, *, batch_sizes: Sequence[int] = (1, 8), repeats: int = 10
+) -> list[dict[str, Any]]:
+    """Eager PyTorch against onnxruntime for one run on the CPU: ms per batch and clips/s.
+
+    Both runtimes get the same random batch at the model's input and torch's thread count; one
+    warm-up call, then the median of ``repeats``. The run's ONNX export (``RUN/onnx``) is used,
+    or written to a temporary folder when there is none.
+    """
+    import tempfile
+
+    from sportslens.export import export_onnx, resolve_export
+    from sportslens.models.inputs import example_input
+    from sportslens.predict import Predictor
+
+    eager = Predictor.from_checkpoint(run, "cpu")
+    with tempfile.TemporaryDirectory(prefix="sportslens-export-") as scratch:
+        try:
+            folder = resolve_export(run)
+        except FileNotFoundError:
+            folder = export_onnx(run, Path(scratch) / "onnx").folder
+        exported = Predictor.from_checkpoint(folder, "cpu", runtime="onnx")
+        rows = []
+        for batch in batch_sizes:
+            clips = example_input(eager.model, batch)  # (B, C, T, H, W), or (B, C, T, V, M)
+            with torch.no_grad():
+                diff = float((eager.model(clips) - exported.model(clips)).abs().max())
+            pre = eager.model.preprocess
+            case = {
+                "model": eager.model.name,
+                "input": f"{pre.clip_frames}x{eager.model.input_adapter.describe(pre)}",
+                "batch": batch,
+                "threads": torch.get_num_threads(),
+                "max_abs_diff": diff,
+            }
+            for runtime, predictor in (("torch", eager), ("onnx", exported)):
+                seconds = _median_seconds(predictor.forward, clips, repeats)
+                rows.append(
+                    {
+                        **case,
+                        "runtime": runtime,
+                        "ms_per_batch": seconds * 1000,
+                        "clips_per_s": batch / seconds,
+                    }
+                )
+    return rows
+
+
+def _median_seconds(
+    forward: Callable[[torch.Tensor], object], clips: torch.Tensor, repeats: int
+) -> float:
+    """The median wall time of ``forward(clips)`` over ``repeats`` calls, after a warm-up."""
+    forward(clips)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        forward(clips)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
 def evaluate_composition(
     run: Path, data: Path, *, batch_size: int = 8, device: str = "cpu"
 ) -> dict[str, Any]:

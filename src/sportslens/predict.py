@@ -20,6 +20,7 @@ from sportslens.models.inputs import TimelineRequest
 from sportslens.video import Source, describe_source, probe
 
 if TYPE_CHECKING:
+    from sportslens.export import Runtime
     from sportslens.models.inputs import KeypointSource, TimelineScoring
     from sportslens.timeline import Timeline, TimelineOptions
 
@@ -138,21 +139,36 @@ class Predictor:
         model: str | None = None,
         weights: str | Path | None = None,
         device: str | torch.device = "cpu",
+        runtime: Runtime = "torch",
     ) -> Predictor:
         """A checkpoint (a run or checkpoint folder), or a registry model with its weights.
 
-        What the CLI's ``--checkpoint`` / ``--model`` with ``--weights`` options load.
+        What the CLI's ``--checkpoint`` / ``--model`` with ``--weights`` options load;
+        ``runtime="onnx"`` runs the checkpoint's ONNX export (see :mod:`sportslens.export`).
         """
         if checkpoint is not None:
-            return cls.from_checkpoint(checkpoint, device)
+            return cls.from_checkpoint(checkpoint, device, runtime=runtime)
+        if runtime != "torch":
+            raise ValueError(f"--runtime {runtime} runs an exported model: give --checkpoint")
         if model is None or weights is None:
             raise ValueError(MODEL_SOURCE_HELP)
         return cls.from_pretrained(model, weights, device=device)
 
     @classmethod
-    def from_checkpoint(cls, path: str | Path, device: str | torch.device = "cpu") -> Predictor:
-        """Load a run folder (its best checkpoint) or a checkpoint folder."""
-        model, info = load_checkpoint(Path(path), device)
+    def from_checkpoint(
+        cls, path: str | Path, device: str | torch.device = "cpu", *, runtime: Runtime = "torch"
+    ) -> Predictor:
+        """Load a run folder (its best checkpoint) or a checkpoint folder; with
+        ``runtime="onnx"``, an export folder (or a run folder's ``onnx/``) run by onnxruntime."""
+        model: VideoClassifier
+        if runtime == "onnx":
+            from sportslens.export import load_onnx
+
+            model, info = load_onnx(Path(path), device)
+        elif runtime != "torch":
+            raise ValueError(f"unknown runtime {runtime!r}; known: torch, onnx")
+        else:
+            model, info = load_checkpoint(Path(path), device)
         predictor = cls(model, info.classes, device, checkpoint_heads(info))
         predictor.trust = Trust.of(info)
         return predictor

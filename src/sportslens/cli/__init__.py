@@ -11,6 +11,7 @@ from sportslens.cli import (  # noqa: F401  (importing a module registers its co
     bench,
     data,
     dive,
+    export,
     form,
     inference,
     pose,

@@ -94,6 +94,57 @@ def bench_models(
     console.print(table)
 
 
+@bench_app.command("export")
+@reports_errors
+def bench_export(
+    runs: Annotated[
+        list[Path] | None, typer.Argument(help="Run folders (default: random --model ones).")
+    ] = None,
+    model: Annotated[
+        list[str] | None,
+        Opt(
+            help="Time a random-init NAME at its default input (repeatable; default: "
+            "r2plus1d_small, tcn, stgcn when no RUN is given)."
+        ),
+    ] = None,
+    batch_size: Annotated[list[int] | None, Opt(help="Batch sizes (default: 1 and 8).")] = None,
+    repeats: Annotated[int, Opt(min=1, help="Timed calls per case (median).")] = 10,
+    as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
+) -> None:
+    """Eager PyTorch against the ONNX export run by onnxruntime: CPU latency and clips/s."""
+    import tempfile
+
+    from sportslens.bench import EXPORT_MODELS, bench_runtimes
+    from sportslens.serve.loadtest import write_random_checkpoint
+
+    names = model or ([] if runs else list(EXPORT_MODELS))
+    rows = []
+    with (
+        tempfile.TemporaryDirectory(prefix="sportslens-bench-") as scratch,
+        console.status("timing runtimes"),
+    ):
+        folders = [*(runs or []), *(write_random_checkpoint(Path(scratch) / n, n) for n in names)]
+        for folder in folders:
+            rows += bench_runtimes(folder, batch_sizes=batch_size or (1, 8), repeats=repeats)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title=f"forward pass, CPU, {rows[0]['threads']} thread(s)")
+    for column in ["model", "input", "runtime", "batch", "ms/batch", "clips/s", "max |diff|"]:
+        table.add_column(column, no_wrap=True)
+    for row in rows:
+        table.add_row(
+            row["model"],
+            row["input"],
+            row["runtime"],
+            str(row["batch"]),
+            f"{row['ms_per_batch']:.1f}",
+            f"{row['clips_per_s']:.1f}",
+            f"{row['max_abs_diff']:.1e}",
+        )
+    console.print(table)
+
+
 @bench_app.command("data")
 @reports_errors
 def bench_data(

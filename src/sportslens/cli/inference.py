@@ -23,6 +23,7 @@ from sportslens.cli.app import (
     torch_device,
     video_sources,
 )
+from sportslens.cli.export import RuntimeChoice, RuntimeOpt, runtime_of
 
 if TYPE_CHECKING:
     from sportslens.predict import Prediction
@@ -43,6 +44,7 @@ def predict(
     ] = False,
     batch_size: Annotated[int, Opt(min=1, help="Videos per forward pass.")] = 8,
     device: Annotated[str, Opt(help=DEVICE_HELP)] = "auto",
+    runtime: RuntimeOpt = RuntimeChoice.torch,
     save: Annotated[
         bool, Opt("--save", help="Write predictions.json to a new runs/predict/predictN.")
     ] = False,
@@ -53,7 +55,11 @@ def predict(
 
     sources = video_sources(videos)
     predictor = Predictor.load(
-        checkpoint, model=model, weights=weights, device=torch_device(device)
+        checkpoint,
+        model=model,
+        weights=weights,
+        device=torch_device(device),
+        runtime=runtime_of(runtime),
     )
     allowed = None
     if sports_only:

@@ -19,6 +19,7 @@ from sportslens.cli.app import (
     reports_errors,
     torch_device,
 )
+from sportslens.cli.export import RuntimeChoice, RuntimeOpt, runtime_of
 
 SERVE_EXTRA = 'the server needs the serve extra: pip install "sportslens[serve]"'
 
@@ -30,6 +31,7 @@ def serve(
     model: Annotated[str | None, Opt(help="A registered model, with --weights.")] = None,
     weights: Annotated[str | None, Opt("--weights", "--pretrained", help=WEIGHTS_HELP)] = None,
     device: Annotated[str, Opt(help=DEVICE_HELP)] = "auto",
+    runtime: RuntimeOpt = RuntimeChoice.torch,
     host: Annotated[str, Opt(help="Interface to listen on (0.0.0.0: every interface).")] = (
         "127.0.0.1"
     ),
@@ -78,7 +80,11 @@ def serve(
     # printed address answers at once.
     with console.status("loading the model"):
         predictor = Predictor.load(
-            checkpoint, model=model, weights=weights, device=torch_device(device)
+            checkpoint,
+            model=model,
+            weights=weights,
+            device=torch_device(device),
+            runtime=runtime_of(runtime),
         )
     settings = ServeSettings(
         max_upload_bytes=round(max_upload_mb * MB),

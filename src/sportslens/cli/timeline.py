@@ -30,6 +30,7 @@ from sportslens.cli.app import (
     torch_device,
     video_sources,
 )
+from sportslens.cli.export import RuntimeChoice, RuntimeOpt, runtime_of
 
 if TYPE_CHECKING:
     from sportslens.predict import Predictor
@@ -82,6 +83,7 @@ def timeline(
     top_k: Annotated[int, Opt(help="Labels kept per window in the JSON.")] = 3,
     batch_size: BatchOpt = 8,
     device: Annotated[str, Opt(help=DEVICE_HELP)] = "auto",
+    runtime: RuntimeOpt = RuntimeChoice.torch,
     keypoints: KeypointsOpt = None,
     as_json: Annotated[bool, Opt("--json", help="Print the timeline as JSON.")] = False,
     save: Annotated[
@@ -116,7 +118,11 @@ def timeline(
             "--keypoints name one video's files; use --save for several"
         )
     predictor = Predictor.load(
-        checkpoint, model=model, weights=weights, device=torch_device(device)
+        checkpoint,
+        model=model,
+        weights=weights,
+        device=torch_device(device),
+        runtime=runtime_of(runtime),
     )
     options = TimelineOptions(
         window=window, stride=stride, unit=_unit(unit, frames),

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sportslens.checkpoint import read_info, resolve_checkpoint
+from sportslens.checkpoint import CONFIG_FILE, CheckpointError, read_info, resolve_checkpoint
 from sportslens.predict import Predictor
 
 
@@ -16,11 +16,15 @@ def find_metrics(checkpoint: Path) -> tuple[dict[str, Any] | None, str | None]:
     ``checkpoint`` is a run folder or one of its checkpoint folders (``best``, ``last``):
     ``sportslens evaluate`` writes ``metrics.json`` into the run folder.
     """
-    folder = resolve_checkpoint(checkpoint)
+    try:
+        folder = resolve_checkpoint(checkpoint)
+        training = read_info(folder).metrics
+    except CheckpointError:  # an ONNX export folder: its config.json is the checkpoint's
+        folder = checkpoint
+        training = json.loads((folder / CONFIG_FILE).read_text()).get("metrics", {})
     for candidate in (checkpoint / "metrics.json", folder.parent / "metrics.json"):
         if candidate.is_file():
             return json.loads(candidate.read_text()), f"{candidate.parent.name}/metrics.json"
-    training = read_info(folder).metrics
     return (training, f"{folder.name}/config.json") if training else (None, None)
 
 
