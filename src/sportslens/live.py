@@ -13,6 +13,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -112,16 +113,38 @@ def _read(
 
 def run_live(
     source: str,
-    pose: PoseFn,
+    pose: PoseFn | None = None,
     *,
     exercise: str | None = None,
     realtime: bool = False,
     events: IO[str] | None = None,
     on_status: Callable[[LiveStatus], None] | None = None,
 ) -> LiveSummary:
-    """Analyse ``source`` frame by frame until it ends (or Ctrl-C); events as JSON lines."""
+    """Analyse ``source`` frame by frame until it ends (or Ctrl-C); events as JSON lines.
+
+    ``pose`` gives each frame's keypoints; by default MediaPipe's BlazePose follows the person.
+    """
     container = open_source(source)
     fps = float(container.streams.video[0].average_rate or 30)
+    with ExitStack() as stack:
+        if pose is None:
+            from sportslens.pose.backends.mediapipe import mediapipe_frames
+
+            frame_pose = stack.enter_context(mediapipe_frames(fps))
+            pose = lambda index, image: frame_pose(image)  # noqa: E731
+        return _analyse(container, source, fps, pose, exercise, realtime, events, on_status)
+
+
+def _analyse(
+    container: Any,
+    source: str,
+    fps: float,
+    pose: PoseFn,
+    exercise: str | None,
+    realtime: bool,
+    events: IO[str] | None,
+    on_status: Callable[[LiveStatus], None] | None,
+) -> LiveSummary:
     counter = LiveCounter(fps, exercise)
     frames: queue.Queue[Any] = queue.Queue(maxsize=1)
     stop, drops = threading.Event(), [0]

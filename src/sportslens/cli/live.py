@@ -16,9 +16,9 @@ from sportslens.cli.app import app, console, reports_errors
 def live(
     source: Annotated[str, typer.Argument(help="A webcam index (0), a stream URL or a file.")],
     keypoints: Annotated[
-        Path,
-        typer.Option(help="Keypoint file giving each frame's pose (the import backend)."),
-    ],
+        Path | None,
+        typer.Option(help="Take each frame's pose from this keypoint file (default: MediaPipe)."),
+    ] = None,
     exercise: Annotated[
         str | None, typer.Option(help="The exercise: its signal is counted.")
     ] = None,
@@ -29,7 +29,7 @@ def live(
     from sportslens.live import LiveStatus, imported_pose, run_live
     from sportslens.pose.keypoints import load_keypoints
 
-    pose = imported_pose(load_keypoints(keypoints))
+    pose = None if keypoints is None else imported_pose(load_keypoints(keypoints))
 
     def show(status: LiveStatus) -> None:
         angle = "-" if status.angle is None else f"{status.angle:5.1f}°"
