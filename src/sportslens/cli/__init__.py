@@ -14,6 +14,7 @@ from sportslens.cli import (  # noqa: F401  (importing a module registers its co
     export,
     form,
     inference,
+    live,
     pose,
     serve,
     timeline,

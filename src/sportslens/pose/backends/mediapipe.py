@@ -9,10 +9,13 @@ bundles. MediaPipe tracks the person from frame to frame (``static_image_mode=Fa
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from sportslens.native_stderr import quiet_native_stderr
 from sportslens.pose.keypoints import MIN_DETECTED_SCORE, Keypoints
@@ -50,12 +53,42 @@ def extract_mediapipe(source: Source, *, progress: bool = False) -> Keypoints:
         task = bar.add_task(f"pose {Path(name).name}", total=info.num_frames)
         for index, frame in iter_frames(source):  # (H, W, 3) uint8 RGB
             found = pose.process(frame).pose_landmarks
-            if found is not None:
-                landmarks = np.array(
-                    [(mark.x, mark.y, mark.visibility) for mark in found.landmark],
-                    dtype=np.float32,
-                )  # (33, 3): x, y normalised to the frame; visibility in [0, 1]
-                keypoints[index] = landmarks[:, :2] * (width, height)
-                scores[index] = np.clip(landmarks[:, 2], MIN_DETECTED_SCORE, 1.0)
+            _place(found, (width, height), keypoints[index], scores[index])
             bar.advance(task)
     return Keypoints(keypoints, scores, "blazepose33", info.fps, (width, height), name)
+
+
+def _place(
+    found: Any, size: tuple[int, int], keypoints: NDArray[np.float32], scores: NDArray[np.float32]
+) -> None:
+    """Write MediaPipe's landmarks into one frame's (33, 2) pixels and (33,) scores, if found."""
+    if found is None:
+        return  # no person: the zeros stay
+    landmarks = np.array(
+        [(mark.x, mark.y, mark.visibility) for mark in found.landmark], dtype=np.float32
+    )  # (33, 3): x, y normalised to the frame; visibility in [0, 1]
+    keypoints[:] = landmarks[:, :2] * size  # size: (width, height)
+    scores[:] = np.clip(landmarks[:, 2], MIN_DETECTED_SCORE, 1.0)
+
+
+@contextmanager
+def mediapipe_frames(fps: float) -> Iterator[Callable[[NDArray[np.uint8]], Keypoints]]:
+    """A function from one (H, W, 3) uint8 RGB frame to its (1, 33, 2) keypoints, for a stream.
+
+    One MediaPipe ``Pose`` follows the person from frame to frame, as for a whole video; ``fps``
+    is the stream's rate, recorded with each frame's keypoints.
+    """
+    mp = _import_mediapipe()
+    with (
+        quiet_native_stderr(),
+        mp.solutions.pose.Pose(model_complexity=1, static_image_mode=False) as pose,
+    ):
+
+        def one_frame(frame: NDArray[np.uint8]) -> Keypoints:
+            height, width = frame.shape[:2]
+            keypoints = np.zeros((1, 33, 2), dtype=np.float32)  # (1, 33, 2)
+            scores = np.zeros((1, 33), dtype=np.float32)  # (1, 33)
+            _place(pose.process(frame).pose_landmarks, (width, height), keypoints[0], scores[0])
+            return Keypoints(keypoints, scores, "blazepose33", fps, (width, height), "live")
+
+        yield one_frame

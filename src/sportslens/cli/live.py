@@ -1,0 +1,51 @@
+"""``sportslens live``: pose and repetitions on a camera, a stream or a file as it plays."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sportslens.cli.app import app, console, reports_errors
+
+
+@app.command()
+@reports_errors
+def live(
+    source: Annotated[str, typer.Argument(help="A webcam index (0), a stream URL or a file.")],
+    keypoints: Annotated[
+        Path | None,
+        typer.Option(help="Take each frame's pose from this keypoint file (default: MediaPipe)."),
+    ] = None,
+    exercise: Annotated[
+        str | None, typer.Option(help="The exercise: its signal is counted.")
+    ] = None,
+    realtime: Annotated[bool, typer.Option(help="Play a file at its own frame rate.")] = False,
+    events: Annotated[Path | None, typer.Option(help="Write events here as JSON lines.")] = None,
+) -> None:
+    """Count repetitions live; Ctrl-C or the end of the stream prints a summary."""
+    from sportslens.live import LiveStatus, imported_pose, run_live
+    from sportslens.pose.keypoints import load_keypoints
+
+    pose = None if keypoints is None else imported_pose(load_keypoints(keypoints))
+
+    def show(status: LiveStatus) -> None:
+        angle = "-" if status.angle is None else f"{status.angle:5.1f}°"
+        console.print(
+            f"count {status.count}  {status.signal} {angle}  {status.fps:4.1f} fps  "
+            f"latency {status.latency_ms:4.0f} ms  dropped {status.dropped}",
+            end="\r",
+        )
+
+    handle = None if events is None else events.open("w", encoding="utf-8")
+    try:
+        summary = run_live(
+            source, pose, exercise=exercise, realtime=realtime, events=handle, on_status=show
+        )
+    finally:
+        if handle is not None:
+            handle.close()
+    console.print()
+    console.print(json.dumps(summary.to_dict()))
