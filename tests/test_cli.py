@@ -60,16 +60,26 @@ def test_probe_bad_file_exits_2_with_the_reason(tmp_path: Path) -> None:
 
 
 def test_bench_decode_runs_on_short_videos(tmp_path: Path) -> None:
-    args = ["bench", "decode", "--videos", str(tmp_path), "--seconds", "0.5", "--repeats", "1"]
+    args = ["bench", "decode", "--videos", str(tmp_path), "--seconds", "0.2", "--repeats", "1"]
     result = runner.invoke(app, [*args, "--json"])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
-    assert len(rows) == 12  # 3 sizes x 2 keyframe intervals x 2 thread counts
+    assert len(rows) == 18  # (3 sizes x 2 keyframe intervals + 3 high-bitrate files) x 2 threads
     assert {row["threads"] for row in rows} == {1, 2}
     for row in rows:
-        assert row["frames"] == 15
+        assert row["frames"] == 6
         assert row["read_frames_ms"] > 0 and row["naive_ms"] > 0 and row["decode_all_ms"] > 0
         assert row["speedup_vs_naive"] == row["naive_ms"] / row["read_frames_ms"]
+        fastest = min(row["decode_all_ms"], row["decode_all_slices_ms"])
+        assert row["ratio_to_decode_all"] == row["read_frames_ms"] / fastest
+    two_threads = {
+        row["video"]: (row["slices"], row["threading"]) for row in rows if row["threads"] == 2
+    }
+    assert two_threads["1280x720_default-gop_zoom_4slices_0.2s.mp4"] == (4, "slices")
+    assert two_threads["1920x1080_default-gop_zoom_4slices_0.2s.mp4"] == (4, "slices")
+    assert two_threads["1280x720_default-gop_zoom_1slice_0.2s.mp4"] == (1, "frames")
+    assert two_threads["320x240_gop30_pan_1slice_0.2s.mp4"] == (1, "frames")
+    assert {row["threading"] for row in rows if row["threads"] == 1} == {"none"}
 
 
 def _class_tree(make_video: MakeVideo, root: Path) -> Path:
