@@ -21,15 +21,15 @@ from torch.utils.data import DataLoader
 
 from sportslens import sampling
 from sportslens.data.dataset import ClipConfig, ClipRecord, VideoDataset
-from sportslens.decode_threads import choose_thread_type, h264_slices_per_frame
+from sportslens.decode_threads import LOOKAHEAD, StreamSample, choose_threading, sample_h264
 from sportslens.transforms import Preprocess
 from sportslens.video import INDEX_CACHE, probe, read_frames
 from sportslens.writer import VideoWriter
 
 Content = Literal["pan", "zoom"]
 """``pan``: a panning texture with moving blocks, x264's defaults (about 4 Mb/s at 720p).
-``zoom``: a texture the camera zooms into while panning, encoded as cameras do (x264 ``veryfast``,
-no B-frames): block matching cannot follow a zoom exactly, so about 20 Mb/s at 720p."""
+``zoom``: a texture the camera zooms into while panning, x264 ``veryfast``: block matching cannot
+follow a zoom exactly, so about 20 Mb/s at 720p."""
 
 
 @dataclass(frozen=True)
@@ -45,34 +45,36 @@ class BenchVideo:
     """Slices per frame. x264 is told the count, so a file does not depend on the encoding
     machine (left to itself, PyAV's libx264 writes one slice per core)."""
     content: Content = "pan"
+    b_frames: bool = True
+    """False writes only I- and P-frames, as many camera encoders do: nothing can be skipped."""
 
     @property
     def name(self) -> str:
         keyframes = "default-gop" if self.gop is None else f"gop{self.gop}"
         slices = f"{self.slices}slice" + ("s" if self.slices > 1 else "")
-        return (
-            f"{self.width}x{self.height}_{keyframes}_{self.content}_{slices}_{self.seconds:g}s.mp4"
-        )
+        content = self.content if self.b_frames else f"{self.content}-p-only"
+        return f"{self.width}x{self.height}_{keyframes}_{content}_{slices}_{self.seconds:g}s.mp4"
 
     @property
     def x264_options(self) -> dict[str, str]:
         params = f"cpu-independent=1:sliced-threads=0:slices={self.slices}"
-        if self.content == "pan":
-            return {"x264-params": params}
-        return {"preset": "veryfast", "x264-params": f"{params}:bframes=0"}
+        params += "" if self.b_frames else ":bframes=0"
+        return {"x264-params": params} | ({"preset": "veryfast"} if self.content == "zoom" else {})
 
 
 def bench_videos(seconds: float = 10.0) -> list[BenchVideo]:
     """The decode benchmark's files.
 
     Three sizes of panning video, each with x264's default GOP and with GOP 30; then zooming,
-    high-bitrate video at 720p in one slice and in four, and at 1080p in four.
+    high-bitrate video: 720p in one slice and in four, with B-frames and without, and 1080p in
+    four slices.
     """
     sizes = [(320, 240), (640, 360), (1280, 720)]
     panning = [BenchVideo(w, h, gop, seconds) for (w, h) in sizes for gop in [None, 30]]
     zooming = [
         BenchVideo(1280, 720, None, seconds, slices=1, content="zoom"),
         BenchVideo(1280, 720, None, seconds, slices=4, content="zoom"),
+        BenchVideo(1280, 720, None, seconds, slices=4, content="zoom", b_frames=False),
         BenchVideo(1920, 1080, None, seconds, slices=4, content="zoom"),
     ]
     return panning + zooming
@@ -141,16 +143,19 @@ def ensure_bench_videos(folder: Path, videos: list[BenchVideo]) -> list[Path]:
     return paths
 
 
-def slices_per_frame(path: Path) -> int:
-    """Slices per frame of an H.264 file, from its first packet (1 for other codecs)."""
+def sample_stream(path: Path) -> StreamSample | None:
+    """What read_frames learns from an H.264 file's first packets (None for other codecs)."""
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         if stream.codec_context.name != "h264":
-            return 1
+            return None
+        packets = []
         for packet in container.demux(stream):
             if packet.size:
-                return h264_slices_per_frame(bytes(packet), stream.codec_context.extradata)
-    return 1
+                packets.append(bytes(packet))
+            if len(packets) == LOOKAHEAD:
+                break
+        return sample_h264(packets, stream.codec_context.extradata)
 
 
 def _sportslens(path: Path, indices: NDArray[Any], size: int, threads: int) -> torch.Tensor:
@@ -213,7 +218,7 @@ def bench_decode(
     *,
     num_frames: int = 16,
     size: int = 112,
-    threads: tuple[int, ...] = (1, 2),
+    threads: tuple[int, ...] = (1, 2, 0),
     repeats: int = 5,
 ) -> list[dict[str, Any]]:
     """Median ms to get ``num_frames`` uniform frames at ``size`` px, four ways per file.
@@ -224,14 +229,16 @@ def bench_decode(
     rows = []
     for path in paths:
         info = probe(path)
-        slices = slices_per_frame(path)
+        sample = sample_stream(path)
         indices = sampling.uniform(info.num_frames, num_frames)
         for thread_count in threads:
             medians = _time_methods(path, indices, size, thread_count, repeats)
             fastest = min(medians["decode_all"], medians["decode_all_slices"])
-            row: dict[str, Any] = {"video": path.name, "frames": info.num_frames, "slices": slices}
+            row: dict[str, Any] = {"video": path.name, "frames": info.num_frames}
+            row["slices"] = sample.slices if sample else None
+            row["nonreference"] = sample.nonreference if sample else None
             row["threads"] = thread_count
-            row["threading"] = _threading(slices, thread_count)
+            row["threading"] = _threading(sample, thread_count)
             row.update({f"{name}_ms": ms for name, ms in medians.items()})
             row["speedup_vs_naive"] = medians["naive"] / medians["read_frames"]
             row["ratio_to_decode_all"] = medians["read_frames"] / fastest
@@ -239,11 +246,12 @@ def bench_decode(
     return rows
 
 
-def _threading(slices: int, threads: int) -> str:
-    """What ``read_frames`` threads across for an H.264 file: ``none``, ``slices`` or ``frames``."""
-    if threads == 1:
+def _threading(sample: StreamSample | None, threads: int) -> str:
+    """What read_frames threads across: ``slices``, ``frames``, ``none`` or ``ffmpeg``'s choice."""
+    threading = choose_threading(sample, threads)
+    if threading.thread_count == 1:
         return "none"
-    return "slices" if choose_thread_type(slices, threads) == "SLICE" else "frames"
+    return {"SLICE": "slices", "FRAME": "frames", "AUTO": "ffmpeg"}[threading.thread_type]
 
 
 def bench_loader(
