@@ -62,16 +62,33 @@ def test_probe_bad_file_exits_2_with_the_reason(tmp_path: Path) -> None:
 
 
 def test_bench_decode_runs_on_short_videos(tmp_path: Path) -> None:
-    args = ["bench", "decode", "--videos", str(tmp_path), "--seconds", "0.5", "--repeats", "1"]
-    result = runner.invoke(app, [*args, "--json"])
+    args = ["bench", "decode", "--videos", str(tmp_path), "--seconds", "0.2", "--repeats", "1"]
+    result = runner.invoke(app, [*args, "--threads", "2", "--threads", "1", "--json"])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
-    assert len(rows) == 12  # 3 sizes x 2 keyframe intervals x 2 thread counts
-    assert {row["threads"] for row in rows} == {1, 2}
+    assert len(rows) == 20  # (3 sizes x 2 keyframe intervals + 4 high-bitrate files) x 2 threads
+    assert [row["threads"] for row in rows[:2]] == [2, 1]
     for row in rows:
-        assert row["frames"] == 15
+        assert row["frames"] == 6
         assert row["read_frames_ms"] > 0 and row["naive_ms"] > 0 and row["decode_all_ms"] > 0
         assert row["speedup_vs_naive"] == row["naive_ms"] / row["read_frames_ms"]
+        fastest = min(row["decode_all_ms"], row["decode_all_slices_ms"])
+        assert row["ratio_to_decode_all"] == row["read_frames_ms"] / fastest
+    # What the files are, read back from them, and what read_frames threads across with 2 threads.
+    files = {r["video"]: (r["slices"], r["threading"]) for r in rows if r["threads"] == 2}
+    assert files == {
+        "320x240_default-gop_pan_1slice_0.2s.mp4": (1, "frames"),
+        "320x240_gop30_pan_1slice_0.2s.mp4": (1, "frames"),
+        "640x360_default-gop_pan_1slice_0.2s.mp4": (1, "frames"),
+        "640x360_gop30_pan_1slice_0.2s.mp4": (1, "frames"),
+        "1280x720_default-gop_pan_1slice_0.2s.mp4": (1, "frames"),
+        "1280x720_gop30_pan_1slice_0.2s.mp4": (1, "frames"),
+        "1280x720_default-gop_zoom_1slice_0.2s.mp4": (1, "frames"),
+        "1280x720_default-gop_zoom_4slices_0.2s.mp4": (4, "slices"),
+        "1280x720_default-gop_zoom-p-only_4slices_0.2s.mp4": (4, "frames"),
+        "1920x1080_default-gop_zoom_4slices_0.2s.mp4": (4, "slices"),
+    }
+    assert {row["threading"] for row in rows if row["threads"] == 1} == {"none"}
 
 
 def _class_tree(make_video: MakeVideo, root: Path) -> Path:

@@ -175,7 +175,7 @@ def test_what_a_layer_does_not_import(importer: str, forbidden: str) -> None:
 @pytest.mark.parametrize(
     "leaf",
     [
-        "sportslens.video",
+        "sportslens.decode_threads",
         "sportslens.writer",
         "sportslens.sampling",
         "sportslens.messages",
@@ -190,6 +190,10 @@ def test_what_a_layer_does_not_import(importer: str, forbidden: str) -> None:
 def test_leaves_import_nothing_of_sportslens(leaf: str) -> None:
     assert leaf in MODULES
     assert _imported_by(leaf) == set()
+
+
+def test_video_imports_only_its_threading_choice() -> None:
+    assert _imported_by("sportslens.video") == {"sportslens.decode_threads"}
 
 
 def test_transforms_import_only_the_sampling_vocabulary() -> None:

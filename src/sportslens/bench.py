@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import av
 import numpy as np
@@ -22,31 +22,71 @@ from torch.utils.data import DataLoader
 
 from sportslens import sampling
 from sportslens.data.dataset import ClipConfig, ClipRecord, VideoDataset
+from sportslens.decode_threads import LOOKAHEAD, StreamSample, choose_threading, sample_h264
 from sportslens.transforms import Preprocess
 from sportslens.video import INDEX_CACHE, probe, read_frames
 from sportslens.writer import VideoWriter
 
+Content = Literal["pan", "zoom"]
+"""``pan``: a panning texture with moving blocks, x264's defaults (about 4 Mb/s at 720p).
+``zoom``: a texture the camera zooms into while panning, x264 ``veryfast``: block matching cannot
+follow a zoom exactly, so about 20 Mb/s at 720p."""
+
 
 @dataclass(frozen=True)
 class BenchVideo:
-    """One generated test video: its resolution and keyframe interval (None = x264's default)."""
+    """One generated test video: resolution, keyframe interval (None = x264's default), slices."""
 
     width: int
     height: int
     gop: int | None
     seconds: float = 10.0
     fps: int = 30
+    slices: int = 1
+    """Slices per frame. x264 is told the count, so a file does not depend on the encoding
+    machine (left to itself, PyAV's libx264 writes one slice per core)."""
+    content: Content = "pan"
+    b_frames: bool = True
+    """False writes only I- and P-frames, as many camera encoders do: nothing can be skipped."""
 
     @property
     def name(self) -> str:
         keyframes = "default-gop" if self.gop is None else f"gop{self.gop}"
-        return f"{self.width}x{self.height}_{keyframes}_{self.seconds:g}s.mp4"
+        slices = f"{self.slices}slice" + ("s" if self.slices > 1 else "")
+        content = self.content if self.b_frames else f"{self.content}-p-only"
+        return f"{self.width}x{self.height}_{keyframes}_{content}_{slices}_{self.seconds:g}s.mp4"
+
+    @property
+    def x264_options(self) -> dict[str, str]:
+        params = f"cpu-independent=1:sliced-threads=0:slices={self.slices}"
+        params += "" if self.b_frames else ":bframes=0"
+        return {"x264-params": params} | ({"preset": "veryfast"} if self.content == "zoom" else {})
 
 
 def bench_videos(seconds: float = 10.0) -> list[BenchVideo]:
-    """The decode benchmark's files: three sizes, each with x264's default GOP and with GOP 30."""
+    """The decode benchmark's files.
+
+    Three sizes of panning video, each with x264's default GOP and with GOP 30; then zooming,
+    high-bitrate video: 720p in one slice and in four, with B-frames and without, and 1080p in
+    four slices.
+    """
     sizes = [(320, 240), (640, 360), (1280, 720)]
-    return [BenchVideo(w, h, gop, seconds) for (w, h) in sizes for gop in [None, 30]]
+    panning = [BenchVideo(w, h, gop, seconds) for (w, h) in sizes for gop in [None, 30]]
+    zooming = [
+        BenchVideo(1280, 720, None, seconds, slices=1, content="zoom"),
+        BenchVideo(1280, 720, None, seconds, slices=4, content="zoom"),
+        BenchVideo(1280, 720, None, seconds, slices=4, content="zoom", b_frames=False),
+        BenchVideo(1920, 1080, None, seconds, slices=4, content="zoom"),
+    ]
+    return panning + zooming
+
+
+def _frames(video: BenchVideo) -> Iterator[NDArray[Any]]:
+    match video.content:
+        case "pan":
+            return _textured_frames(video)
+        case "zoom":
+            return _zooming_frames(video)
 
 
 def _textured_frames(video: BenchVideo, seed: int = 0) -> Iterator[NDArray[Any]]:
@@ -69,6 +109,25 @@ def _textured_frames(video: BenchVideo, seed: int = 0) -> Iterator[NDArray[Any]]
         yield frame
 
 
+def _zooming_frames(video: BenchVideo, seed: int = 0) -> Iterator[NDArray[Any]]:
+    """A blocky, grainy texture (twice the frame size) zoomed into by 0.3% a frame while panning.
+
+    Each frame samples the texture on a grid that shrinks and moves, (H, W, 3) uint8; the fine
+    grain's amplitude (0-84) sets the bitrate: about 20 Mb/s at 720p with x264 ``veryfast``.
+    """
+    rng = np.random.default_rng(seed)
+    h, w = video.height, video.width
+    coarse = rng.integers(0, 256, (h // 4 + 2, w // 4 + 2, 3), dtype=np.uint8)
+    texture = np.repeat(np.repeat(coarse, 8, axis=0), 8, axis=1)  # (2H+16, 2W+16, 3)
+    texture = (texture // 2 + rng.integers(0, 84, texture.shape, dtype=np.uint8)).astype(np.uint8)
+    rows, cols = np.arange(h) - h / 2, np.arange(w) - w / 2  # centred output grid
+    for i in range(int(video.seconds * video.fps)):
+        zoom = 1.0 + 0.003 * i
+        y = (rows / zoom + h + 3 * i).astype(np.int64) % texture.shape[0]
+        x = (cols / zoom + w + 5 * i).astype(np.int64) % texture.shape[1]
+        yield texture[y[:, None], x[None, :]]
+
+
 def ensure_bench_videos(folder: Path, videos: list[BenchVideo]) -> list[Path]:
     """Generate the benchmark videos into ``folder`` once; later calls reuse them."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -77,12 +136,27 @@ def ensure_bench_videos(folder: Path, videos: list[BenchVideo]) -> list[Path]:
         path = folder / video.name
         if not path.exists():
             partial = path.with_suffix(".partial.mp4")
-            with VideoWriter(partial, video.fps, gop=video.gop) as writer:
-                for frame in _textured_frames(video):
-                    writer.write(frame)
+            with VideoWriter(partial, video.fps, gop=video.gop, options=video.x264_options) as out:
+                for frame in _frames(video):
+                    out.write(frame)
             partial.rename(path)
         paths.append(path)
     return paths
+
+
+def sample_stream(path: Path) -> StreamSample | None:
+    """What read_frames learns from an H.264 file's first packets (None for other codecs)."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        if stream.codec_context.name != "h264":
+            return None
+        packets = []
+        for packet in container.demux(stream):
+            if packet.size:
+                packets.append(bytes(packet))
+            if len(packets) == LOOKAHEAD:
+                break
+        return sample_h264(packets, stream.codec_context.extradata)
 
 
 def _sportslens(path: Path, indices: NDArray[Any], size: int, threads: int) -> torch.Tensor:
@@ -101,20 +175,29 @@ def _naive(path: Path, indices: NDArray[Any], size: int, threads: int) -> torch.
     return F.interpolate(clip.float(), size=(size, size), mode="bilinear", antialias=True)
 
 
-def _decode_limit(path: Path, indices: NDArray[Any], size: int, threads: int) -> None:
+def _decode_all(path: Path, threads: int, thread_type: str) -> None:
     """Decode every frame and keep none: the floor for any sequential decoder."""
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
+        stream.thread_type = thread_type
         stream.codec_context.thread_count = threads
         for _ in container.decode(stream):
             pass
 
 
+def _decode_all_frame_threads(path: Path, indices: NDArray[Any], size: int, threads: int) -> None:
+    _decode_all(path, threads, "AUTO")  # FFmpeg's choice: frame threads for H.264
+
+
+def _decode_all_slice_threads(path: Path, indices: NDArray[Any], size: int, threads: int) -> None:
+    _decode_all(path, threads, "SLICE")  # PyAV's default
+
+
 METHODS: dict[str, Callable[[Path, NDArray[Any], int, int], object]] = {
     "read_frames": _sportslens,
     "naive": _naive,
-    "decode_all": _decode_limit,
+    "decode_all": _decode_all_frame_threads,
+    "decode_all_slices": _decode_all_slice_threads,
 }
 
 
@@ -136,23 +219,40 @@ def bench_decode(
     *,
     num_frames: int = 16,
     size: int = 112,
-    threads: tuple[int, ...] = (1, 2),
+    threads: tuple[int, ...] = (1, 2, 0),
     repeats: int = 5,
 ) -> list[dict[str, Any]]:
-    """Median ms to get ``num_frames`` uniform frames at ``size`` px, three ways per file."""
+    """Median ms to get ``num_frames`` uniform frames at ``size`` px, four ways per file.
+
+    Decoding everything is timed with frame threads and with slice threads; ``read_frames`` is
+    compared with the faster of the two, and ``threading`` says which one it chose.
+    """
     rows = []
     for path in paths:
         info = probe(path)
+        sample = sample_stream(path)
         indices = sampling.uniform(info.num_frames, num_frames)
         for thread_count in threads:
             medians = _time_methods(path, indices, size, thread_count, repeats)
+            fastest = min(medians["decode_all"], medians["decode_all_slices"])
             row: dict[str, Any] = {"video": path.name, "frames": info.num_frames}
+            row["slices"] = sample.slices if sample else None
+            row["nonreference"] = sample.nonreference if sample else None
             row["threads"] = thread_count
+            row["threading"] = _threading(sample, thread_count)
             row.update({f"{name}_ms": ms for name, ms in medians.items()})
             row["speedup_vs_naive"] = medians["naive"] / medians["read_frames"]
-            row["ratio_to_decode_all"] = medians["read_frames"] / medians["decode_all"]
+            row["ratio_to_decode_all"] = medians["read_frames"] / fastest
             rows.append(row)
     return rows
+
+
+def _threading(sample: StreamSample | None, threads: int) -> str:
+    """What read_frames threads across: ``slices``, ``frames``, ``none`` or ``ffmpeg``'s choice."""
+    threading = choose_threading(sample, threads)
+    if threading.thread_count == 1:
+        return "none"
+    return {"SLICE": "slices", "FRAME": "frames", "AUTO": "ffmpeg"}[threading.thread_type]
 
 
 def bench_loader(

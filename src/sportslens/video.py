@@ -10,6 +10,8 @@ Decoding strategy (measured in ``docs/benchmarks.md``):
 * When the next wanted frame lies beyond the next keyframe we seek to the keyframe before it;
   otherwise decoding on is cheaper than a seek, which flushes the decoder.
 * Decoding stops after the last wanted frame.
+* FFmpeg threads across the slices of each frame when the frames carry enough slices, and across
+  frames otherwise (:mod:`sportslens.decode_threads`).
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ import numpy as np
 import torch
 from av.video.reformatter import Interpolation, VideoReformatter
 from numpy.typing import NDArray
+
+from sportslens.decode_threads import with_chosen_threading
 
 Source = str | os.PathLike[str] | bytes | IO[bytes]
 """A local path, an fsspec URL (``s3://``, ``https://``, ``memory://``), bytes or a binary file."""
@@ -513,7 +517,6 @@ def iter_frames(
         index, was_read = _frame_index(source, container)
         last = _check_frame_range(name, len(index.pts), start, end)
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
         _apply_pixel_limit(stream)
         reformatter = VideoReformatter()
         wanted = np.arange(start, last + 1, dtype=np.int64)  # every frame: none may be skipped
@@ -592,8 +595,7 @@ def _decode(
     Frames that cannot be reached (a truncated or corrupt file) are simply absent from the result.
     """
     stream = container.streams.video[0]
-    stream.thread_type = "AUTO"
-    stream.codec_context.thread_count = threads
+    stream.codec_context.thread_count = threads  # the thread type follows from the first packet
     _apply_pixel_limit(stream)
     reformatter = VideoReformatter()  # one scaler context for all frames (a new one costs ~0.6 ms)
     out: dict[int, NDArray[Any]] = {}
@@ -654,7 +656,7 @@ def _frames_with_positions(
         return
     codec = stream.codec_context
     try:
-        for packet in container.demux(stream):
+        for packet in with_chosen_threading(container.demux(stream), codec):
             ts = packet.pts if packet.pts is not None else packet.dts
             position = index.position(ts) if ts is not None else -1
             skippable = position >= 0 and not _contains(wanted, position)
@@ -674,8 +676,9 @@ def _frames_in_output_order(
     container: av.container.InputContainer, stream: Any
 ) -> Iterator[tuple[int, av.VideoFrame]]:
     """Frames numbered by their place in the decoder's output, from the start of the stream."""
+    packets = with_chosen_threading(container.demux(stream), stream.codec_context)
     try:
-        yield from enumerate(container.decode(stream))
+        yield from enumerate(frame for packet in packets for frame in packet.decode())
     except av.error.FFmpegError:
         return
 
