@@ -113,13 +113,13 @@ def _zooming_frames(video: BenchVideo, seed: int = 0) -> Iterator[NDArray[Any]]:
     """A blocky, grainy texture (twice the frame size) zoomed into by 0.3% a frame while panning.
 
     Each frame samples the texture on a grid that shrinks and moves, (H, W, 3) uint8; the fine
-    grain's amplitude (0-84) sets the bitrate: about 20 Mb/s at 720p with x264 ``veryfast``.
+    grain (0-116) sets the bitrate: about 20 Mb/s at 720p with x264 ``veryfast``.
     """
     rng = np.random.default_rng(seed)
     h, w = video.height, video.width
     coarse = rng.integers(0, 256, (h // 4 + 2, w // 4 + 2, 3), dtype=np.uint8)
     texture = np.repeat(np.repeat(coarse, 8, axis=0), 8, axis=1)  # (2H+16, 2W+16, 3)
-    texture = (texture // 2 + rng.integers(0, 84, texture.shape, dtype=np.uint8)).astype(np.uint8)
+    texture = (texture // 2 + rng.integers(0, 116, texture.shape, dtype=np.uint8)).astype(np.uint8)
     rows, cols = np.arange(h) - h / 2, np.arange(w) - w / 2  # centred output grid
     for i in range(int(video.seconds * video.fps)):
         zoom = 1.0 + 0.003 * i
