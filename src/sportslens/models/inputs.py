@@ -93,6 +93,10 @@ class ScoringModel(Protocol):
         ...
 
 
+class PeopleUnsupportedError(ValueError):
+    """Answers per person asked of a model that reads whole frames (one answer per video)."""
+
+
 class PeopleInputs(NamedTuple):
     """Each chosen person of one source as one model input, in track order."""
 

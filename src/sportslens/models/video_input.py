@@ -22,6 +22,7 @@ from sportslens.models.inputs import (
     KeypointSource,
     ModelInput,
     PeopleInputs,
+    PeopleUnsupportedError,
     ScoringModel,
     TimelineRequest,
     TimelineScoring,
@@ -78,12 +79,12 @@ class VideoInput(WeightsInfo):
         return ModelInput(clip, indices.tolist(), {})
 
     def prepare_people(self, spec: InputSpec, source: Source, people: PeopleChoice) -> PeopleInputs:
-        raise ValueError(_WHOLE_FRAMES)
+        raise PeopleUnsupportedError(_WHOLE_FRAMES)
 
     def timeline_lanes(
         self, predictor: ScoringModel, request: TimelineRequest
     ) -> tuple[list[int], list[TimelineScoring], int]:
-        raise ValueError(_WHOLE_FRAMES)
+        raise PeopleUnsupportedError(_WHOLE_FRAMES)
 
     def preview(self, source: str, count: int, size: int) -> torch.Tensor | None:
         indices = sampling.uniform(frame_count(source), count)
@@ -111,8 +112,8 @@ class VideoInput(WeightsInfo):
 
 
 _WHOLE_FRAMES = (
-    "--people all or N answers per person with a skeleton model; a video model reads whole "
-    "frames, so it gives one answer per video (use --people largest)"
+    "people all or N answers per person with a skeleton model; a video model reads whole "
+    "frames, so it gives one answer per video (people largest)"
 )
 
 
