@@ -89,8 +89,9 @@ def extract_people(
     import_from: str | os.PathLike[str] | None = None,
     progress: bool = False,
 ) -> People:
-    """Every tracked person of ``source`` (``blazepose-multi``), or the one person the other
-    backends give, then ``people`` of them: ``"all"``, the N seen largest or the ``"largest"``.
+    """Every tracked person of ``source`` (``blazepose-multi``, or ``vitpose`` with each person
+    box; the other backends give one person), then ``people`` of them: ``"all"``, the N seen
+    largest or the ``"largest"`` (for vitpose: its best box per frame, as before).
 
     With ``"largest"`` and no person found, the answer is one person with scores 0 in every
     frame, as :func:`extract_keypoints` gives.
@@ -102,6 +103,12 @@ def extract_people(
             raise ValueError(
                 f"{import_from}: {found.num_frames} keypoint frames for a video of {frames}"
             )
+        return found.select(people) if found.num_people else found
+    if backend == "vitpose" and people != "largest":
+        from sportslens.pose.backends.vitpose import extract_vitpose_people
+
+        _require_coco(layout, "vitpose")
+        found = extract_vitpose_people(source, vitpose or VitPoseSettings(), progress=progress)
         return found.select(people) if found.num_people else found
     if backend != "blazepose-multi":
         kp = extract_keypoints(
