@@ -67,7 +67,10 @@ DetectorOpt = Annotated[
 DeviceOpt = Annotated[str, Opt(help="auto, cpu or cuda (vitpose).")]
 PeopleOpt = Annotated[
     str,
-    Opt(help="all, a count N (the N seen largest) or largest; several need blazepose-multi."),
+    Opt(
+        help="all, a count N (the N seen largest) or largest; several need blazepose-multi "
+        "or vitpose."
+    ),
 ]
 
 
@@ -174,8 +177,9 @@ def _pose_one(
     chosen = "import" if import_from is not None else backend.value
     if people != "largest":
         return _pose_people(
-            video, out, overlay, chosen, layout, smooth, people, import_from, progress=progress
-        )
+            video, out, overlay, chosen, layout, smooth, people, import_from, vitpose,
+            progress=progress,
+        )  # fmt: skip
     kp = extract_keypoints(
         video,
         cast("Backend", chosen),
@@ -209,6 +213,7 @@ def _pose_people(
     smooth: SmoothChoice,
     people: PeopleChoice,
     import_from: Path | None,
+    vitpose: VitPoseSettings,
     *,
     progress: bool,
 ) -> dict[str, Any]:
@@ -219,7 +224,7 @@ def _pose_people(
 
     found = extract_people(
         video, cast("Backend", backend), layout=layout.value, people=people,
-        import_from=import_from, progress=progress,
+        vitpose=vitpose, import_from=import_from, progress=progress,
     )  # fmt: skip
     found = found.map(lambda kp: smooth_keypoints(kp, smooth.value))
     save_people(out, found, backend=backend, smoothing=smooth.value)

@@ -218,7 +218,9 @@ def _in_worker(
 
 
 def _predict(predictor: Predictor, upload: Upload, *, top_k: int, people: PeopleChoice) -> Any:
-    return predictor.predict(upload.path, top_k=top_k, people=people)
+    if people != "largest":
+        return predictor.predict_people(upload.path, people, top_k=top_k)
+    return predictor.predict(upload.path, top_k=top_k)
 
 
 def _timeline(
