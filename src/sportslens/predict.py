@@ -297,22 +297,24 @@ class Predictor:
         probs = self.forward(torch.stack([made.clip for made in found.inputs]))  # (P, K)
         done = time.perf_counter()
         timing = {"decode": (decoded - start) * 1000, "model": (done - decoded) * 1000}
-        each = []
-        for i, (track_id, made) in enumerate(zip(found.track_ids, found.inputs, strict=True)):
-            names, scores = self.postprocess(probs[i], top_k, allowed)
-            top = [{"label": n, "score": s} for n, s in zip(names, scores, strict=True)]
-            answer = self.trust.answer(names[0], scores[0])
-            each.append((names, scores, {"track_id": track_id, "top": top, "answer": answer,
-                                         **made.extras}))  # fmt: skip
-        names, scores, main = each[found.main]
-        extras = {
-            **found.inputs[found.main].extras,
-            "track_id": main["track_id"],
-            "people": [person for _, _, person in each],
-        }
+        ranked = [self.postprocess(row, top_k, allowed) for row in probs]  # P x (names, scores)
+        answers = [
+            {
+                "track_id": track_id,
+                "top": [{"label": n, "score": s} for n, s in zip(names, scores, strict=True)],
+                "answer": self.trust.answer(names[0], scores[0]),
+                **made.extras,  # this person's pose and form
+            }
+            for track_id, made, (names, scores) in zip(
+                found.track_ids, found.inputs, ranked, strict=True
+            )
+        ]
+        names, scores = ranked[found.main]
+        main = found.inputs[found.main]
+        extras = {**main.extras, "track_id": found.track_ids[found.main], "people": answers}
         return Prediction(
-            describe_source(video), names, scores, found.inputs[found.main].frames, timing,
-            None, extras, answer=main["answer"], data_domain=self.trust.data_domain,
+            describe_source(video), names, scores, main.frames, timing, None, extras,
+            answer=answers[found.main]["answer"], data_domain=self.trust.data_domain,
             warnings=self.trust.warnings(video),
         )  # fmt: skip
 

@@ -83,6 +83,10 @@ def form(
     if len(found) > 1 and plot is not None:
         raise ValueError(f"{len(found)} inputs: --plot names one file; use --save for several")
     if chosen != "largest" or person is not None:
+        if plot is not None:
+            raise ValueError(
+                "--plot draws one person (the largest): leave out --people and --person"
+            )
         _form_people(found, exercise, min_score, chosen, person, backend, save, as_json)
         return
     folder = save_folder("form") if save else None
