@@ -180,3 +180,17 @@ def test_timeline_by_default_is_one_lane_as_before(crowd: Path, run_dir: Path) -
     args = ["timeline", str(crowd), "--checkpoint", str(run_dir), "--keypoints", str(npz)]
     answer = invoke(*args)
     assert "lanes" not in answer and "track_id" not in answer
+
+
+def test_per_person_refusals_name_what_to_do(crowd: Path, run_dir: Path, tmp_path: Path) -> None:
+    npz = str(crowd.with_suffix(".npz"))
+    plot = runner.invoke(app, ["form", npz, "--people", "all", "--plot", str(tmp_path / "a.png")])
+    assert plot.exit_code != 0 and "--plot draws one person" in plot.output
+    other = tmp_path / "short.mp4"
+    settings = ClipSettings(size=128, fps=10.0, seed=2).lasting(7)
+    (short,) = make_crowds(tmp_path / "short", settings, count=1, people=2, workers=1)
+    args = ["timeline", str(short), "--checkpoint", str(run_dir), "--keypoints", npz]
+    wrong = runner.invoke(app, [*args, "--people", "all"])
+    assert wrong.exit_code != 0 and "80 keypoint frames, but" in " ".join(wrong.output.split())
+    csv = runner.invoke(app, [*args, "--people", "all", "--csv", str(other)])
+    assert csv.exit_code != 0 and "writes the JSON only" in csv.output

@@ -254,20 +254,19 @@ def whole_video_people(
     from sportslens.pose.people import People
     from sportslens.video import probe
 
-    if keypoints is None or not isinstance(keypoints, str | os.PathLike):
-        if keypoints is None and describe_source(video).lower().endswith(".npz"):
-            raise ValueError(
-                f"{describe_source(video)}: a timeline needs the video; give its keypoint file"
-            )
-        if keypoints is None:
-            return extract_people(video, "blazepose-multi", people=people, progress=show_progress)
+    name = describe_source(video)
+    if keypoints is None and name.lower().endswith(".npz"):
+        raise ValueError(f"{name}: a timeline needs the video; give its keypoint file as keypoints")
+    if keypoints is None:
+        return extract_people(video, "blazepose-multi", people=people, progress=show_progress)
+    if not isinstance(keypoints, str | os.PathLike):  # one person's Keypoints, already read
         return People.of(whole_video_keypoints(video, keypoints))
     found = load_people(keypoints)
     frames = probe(video).num_frames
     if found.num_frames != frames:
         raise ValueError(
-            f"{keypoints}: {found.num_frames} keypoint frames, but {describe_source(video)} has "
-            f"{frames}; give the keypoint file of this video"
+            f"{keypoints}: {found.num_frames} keypoint frames, but {name} has {frames}; give "
+            "the keypoint file of this video"
         )
     return found.select(people) if found.num_people else found
 
