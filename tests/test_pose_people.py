@@ -113,3 +113,19 @@ def test_the_import_backend_reads_the_largest_person_of_a_version_2_file(tmp_pat
     path = save_people(tmp_path / "people.npz", people)
     kp = import_keypoints(path, fps=30.0, size=(640, 360), num_frames=6)
     np.testing.assert_allclose(kp.keypoints, people.keypoints[:, 1])
+
+
+def test_map_changes_each_person_alone_and_subset_of_picks_tracks_in_order() -> None:
+    from sportslens.pose import smooth_keypoints
+
+    people = make_people()
+    smoothed = people.map(lambda kp: smooth_keypoints(kp, "savgol"))
+    assert smoothed.track_ids.tolist() == [10, 11, 12]
+    for p in range(3):  # as smoothing each person's single-person keypoints
+        alone = smooth_keypoints(people.person(p), "savgol")
+        np.testing.assert_array_equal(smoothed.keypoints[:, p], alone.keypoints)
+    picked = people.subset_of([12, 10])
+    assert picked.track_ids.tolist() == [12, 10]
+    np.testing.assert_array_equal(picked.keypoints[:, 0], people.keypoints[:, 2])
+    with pytest.raises(ValueError, match=r"no track 5; the tracks are \[10, 11, 12\]"):
+        people.subset_of([5])

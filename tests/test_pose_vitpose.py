@@ -101,3 +101,41 @@ def test_missing_weights_fail_at_once_saying_what_to_download(
     assert time.perf_counter() - start < 20
     with pytest.raises(FileNotFoundError, match="not a folder holding a saved model"):
         extract_keypoints(video, "vitpose", vitpose=VitPoseSettings(model="./no/such/folder"))
+
+
+def test_every_person_box_above_the_threshold_is_kept_and_tracked(
+    make_video: MakeVideo, tiny_models: tuple[Path, Path]
+) -> None:
+    from sportslens.pose import extract_people
+    from sportslens.pose.backends.vitpose import frame_people, load_vitpose
+    from sportslens.pose.tracking import TrackerConfig
+    from sportslens.video import read_frames
+
+    video = make_video("clip.mp4", frames=6)
+    loose = settings(tiny_models, detection_threshold=0.0)
+    models = load_vitpose(loose)
+    frames = [f.permute(1, 2, 0).numpy() for f in read_frames(video, [0, 1])]  # (H, W, 3) each
+    import torch
+
+    inputs = models.detector_processor(images=frames, return_tensors="pt")
+    with torch.inference_mode():
+        detected = models.detector_processor.post_process_object_detection(
+            models.detector(**inputs), target_sizes=[f.shape[:2] for f in frames], threshold=0.0
+        )
+    boxes = [int((d["labels"] == models.person_label).sum()) for d in detected]
+    assert max(boxes) > 1  # the random detector boxes several "people"
+    found = frame_people(models, frames, 0.0)
+    assert [len(points) for points, _ in found] == boxes  # each box kept, not the best one only
+    assert all(
+        points.shape[1:] == (17, 2) and scores.shape[1:] == (17,) for points, scores in found
+    )
+    from sportslens.pose.backends.vitpose import extract_vitpose_people
+
+    everyone = TrackerConfig(min_score=0.0, min_frames=1, max_distance=1e6)
+    tracked = extract_vitpose_people(video, loose, tracker=everyone)
+    assert tracked.num_frames == 6 and tracked.num_people >= max(boxes)
+    one = extract_people(video, "vitpose", vitpose=loose)  # largest: the best box, as before
+    assert one.num_people == 1
+    np.testing.assert_array_equal(
+        one.person(0).keypoints, extract_keypoints(video, "vitpose", vitpose=loose).keypoints
+    )

@@ -308,3 +308,70 @@ def test_the_api_docs_render_with_no_network(browser: Any, tmp_path: Path) -> No
         page.close()
     assert swagger_refused == []  # every asset came from the server itself
     assert {"/v1/predict", "/v1/model", "/health"} <= set(paths)
+
+
+CANVAS_COLOURS = """([colours]) => {
+  const canvas = document.getElementById('pose-canvas');
+  const image = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  const counts = colours.map(() => 0);
+  for (let i = 0; i < image.length; i += 4) {
+    if (image[i + 3] < 250) continue;  // edges blend with what is under them
+    colours.forEach(([r, g, b], k) => {
+      counts[k] += Math.abs(image[i] - r) + Math.abs(image[i + 1] - g) +
+                   Math.abs(image[i + 2] - b) < 30;
+    });
+  }
+  return counts;
+}"""
+
+
+def test_every_person_is_drawn_in_its_colour_and_one_is_picked_by_track_id(
+    browser: Any, tmp_path: Path
+) -> None:
+    from sportslens.pose import load_people
+    from sportslens.pose.people_overlay import track_colour
+    from sportslens.synth.crowds import make_crowds
+    from sportslens.synth.settings import ClipSettings
+
+    settings = ClipSettings(size=256, fps=10.0, seed=1).lasting(8)
+    (video,) = make_crowds(tmp_path / "crowd", settings, count=1, people=3, workers=1)
+    npz = video.with_suffix(".npz")
+    truth = load_people(npz)
+    app = create_app(
+        write_tiny_skeleton_checkpoint(tmp_path / "run"), ServeSettings(temp_dir=tmp_path)
+    )
+    with running_server(app) as url:
+        files = {"file": (npz.name, npz.read_bytes(), "application/octet-stream")}
+        expected = httpx.post(
+            f"{url}/v1/predict", params={"people": "all"}, files=files, timeout=60
+        ).json()
+        page = browser.new_page(viewport=PHONE)
+        script_errors: list[str] = []
+        page.on("pageerror", lambda error: script_errors.append(str(error)))
+        page.goto(url)
+        page.wait_for_selector("#people-box:not([hidden])")  # a skeleton model: people offered
+        page.check("#everyone")
+        page.set_input_files("#file", str(npz))
+        page.wait_for_selector("#person:not([hidden])")
+        options = page.eval_on_selector_all("#person option", "o => o.map(e => +e.value)")
+        chosen = page.eval_on_selector("#person", "s => +s.value")
+        page.eval_on_selector(
+            "#pose-scrub", "s => { s.value = 30; s.dispatchEvent(new Event('input')); }"
+        )
+        page.wait_for_function("document.getElementById('pose-canvas').dataset.frame === '30'")
+        colours = [list(track_colour(i)) for i in truth.track_ids.tolist()]
+        painted = page.evaluate(CANVAS_COLOURS, [colours])
+        page.screenshot(path=str(tmp_path / "people.png"), full_page=True)
+        page.select_option("#person", "2")
+        page.wait_for_function("document.getElementById('person').value === '2'")
+        shown = page.eval_on_selector_all("#labels li", "items => items.map(i => i.dataset.label)")
+        facts = page.text_content("#pose-facts")
+        page.close()
+    assert script_errors == []
+    assert options == [0, 1, 2] and chosen == expected["track_id"]
+    visible = (truth.scores[30] > 0).any(axis=1)  # (P,) who is in frame 30
+    for track_id, count, seen in zip(truth.track_ids.tolist(), painted, visible, strict=True):
+        assert (count > 20) == bool(seen), f"track {track_id}: {count} pixels of its colour"
+    person = expected["people"][2]
+    assert shown == [top["label"] for top in person["top"]]
+    assert f"repetitions{person['form']['count']}" in (facts or "")

@@ -22,7 +22,9 @@ from sportslens.video import Source, describe_source, probe
 if TYPE_CHECKING:
     from sportslens.export import Runtime
     from sportslens.models.inputs import KeypointSource, TimelineScoring
+    from sportslens.pose.people import PeopleChoice
     from sportslens.timeline import Timeline, TimelineOptions
+    from sportslens.timeline.lanes import TimelineLanes
 
 
 @dataclass(frozen=True)
@@ -268,9 +270,53 @@ class Predictor:
                 )  # fmt: skip
         return results
 
-    def predict(self, video: Source, *, top_k: int = 5) -> Prediction:
-        """Top-k labels and scores for one video."""
+    def predict(
+        self, video: Source, *, top_k: int = 5, people: PeopleChoice = "largest"
+    ) -> Prediction:
+        """Top-k labels and scores for one video (per person with ``people`` all or N)."""
+        if people != "largest":
+            return self.predict_people(video, people, top_k=top_k)
         return self.predict_many([video], top_k=top_k)[0]
+
+    def predict_people(
+        self,
+        video: Source,
+        people: PeopleChoice = "all",
+        *,
+        top_k: int = 5,
+        allowed: Sequence[int] | None = None,
+    ) -> Prediction:
+        """Top-k labels of each chosen person (skeleton models): the answer's own fields are
+        the person seen largest's, as with one person, plus ``track_id`` and ``people``, a list
+        of every person's ``track_id``, ``top``, ``answer``, ``pose`` and ``form``."""
+        if top_k < 1:
+            raise ValueError(f"top_k must be at least 1, got {top_k}")
+        start = time.perf_counter()
+        found = self.model.input_adapter.prepare_people(self.model.preprocess, video, people)
+        decoded = time.perf_counter()
+        probs = self.forward(torch.stack([made.clip for made in found.inputs]))  # (P, K)
+        done = time.perf_counter()
+        timing = {"decode": (decoded - start) * 1000, "model": (done - decoded) * 1000}
+        ranked = [self.postprocess(row, top_k, allowed) for row in probs]  # P x (names, scores)
+        answers = [
+            {
+                "track_id": track_id,
+                "top": [{"label": n, "score": s} for n, s in zip(names, scores, strict=True)],
+                "answer": self.trust.answer(names[0], scores[0]),
+                **made.extras,  # this person's pose and form
+            }
+            for track_id, made, (names, scores) in zip(
+                found.track_ids, found.inputs, ranked, strict=True
+            )
+        ]
+        names, scores = ranked[found.main]
+        main = found.inputs[found.main]
+        extras = {**main.extras, "track_id": found.track_ids[found.main], "people": answers}
+        return Prediction(
+            describe_source(video), names, scores, main.frames, timing, None, extras,
+            answer=answers[found.main]["answer"], data_domain=self.trust.data_domain,
+            warnings=self.trust.warnings(video),
+        )  # fmt: skip
 
     def timeline_scoring(
         self,
@@ -323,6 +369,26 @@ class Predictor:
             scoring.scorer, video, chosen, progress=progress, stop_on_interrupt=stop_on_interrupt
         )
         return scoring.finish(result)
+
+    def timeline_people(
+        self,
+        video: Source,
+        people: PeopleChoice = "all",
+        *,
+        options: TimelineOptions | None = None,
+        keypoints: KeypointSource | None = None,
+        show_progress: bool = False,
+    ) -> TimelineLanes:
+        """A lane per chosen person (skeleton models): :meth:`timeline` on each person's
+        keypoints (a keypoint file's tracks, or blazepose-multi's on the video)."""
+        from sportslens.timeline import TimelineOptions
+        from sportslens.timeline.lanes import TimelineLanes
+
+        chosen = options or TimelineOptions()
+        request = TimelineRequest(video, keypoints, chosen.batch_size, show_progress, people)
+        ids, scorings, main = self.model.input_adapter.timeline_lanes(self, request)
+        lanes = [self.timeline(video, options=chosen, scoring=s) for s in scorings]
+        return TimelineLanes(describe_source(video), ids, lanes, main)
 
 
 # Every command that loads a model takes both spellings of the weights option.

@@ -20,11 +20,13 @@ from sportslens.cli.app import (
     save_folder,
     video_sources,
 )
+from sportslens.cli.pose import PeopleOpt, people_choice
 from sportslens.sources import KEYPOINT_EXTENSIONS, VIDEO_EXTENSIONS
 
 if TYPE_CHECKING:
     from sportslens.pose.backends import Backend
     from sportslens.pose.form import FormAnalysis
+    from sportslens.pose.people import PeopleChoice
 
 
 @app.command()
@@ -48,31 +50,52 @@ def form(
         Path | None, Opt(help="Write the angle curves with repetitions as a PNG (one input).")
     ] = None,
     backend: Annotated[
-        str, Opt(help="Pose backend for a video: mediapipe or vitpose.")
-    ] = "mediapipe",
+        str | None,
+        Opt(
+            help="Pose backend for a video: mediapipe, vitpose or blazepose-multi (default: "
+            "mediapipe, blazepose-multi with --people all or N)."
+        ),
+    ] = None,
     min_score: Annotated[
         float, Opt(help="Joints scored at or below this count as unseen (MediaPipe visibility).")
     ] = 0.5,
     save: Annotated[
         bool, Opt("--save", help="Write <input>.json and <input>.png to a new runs/form/formN.")
     ] = False,
+    people: PeopleOpt = "largest",
+    person: Annotated[
+        int | None, Opt(help="Analyse only the person with this track id (sportslens pose).")
+    ] = None,
     as_json: Annotated[
         bool, Opt("--json", help="Print JSON (with every angle per frame).")
     ] = False,
 ) -> None:
-    """Joint angles over time and the repetitions: start, end, duration, angle range of each."""
+    """Joint angles over time and the repetitions: start, end, duration, angle range of each.
+
+    With --people all (or N) every person gets their own angles and repetitions.
+    """
     from sportslens.pose.form import analyze_form, keypoints_from
 
-    if backend not in ("mediapipe", "vitpose"):
-        raise ValueError(f"backend must be mediapipe or vitpose, got {backend!r}")
+    if backend not in (None, "mediapipe", "vitpose", "blazepose-multi"):
+        raise ValueError(f"backend must be mediapipe, vitpose or blazepose-multi, got {backend!r}")
+    chosen = people_choice(people)
     found = video_sources(sources, VIDEO_EXTENSIONS | KEYPOINT_EXTENSIONS)
     if len(found) > 1 and plot is not None:
         raise ValueError(f"{len(found)} inputs: --plot names one file; use --save for several")
+    if chosen != "largest" or person is not None:
+        if plot is not None:
+            raise ValueError(
+                "--plot draws one person (the largest): leave out --people and --person"
+            )
+        _form_people(found, exercise, min_score, chosen, person, backend, save, as_json)
+        return
     folder = save_folder("form") if save else None
     answers = []
     for source in found:
         analysis = analyze_form(
-            keypoints_from(source, cast("Backend", backend)), exercise, min_score=min_score
+            keypoints_from(source, cast("Backend", backend or "mediapipe")),
+            exercise,
+            min_score=min_score,
         )
         chart = plot if folder is None else folder / f"{_stem(source)}.png"
         if chart is not None:
@@ -90,6 +113,48 @@ def form(
             _print_form(analysis, source if len(found) > 1 else None, chart)
     if as_json:
         print_json(answers[0] if len(answers) == 1 and len(sources) == 1 else answers)
+    if folder is not None:
+        results_saved(folder, as_json=as_json)
+
+
+def _form_people(
+    found: list[str],
+    exercise: str | None,
+    min_score: float,
+    people: PeopleChoice,
+    person: int | None,
+    backend: str | None,
+    save: bool,
+    as_json: bool,
+) -> None:
+    """``form`` per person: a section per person, or ``{"source", "people": [...]}`` in JSON
+    (with ``--person ID``, that one track only)."""
+    from sportslens.pose.people_form import analyze_people, people_from
+
+    folder = save_folder("form") if save else None
+    answers = []
+    for source in found:
+        tracks = people_from(source, "all" if person is not None else people,
+                             cast("Backend | None", backend))  # fmt: skip
+        if person is not None:
+            tracks = tracks.subset_of([person])
+        forms = analyze_people(tracks, exercise, min_score=min_score)
+        answer = {"source": source, "people": [f.to_dict() for f in forms]}
+        if folder is not None:
+            (folder / f"{_stem(source)}.json").write_text(json.dumps(answer, indent=2))
+        answers.append(answer)
+        if as_json:
+            continue
+        if not forms:
+            console.print(f"{source}: nobody found", highlight=False, soft_wrap=True)
+        for each in forms:
+            console.rule(f"{source}: person #{each.track_id}", style="bold")
+            if each.analysis is None:
+                console.print(f"no repetitions counted: {each.reason}", highlight=False)
+            else:
+                _print_form(each.analysis, None, None)
+    if as_json:
+        print_json(answers[0] if len(answers) == 1 else answers)
     if folder is not None:
         results_saved(folder, as_json=as_json)
 

@@ -24,6 +24,7 @@ from sportslens.cli.app import (
     video_sources,
 )
 from sportslens.cli.export import RuntimeChoice, RuntimeOpt, runtime_of
+from sportslens.cli.pose import PeopleOpt, people_choice
 
 if TYPE_CHECKING:
     from sportslens.predict import Prediction
@@ -48,11 +49,17 @@ def predict(
     save: Annotated[
         bool, Opt("--save", help="Write predictions.json to a new runs/predict/predictN.")
     ] = False,
+    people: PeopleOpt = "largest",
     as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Top-k labels with scores for each video (batched)."""
+    """Top-k labels with scores for each video (batched).
+
+    A skeleton model with --people all (or N) answers for each person (blazepose-multi on a
+    video, or the tracks of a keypoint file).
+    """
     from sportslens.predict import Predictor
 
+    chosen = people_choice(people)
     sources = video_sources(videos)
     predictor = Predictor.load(
         checkpoint,
@@ -68,7 +75,14 @@ def predict(
         if predictor.classes != kinetics400_classes():
             raise ValueError("--sports-only needs a model with the 400 Kinetics-400 classes")
         allowed = sports_indices()
-    results = predictor.predict_many(sources, top_k=top_k, batch_size=batch_size, allowed=allowed)
+    if chosen == "largest":
+        results = predictor.predict_many(
+            sources, top_k=top_k, batch_size=batch_size, allowed=allowed
+        )
+    else:
+        results = [
+            predictor.predict_people(s, chosen, top_k=top_k, allowed=allowed) for s in sources
+        ]
     answers = [r.to_dict() for r in results]
     if save:
         folder = save_folder("predict")
@@ -91,7 +105,9 @@ def _print_predictions(results: list[Prediction]) -> None:
             from sportslens.cli.dive import print_composed
 
             print_composed(result.dive)
-        if "pose" in result.extras:  # a skeleton model: the pose it read and the repetitions
+        if "people" in result.extras:  # a skeleton model per person
+            _print_people(result.extras["people"])
+        elif "pose" in result.extras:  # a skeleton model: the pose it read and the repetitions
             console.print(_pose_line(result.extras["pose"], result.extras["form"]))
         if result.answer == "unknown":
             console.print("answer: [bold]unknown[/] (the top score is under the model's "
@@ -159,6 +175,22 @@ def labels(
         return
     for index, name in enumerate(names):
         typer.echo(f"{index}\t{name}")
+
+
+def _print_people(people: list[dict[str, Any]]) -> None:
+    """A row per person: track id, top label and score, what was seen and counted."""
+    table = Table(title="per person")
+    for column in ["person", "label", "score", "pose and repetitions"]:
+        table.add_column(column, justify="right" if column == "score" else "left")
+    for person in people:
+        best = person["top"][0]
+        table.add_row(
+            f"#{person['track_id']}",
+            best["label"],
+            f"{best['score']:.3f}",
+            _pose_line(person["pose"], person["form"]),
+        )
+    console.print(table)
 
 
 def _pose_line(pose: dict[str, Any], form: dict[str, Any] | None) -> str:

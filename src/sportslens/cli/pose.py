@@ -67,16 +67,18 @@ DetectorOpt = Annotated[
 DeviceOpt = Annotated[str, Opt(help="auto, cpu or cuda (vitpose).")]
 PeopleOpt = Annotated[
     str,
-    Opt(help="all, a count N (the N seen largest) or largest; several need blazepose-multi."),
+    Opt(
+        help="all, a count N (the N seen largest) or largest; several need blazepose-multi "
+        "or vitpose."
+    ),
 ]
 
 
-def _people_choice(value: str) -> PeopleChoice:
-    if value in ("all", "largest"):
-        return cast("PeopleChoice", value)
-    if value.isdigit() and int(value) >= 1:
-        return int(value)
-    raise ValueError(f"--people must be all, largest or a count of at least 1, got {value!r}")
+def people_choice(value: str) -> PeopleChoice:
+    """``--people`` read once for every command that takes it."""
+    from sportslens.pose.people import parse_people_choice
+
+    return parse_people_choice(value)
 
 
 def _vitpose_settings(model: str | None, detector: str | None, device: str) -> VitPoseSettings:
@@ -140,7 +142,7 @@ def pose(
         assert out is not None  # given, or chosen in the --save folder
         facts = _pose_one(
             video, out, overlay, backend, layout, smooth, import_from,
-            _vitpose_settings(vitpose_model, detector, device), _people_choice(people),
+            _vitpose_settings(vitpose_model, detector, device), people_choice(people),
             progress=not as_json,
         )  # fmt: skip
         answers.append(facts)
@@ -174,7 +176,10 @@ def _pose_one(
 
     chosen = "import" if import_from is not None else backend.value
     if people != "largest":
-        return _pose_people(video, out, overlay, chosen, layout, smooth, people, progress=progress)
+        return _pose_people(
+            video, out, overlay, chosen, layout, smooth, people, import_from, vitpose,
+            progress=progress,
+        )  # fmt: skip
     kp = extract_keypoints(
         video,
         cast("Backend", chosen),
@@ -207,26 +212,24 @@ def _pose_people(
     layout: LayoutChoice,
     smooth: SmoothChoice,
     people: PeopleChoice,
+    import_from: Path | None,
+    vitpose: VitPoseSettings,
     *,
     progress: bool,
 ) -> dict[str, Any]:
-    """Every person (or N) as a version 2 keypoint file, each smoothed on its own."""
-    import numpy as np
+    """Every person (or N) as a version 2 keypoint file, each smoothed on its own; the overlay
+    draws each track in its own colour."""
+    from sportslens.pose import extract_people, save_people, smooth_keypoints
+    from sportslens.pose.people_overlay import write_people_overlay
 
-    from sportslens.pose import People, extract_people, save_people, smooth_keypoints
-
-    if overlay is not None:
-        raise ValueError("--overlay draws one person; use --people largest with it")
     found = extract_people(
-        video, cast("Backend", backend), layout=layout.value, people=people, progress=progress
-    )
-    each = [smooth_keypoints(found.person(p), smooth.value) for p in range(found.num_people)]
-    if each:
-        found = People(
-            np.stack([kp.keypoints for kp in each], 1), np.stack([kp.scores for kp in each], 1),
-            found.track_ids, found.layout, found.fps, found.size, found.source,
-        )  # fmt: skip
+        video, cast("Backend", backend), layout=layout.value, people=people,
+        vitpose=vitpose, import_from=import_from, progress=progress,
+    )  # fmt: skip
+    found = found.map(lambda kp: smooth_keypoints(kp, smooth.value))
     save_people(out, found, backend=backend, smoothing=smooth.value)
+    if overlay is not None:
+        write_people_overlay(video, found, overlay, progress=progress)
     seen = (found.scores > 0).any(axis=2)  # (T, P)
     return {
         "source": video,
@@ -240,7 +243,7 @@ def _pose_people(
         "layout": found.layout,
         "fps": found.fps,
         "size": list(found.size),
-        "overlay": None,
+        "overlay": str(overlay) if overlay else None,
     }
 
 
@@ -266,6 +269,7 @@ def pose_extract(
     vitpose_model: VitPoseModelOpt = None,
     detector: DetectorOpt = None,
     device: DeviceOpt = "auto",
+    people: PeopleOpt = "largest",
     as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
 ) -> None:
     """Keypoints for every video of a dataset: resumable, in parallel; exits 1 if any failed."""
@@ -286,6 +290,7 @@ def pose_extract(
         layout=layout.value,
         smooth=smooth.value,
         vitpose=_vitpose_settings(vitpose_model, detector, device),
+        people=people_choice(people),
     )
     results = extract_videos(
         [record.source for record in catalog],

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from sportslens.data import Catalog, ClipConfig, ClipDataset, Record
     from sportslens.models.base import VideoClassifier
     from sportslens.pose.keypoints import Keypoints
+    from sportslens.pose.people import PeopleChoice
     from sportslens.timeline import Timeline, WindowScorer
     from sportslens.video import Source
 
@@ -92,6 +93,19 @@ class ScoringModel(Protocol):
         ...
 
 
+class PeopleUnsupportedError(ValueError):
+    """Answers per person asked of a model that reads whole frames (one answer per video)."""
+
+
+class PeopleInputs(NamedTuple):
+    """Each chosen person of one source as one model input, in track order."""
+
+    track_ids: list[int]
+    inputs: list[ModelInput]
+    main: int
+    """Position of the person seen largest: the one a single-person answer describes."""
+
+
 @dataclass(frozen=True)
 class TimelineRequest:
     """A whole video to score windows of, as :meth:`InputAdapter.timeline_scoring` takes it."""
@@ -102,6 +116,8 @@ class TimelineRequest:
     batch_size: int = 8
     show_progress: bool = False
     """A progress bar over slow preparation (pose extraction)."""
+    people: PeopleChoice = "largest"
+    """Which people get a lane (:meth:`InputAdapter.timeline_lanes`)."""
 
 
 @dataclass(frozen=True)
@@ -144,6 +160,16 @@ class InputAdapter(Protocol):
 
     def prepare(self, spec: InputSpec, source: Source) -> ModelInput:
         """One source (a video, or a keypoint file) as one evaluation input, deterministic."""
+        ...
+
+    def prepare_people(self, spec: InputSpec, source: Source, people: PeopleChoice) -> PeopleInputs:
+        """Each of ``people`` in ``source`` as one input; a model of whole frames refuses."""
+        ...
+
+    def timeline_lanes(
+        self, predictor: ScoringModel, request: TimelineRequest
+    ) -> tuple[list[int], list[TimelineScoring], int]:
+        """A scoring per person of ``request.people``: track ids, scorings and the main one."""
         ...
 
     def preview(self, source: str, count: int, size: int) -> torch.Tensor | None:

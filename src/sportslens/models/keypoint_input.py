@@ -26,6 +26,7 @@ from sportslens.models.inputs import (
     InputSpec,
     KeypointSource,
     ModelInput,
+    PeopleInputs,
     ScoringModel,
     TimelineRequest,
     TimelineScoring,
@@ -38,6 +39,7 @@ from sportslens.video import Source, describe_source
 if TYPE_CHECKING:
     from sportslens.data import Catalog, ClipConfig, ClipDataset, Record
     from sportslens.pose.keypoints import Keypoints
+    from sportslens.pose.people import People, PeopleChoice
 
 __all__ = ["KEYPOINT_INPUT", "KeypointInput", "KeypointSpec"]
 
@@ -131,17 +133,33 @@ class KeypointInput(WeightsInfo):
         """A keypoint file's (or a video's extracted) keypoints, resampled to the clip; the
         prediction's extras are the ``pose`` read and the ``form`` counted in it."""
         from sportslens.pose.form import keypoints_from
-        from sportslens.pose.summary import pose_extras
 
         path = str(source)  # a keypoint file or a video file
-        kp = keypoints_from(path)  # read once: the model and the summary share it
-        length, layout = spec.clip_frames, spec_as(spec, KeypointSpec).layout
-        try:
-            clip = normalize_people([kp], length, layout=layout)  # (C, T, V, M)
-        except ValueError as error:
-            raise ValueError(f"{path}: {error}") from error
-        frames = [int(i) for i in np.rint(np.linspace(0, kp.num_frames - 1, length))]
-        return ModelInput(torch.from_numpy(clip), frames, pose_extras(kp))
+        return _person_input(spec, keypoints_from(path), path)
+
+    def prepare_people(self, spec: InputSpec, source: Source, people: PeopleChoice) -> PeopleInputs:
+        """:meth:`prepare` for each chosen person: a keypoint file's tracks, or those
+        blazepose-multi finds in a video. A track with no shoulder and hip ever seen together
+        cannot be normalised and is left out."""
+        from sportslens.pose.people_form import people_from
+
+        path = str(source)
+        found = people_from(path, people)
+        ids: list[int] = []
+        inputs: list[ModelInput] = []
+        main = 0
+        largest = found.largest() if found.num_people else -1
+        for index, track_id in enumerate(found.track_ids.tolist()):
+            try:
+                made = _person_input(spec, found.person(index), path)
+            except ValueError:  # never a body in view: nothing a skeleton model can read
+                continue
+            main = len(ids) if index == largest else main
+            ids.append(int(track_id))
+            inputs.append(made)
+        if not inputs:
+            raise ValueError(f"{path}: no person with a body in view was found")
+        return PeopleInputs(ids, inputs, main)
 
     def preview(self, source: str, count: int, size: int) -> torch.Tensor | None:
         return None  # catalog sources are keypoint files: no frames to show
@@ -164,6 +182,35 @@ class KeypointInput(WeightsInfo):
             kp, length, predictor.forward, predictor.classes, batch_size=request.batch_size
         )
         return TimelineScoring(scorer, finish=lambda timeline: add_repetitions(timeline, kp))
+
+    def timeline_lanes(
+        self, predictor: ScoringModel, request: TimelineRequest
+    ) -> tuple[list[int], list[TimelineScoring], int]:
+        """:meth:`timeline_scoring` for each person of ``request.people``, on their own
+        keypoints (a version 2 file's tracks, or blazepose-multi's on the video)."""
+        found = whole_video_people(
+            request.video, request.keypoints, request.people, show_progress=request.show_progress
+        )
+        scorings = [
+            self.timeline_scoring(
+                predictor, dataclasses.replace(request, keypoints=found.person(p))
+            )
+            for p in range(found.num_people)
+        ]
+        return found.track_ids.tolist(), scorings, found.largest() if found.num_people else 0
+
+
+def _person_input(spec: InputSpec, kp: Keypoints, path: str) -> ModelInput:
+    """One person's keypoints as one model input, with the ``pose`` and ``form`` extras."""
+    from sportslens.pose.summary import pose_extras
+
+    length, layout = spec.clip_frames, spec_as(spec, KeypointSpec).layout
+    try:
+        clip = normalize_people([kp], length, layout=layout)  # (C, T, V, M)
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from error
+    frames = [int(i) for i in np.rint(np.linspace(0, kp.num_frames - 1, length))]
+    return ModelInput(torch.from_numpy(clip), frames, pose_extras(kp))
 
 
 def whole_video_keypoints(
@@ -192,6 +239,36 @@ def whole_video_keypoints(
             f"{info.num_frames} frames"
         )
     return keypoints
+
+
+def whole_video_people(
+    video: Source,
+    keypoints: KeypointSource | None,
+    people: PeopleChoice,
+    *,
+    show_progress: bool = False,
+) -> People:
+    """:func:`whole_video_keypoints` for several people: a keypoint file's tracks (any
+    version), given keypoints as one person, or blazepose-multi's tracks of the video."""
+    from sportslens.pose import extract_people, load_people
+    from sportslens.pose.people import People
+    from sportslens.video import probe
+
+    name = describe_source(video)
+    if keypoints is None and name.lower().endswith(".npz"):
+        raise ValueError(f"{name}: a timeline needs the video; give its keypoint file as keypoints")
+    if keypoints is None:
+        return extract_people(video, "blazepose-multi", people=people, progress=show_progress)
+    if not isinstance(keypoints, str | os.PathLike):  # one person's Keypoints, already read
+        return People.of(whole_video_keypoints(video, keypoints))
+    found = load_people(keypoints)
+    frames = probe(video).num_frames
+    if found.num_frames != frames:
+        raise ValueError(
+            f"{keypoints}: {found.num_frames} keypoint frames, but {name} has {frames}; give "
+            "the keypoint file of this video"
+        )
+    return found.select(people) if found.num_people else found
 
 
 KEYPOINT_INPUT = KeypointInput()

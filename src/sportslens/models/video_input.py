@@ -21,6 +21,8 @@ from sportslens.models.inputs import (
     InputSpec,
     KeypointSource,
     ModelInput,
+    PeopleInputs,
+    PeopleUnsupportedError,
     ScoringModel,
     TimelineRequest,
     TimelineScoring,
@@ -32,6 +34,7 @@ from sportslens.video import Source, frame_count, read_frames
 
 if TYPE_CHECKING:
     from sportslens.data import Catalog, ClipConfig, ClipDataset, Record
+    from sportslens.pose.people import PeopleChoice
     from sportslens.timeline import Timeline
 
 __all__ = ["VIDEO_INPUT", "VideoInput"]
@@ -75,6 +78,14 @@ class VideoInput(WeightsInfo):
         clip = eval_transform(preprocess)(frames)  # (C, T, crop, crop) float
         return ModelInput(clip, indices.tolist(), {})
 
+    def prepare_people(self, spec: InputSpec, source: Source, people: PeopleChoice) -> PeopleInputs:
+        raise PeopleUnsupportedError(_WHOLE_FRAMES)
+
+    def timeline_lanes(
+        self, predictor: ScoringModel, request: TimelineRequest
+    ) -> tuple[list[int], list[TimelineScoring], int]:
+        raise PeopleUnsupportedError(_WHOLE_FRAMES)
+
     def preview(self, source: str, count: int, size: int) -> torch.Tensor | None:
         indices = sampling.uniform(frame_count(source), count)
         return read_frames(source, indices, size=size)  # (count, C, H, W) uint8
@@ -98,6 +109,12 @@ class VideoInput(WeightsInfo):
             batch_size=request.batch_size,
         )
         return TimelineScoring(scorer, finish=_as_scored)
+
+
+_WHOLE_FRAMES = (
+    "people all or N answers per person with a skeleton model; a video model reads whole "
+    "frames, so it gives one answer per video (people largest)"
+)
 
 
 def _as_scored(timeline: Timeline) -> Timeline:

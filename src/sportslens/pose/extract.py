@@ -25,9 +25,16 @@ from typing import Literal
 import numpy as np
 
 from sportslens.messages import preview
-from sportslens.pose.backends import Backend, Layout, VitPoseSettings, extract_keypoints
+from sportslens.pose.backends import (
+    Backend,
+    Layout,
+    VitPoseSettings,
+    extract_keypoints,
+    extract_people,
+)
 from sportslens.pose.backends.vitpose import ModelUnavailableError
 from sportslens.pose.keypoints import load_keypoints, save_keypoints
+from sportslens.pose.people import PeopleChoice, save_people
 from sportslens.pose.smoothing import SmoothMethod, smooth_keypoints
 from sportslens.progress import progress_bar
 
@@ -42,6 +49,8 @@ class ExtractSettings:
     layout: Layout = "coco17"
     smooth: SmoothMethod = "none"
     vitpose: VitPoseSettings | None = None
+    people: PeopleChoice = "largest"
+    """Which people each file keeps; anything but "largest" writes version 2 files."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +165,8 @@ def _run(
 
 def extract_one(source: str, target: Path, settings: ExtractSettings) -> VideoResult:
     """Extract, smooth and save one video's keypoints; any failure becomes a failed result."""
+    if settings.people != "largest":
+        return _extract_people(source, target, settings)
     try:
         kp = extract_keypoints(
             source, settings.backend, layout=settings.layout, vitpose=settings.vitpose
@@ -169,6 +180,26 @@ def extract_one(source: str, target: Path, settings: ExtractSettings) -> VideoRe
     except Exception as error:  # reported per video; one bad file must not stop a catalog
         return VideoResult(source, target, "failed", error=f"{type(error).__name__}: {error}")
     return VideoResult(source, target, "done", kp.num_frames, float(kp.detected.mean()))
+
+
+def _extract_people(source: str, target: Path, settings: ExtractSettings) -> VideoResult:
+    """:func:`extract_one` for ``settings.people`` of several: a version 2 file, each person
+    smoothed alone; ``detected`` is the fraction of frames with anyone in them."""
+    try:
+        found = extract_people(
+            source, settings.backend, layout=settings.layout, people=settings.people,
+            vitpose=settings.vitpose,
+        )  # fmt: skip
+        found = found.map(lambda kp: smooth_keypoints(kp, settings.smooth))
+        save_people(
+            target, found, backend=np.str_(settings.backend), smoothing=np.str_(settings.smooth)
+        )
+    except (ImportError, ModelUnavailableError):
+        raise
+    except Exception as error:  # as in extract_one: reported per video
+        return VideoResult(source, target, "failed", error=f"{type(error).__name__}: {error}")
+    seen = (found.scores > 0).any(axis=(1, 2))  # (T,) anyone in the frame
+    return VideoResult(source, target, "done", found.num_frames, float(seen.mean()))
 
 
 def _finished(source: str, target: Path) -> VideoResult | None:

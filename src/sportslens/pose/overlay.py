@@ -8,6 +8,7 @@ frame; :func:`write_overlay` streams a whole video through it.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from sportslens.pose.keypoints import Keypoints
 from sportslens.pose.layouts import Edges, layout_edges
+from sportslens.pose.people import People
 from sportslens.progress import progress_bar
 from sportslens.video import Source, describe_source, frame_count, iter_frames
 from sportslens.writer import VideoWriter
@@ -82,6 +84,29 @@ def write_overlay(
     taken at another size than the video's; odd frame sizes get one black row or column, as
     H.264 needs even sizes.
     """
+    edges = layout_edges(kp.layout)
+
+    def draw(frame: NDArray[Any], index: int, scale: NDArray[np.float32]) -> NDArray[np.uint8]:
+        points = kp.keypoints[index] * scale  # (V, 2) in this frame's pixels
+        return draw_pose(frame, points, kp.scores[index], edges, frame_number=index)
+
+    return write_drawn(video, kp, out, draw, progress=progress)
+
+
+FrameDrawer = Callable[[NDArray[Any], int, NDArray[np.float32]], NDArray[np.uint8]]
+"""Draws on frame ``index`` (H, W, 3); ``scale`` (2,) maps keypoint pixels to this frame's."""
+
+
+def write_drawn(
+    video: Source,
+    kp: Keypoints | People,
+    out: str | os.PathLike[str],
+    draw: FrameDrawer,
+    *,
+    progress: bool = False,
+) -> Path:
+    """Decode ``video``, ``draw`` on each frame and encode to ``out`` (mp4), atomically; ``kp``
+    gives the frame count, fps and size the keypoints were taken at."""
     out = Path(out)
     name = describe_source(video)
     frames = frame_count(video)
@@ -89,7 +114,6 @@ def write_overlay(
         raise ValueError(
             f"{name} has {frames} frames but the keypoints ({kp.source}) have {kp.num_frames}"
         )
-    edges = layout_edges(kp.layout)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp{out.suffix or '.mp4'}")
     try:
@@ -97,10 +121,7 @@ def write_overlay(
             task = bar.add_task(f"overlay {out.name}", total=frames)
             for index, frame in iter_frames(video):  # (H, W, 3) uint8
                 scale = np.array(frame.shape[1::-1], dtype=np.float32) / np.array(kp.size)
-                drawn = draw_pose(
-                    frame, kp.keypoints[index] * scale, kp.scores[index], edges, frame_number=index
-                )
-                writer.write(_even(drawn))
+                writer.write(_even(draw(frame, index, scale.astype(np.float32))))
                 bar.advance(task)
         tmp.replace(out)
     except BaseException:

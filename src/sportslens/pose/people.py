@@ -11,6 +11,7 @@ loads as one person with track id 0.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -31,6 +32,15 @@ from sportslens.pose.layouts import BLAZEPOSE_TO_COCO, LAYOUTS
 
 PeopleChoice = int | Literal["all", "largest"]
 """Which people to keep: every track, the N largest, or the largest one (``--people``)."""
+
+
+def parse_people_choice(text: str) -> PeopleChoice:
+    """``--people`` as given on the command line or in a query: all, largest or a count N >= 1."""
+    if text in ("all", "largest"):
+        return "all" if text == "all" else "largest"
+    if text.isdigit() and int(text) >= 1:
+        return int(text)
+    raise ValueError(f"--people must be all, largest or a count of at least 1, got {text!r}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,10 +120,28 @@ class People:
         keep = np.sort(np.argsort(-seen_area(self.keypoints, self.scores), kind="stable")[:count])
         return self._subset(keep)
 
+    def subset_of(self, track_ids: list[int]) -> People:
+        """The people with these track ids, in that order; an unknown id is an error."""
+        ids = self.track_ids.tolist()
+        unknown = [i for i in track_ids if i not in ids]
+        if unknown:
+            raise ValueError(f"no track {unknown[0]}; the tracks are {ids}")
+        return self._subset(np.array([ids.index(i) for i in track_ids], dtype=np.int64))
+
     def _subset(self, keep: NDArray[Any]) -> People:
         return People(
             self.keypoints[:, keep], self.scores[:, keep], self.track_ids[keep], self.layout,
             self.fps, self.size, self.source,
+        )  # fmt: skip
+
+    def map(self, change: Callable[[Keypoints], Keypoints]) -> People:
+        """The same tracks with ``change`` applied to each person alone (smoothing, say)."""
+        if not self.num_people:
+            return self
+        each = [change(self.person(p)) for p in range(self.num_people)]
+        return People(
+            np.stack([kp.keypoints for kp in each], 1), np.stack([kp.scores for kp in each], 1),
+            self.track_ids, each[0].layout, each[0].fps, each[0].size, self.source,
         )  # fmt: skip
 
     def to_coco17(self) -> People:

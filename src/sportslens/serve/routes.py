@@ -11,6 +11,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import HTMLResponse
 
+from sportslens.models.inputs import PeopleUnsupportedError
+from sportslens.pose.people import PeopleChoice, parse_people_choice
 from sportslens.predict import Predictor
 from sportslens.serve.decoded_size import check_decoded_size
 from sportslens.serve.errors import ApiError, error_response
@@ -26,6 +28,7 @@ from sportslens.serve.settings import ServeSettings
 from sportslens.serve.state import ServerState, State
 from sportslens.serve.timeline_query import Stride, Window, check_window_frames
 from sportslens.serve.uploads import Upload, receive_upload
+from sportslens.timeline import TimelineOptions
 from sportslens.video import INDEX_CACHE, VideoDecodeError, frame_pixel_limit, probe
 
 PLAYGROUND = resources.files("sportslens.serve").joinpath("static/index.html")
@@ -107,6 +110,15 @@ def model(state: State) -> dict[str, Any]:
 
 
 TopK = Annotated[int | None, Query(ge=1, le=1000, description="Labels to return (default 5).")]
+People = Annotated[
+    str,
+    Query(
+        pattern="^(all|largest|[1-9][0-9]*)$",
+        description="Skeleton models: all, a count N (the N seen largest) or largest (default). "
+        "With all or N the answer adds track_id and a list of people (predict) or lanes "
+        "(timeline), each with its track id; a video of people goes through blazepose-multi.",
+    ),
+]
 
 
 @api_router.post(
@@ -116,10 +128,13 @@ TopK = Annotated[int | None, Query(ge=1, le=1000, description="Labels to return 
     responses=UPLOAD_ERRORS,
     openapi_extra=UPLOAD_BODY,
 )
-async def predict(request: Request, state: State, top_k: TopK = None) -> dict[str, Any]:
+async def predict(
+    request: Request, state: State, top_k: TopK = None, people: People = "largest"
+) -> dict[str, Any]:
     """Top-k labels with scores for one uploaded video (multipart ``file`` or a raw body)."""
     k = top_k or state.settings.top_k
-    return await _serve_upload(request, state, partial(_predict, state.predictor, top_k=k))
+    work = partial(_predict, state.predictor, top_k=k, people=parse_people_choice(people))
+    return await _serve_upload(request, state, work)
 
 
 @api_router.post(
@@ -133,9 +148,14 @@ async def timeline(
     state: State,
     window: Window = None,
     stride: Stride = None,
+    people: People = "largest",
 ) -> dict[str, Any]:
-    """Per-window scores and labelled segments of a long video."""
-    work = partial(_timeline, state.predictor, window=window, stride=stride)
+    """Per-window scores and labelled segments of a long video (a lane per person with
+    ``people`` all or N)."""
+    work = partial(
+        _timeline, state.predictor, window=window, stride=stride,
+        people=parse_people_choice(people),
+    )  # fmt: skip
     return await _serve_upload(request, state, work)
 
 
@@ -180,6 +200,8 @@ def _in_worker(
         check_decoded_size(upload.path, settings, upload.filename)
         with frame_pixel_limit(settings.max_frame_pixels):  # frames that grow mid-stream
             return work(upload).to_dict(), began
+    except PeopleUnsupportedError as error:
+        raise ApiError(422, "people_unsupported", str(error)) from error
     except VideoDecodeError as error:
         # The decoder names the temporary file; the client knows its upload by its own name.
         reason = str(error).replace(str(upload.path), upload.filename)
@@ -195,13 +217,23 @@ def _in_worker(
         INDEX_CACHE.discard(upload.path)
 
 
-def _predict(predictor: Predictor, upload: Upload, *, top_k: int) -> Any:
+def _predict(predictor: Predictor, upload: Upload, *, top_k: int, people: PeopleChoice) -> Any:
+    if people != "largest":
+        return predictor.predict_people(upload.path, people, top_k=top_k)
     return predictor.predict(upload.path, top_k=top_k)
 
 
 def _timeline(
-    predictor: Predictor, upload: Upload, *, window: float | None, stride: float | None
+    predictor: Predictor,
+    upload: Upload,
+    *,
+    window: float | None,
+    stride: float | None,
+    people: PeopleChoice,
 ) -> Any:
     if upload.path.suffix != ".npz":  # a keypoint file gets the timeline's own refusal (422)
         check_window_frames(window, stride, probe(upload.path).fps)
+    if people != "largest":
+        options = TimelineOptions(window=window, stride=stride)
+        return predictor.timeline_people(upload.path, people, options=options)
     return predictor.timeline(upload.path, window=window, stride=stride)

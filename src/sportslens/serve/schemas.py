@@ -70,6 +70,16 @@ class FormSummary(BaseModel):
     )
 
 
+class PersonPrediction(BaseModel):
+    """One person's answer from a skeleton model (``people`` all or N)."""
+
+    track_id: int = Field(description="The person's track id (the same in pose files).")
+    top: list[LabelScore]
+    answer: str | None = None
+    pose: PoseSummary
+    form: FormSummary | None = None
+
+
 class PredictResponse(BaseModel):
     """Top-k labels of one uploaded video, best first.
 
@@ -93,6 +103,15 @@ class PredictResponse(BaseModel):
         default=None,
         description="Skeleton models: angles and repetitions; null when no angle was measured.",
     )
+    track_id: int | None = Field(
+        default=None,
+        description="With people all or N: the track whose answer the fields above give (the "
+        "person seen largest).",
+    )
+    people: list[PersonPrediction] | None = Field(
+        default=None,
+        description="With people all or N (skeleton models): every person's answer, by track.",
+    )
     dive: dict[str, Any] | None = Field(
         default=None, description="Dive models only: the dive number and its attributes."
     )
@@ -110,7 +129,12 @@ class PredictResponse(BaseModel):
 
 
 class TimelineResponse(BaseModel):
-    """Windows and segments of a long video, as ``Predictor.timeline(...).to_dict()`` gives."""
+    """Windows and segments of a long video, as ``Predictor.timeline(...).to_dict()`` gives.
+
+    With ``people`` all or N (skeleton models) these are the timeline of the person seen largest,
+    whose ``track_id`` is given, and ``lanes`` holds every person's timeline with its
+    ``track_id``.
+    """
 
     model_config = ConfigDict(extra="allow")
 

@@ -21,7 +21,7 @@ import numpy as np
 from sportslens.pose.backends.imported import import_keypoints
 from sportslens.pose.backends.vitpose import ModelUnavailableError, VitPoseSettings
 from sportslens.pose.keypoints import Keypoints
-from sportslens.pose.people import People, PeopleChoice
+from sportslens.pose.people import People, PeopleChoice, load_people
 from sportslens.video import Source, describe_source, probe
 
 Backend = Literal["mediapipe", "vitpose", "blazepose-multi", "import"]
@@ -89,12 +89,27 @@ def extract_people(
     import_from: str | os.PathLike[str] | None = None,
     progress: bool = False,
 ) -> People:
-    """Every tracked person of ``source`` (``blazepose-multi``), or the one person the other
-    backends give, then ``people`` of them: ``"all"``, the N seen largest or the ``"largest"``.
+    """Every tracked person of ``source`` (``blazepose-multi``, or ``vitpose`` with each person
+    box; the other backends give one person), then ``people`` of them: ``"all"``, the N seen
+    largest or the ``"largest"`` (for vitpose: its best box per frame, as before).
 
     With ``"largest"`` and no person found, the answer is one person with scores 0 in every
     frame, as :func:`extract_keypoints` gives.
     """
+    if backend == "import" and import_from is not None and _holds_people(import_from):
+        found = load_people(import_from)
+        frames = probe(source).num_frames
+        if found.num_frames != frames:
+            raise ValueError(
+                f"{import_from}: {found.num_frames} keypoint frames for a video of {frames}"
+            )
+        return found.select(people) if found.num_people else found
+    if backend == "vitpose" and people != "largest":
+        from sportslens.pose.backends.vitpose import extract_vitpose_people
+
+        _require_coco(layout, "vitpose")
+        found = extract_vitpose_people(source, vitpose or VitPoseSettings(), progress=progress)
+        return found.select(people) if found.num_people else found
     if backend != "blazepose-multi":
         kp = extract_keypoints(
             source, backend, layout=layout, vitpose=vitpose, import_from=import_from,
@@ -114,6 +129,14 @@ def extract_people(
         )  # fmt: skip
         return People.of(kp)
     return found.select(people) if found.num_people else found
+
+
+def _holds_people(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a version 2 keypoint file (several people), not another tool's."""
+    if not str(path).lower().endswith(".npz"):
+        return False
+    with np.load(path, allow_pickle=False) as data:
+        return "version" in data and int(data["version"]) >= 2
 
 
 def _require_coco(layout: str, backend: str) -> None:

@@ -1,7 +1,9 @@
 """The ``vitpose`` backend: ViTPose (transformers) on the person an object detector finds.
 
 Top-down, as in the ViTPose paper: a detector (RT-DETR by default) boxes the people in a frame,
-the highest-scoring person box is cropped and ViTPose predicts its 17 COCO keypoints. With no
+the highest-scoring person box is cropped and ViTPose predicts its 17 COCO keypoints; for every
+person (:func:`extract_vitpose_people`) each box above the threshold is, and the keypoint tracker
+follows them. With no
 detector, the whole frame is the box (for clips cropped to one athlete). Models load with
 ``from_pretrained`` from a hub id or a local folder; with no network and no local copy the
 loader fails at once and says what to download.
@@ -13,15 +15,19 @@ import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from sportslens.hub import HubModelMissingError, load_from_hub
 from sportslens.pose.keypoints import MIN_DETECTED_SCORE, Keypoints
+from sportslens.pose.people import People
 from sportslens.progress import progress_bar
 from sportslens.video import Source, describe_source, iter_frames, probe
+
+if TYPE_CHECKING:
+    from sportslens.pose.tracking import TrackerConfig
 
 DEFAULT_POSE_MODEL = "usyd-community/vitpose-base-simple"
 """ViTPose-B trained on COCO (the "simple" decoder), the model the reference project used."""
@@ -82,6 +88,54 @@ def extract_vitpose(
     return Keypoints(keypoints, scores, "coco17", info.fps, (info.width, info.height), name)
 
 
+def extract_vitpose_people(
+    source: Source,
+    settings: VitPoseSettings,
+    *,
+    progress: bool = False,
+    tracker: TrackerConfig | None = None,
+) -> People:
+    """COCO-17 keypoints of every person box above ``settings.detection_threshold`` in every
+    frame, followed over the video by the keypoint tracker (:mod:`sportslens.pose.tracking`)."""
+    import torch
+
+    from sportslens.pose.tracking import Tracker
+
+    models = load_vitpose(settings)
+    info = probe(source)
+    follow = Tracker(info.fps, tracker)
+    name = describe_source(source)
+    with progress_bar(enabled=progress) as bar, torch.inference_mode():
+        task = bar.add_task(f"pose {Path(name).name}", total=info.num_frames)
+        for indices, frames in _batches(iter_frames(source), settings.batch_size):
+            for index, (points, scores) in zip(
+                indices, frame_people(models, frames, settings.detection_threshold), strict=True
+            ):
+                follow.update(index, points, scores)
+            bar.advance(task, len(indices))
+    return follow.people(info.num_frames, "coco17", info.fps, (info.width, info.height), name)
+
+
+def frame_people(
+    models: _Models, frames: list[NDArray[Any]], threshold: float
+) -> list[tuple[NDArray[np.float32], NDArray[np.float32]]]:
+    """Per frame, the keypoints (N, 17, 2) and scores (N, 17) of its N person boxes."""
+    import torch
+
+    with torch.inference_mode():
+        boxes = _all_person_boxes(models, frames, threshold)
+        found = [i for i, frame_boxes in enumerate(boxes) if frame_boxes]
+        answers = [(np.zeros((0, 17, 2), np.float32), np.zeros((0, 17), np.float32))] * len(frames)
+        if not found:
+            return answers
+        points, scores = _estimate_boxes(
+            models, [frames[i] for i in found], [boxes[i] for i in found]
+        )
+    for i, xy, score in zip(found, points, scores, strict=True):
+        answers[i] = (xy, np.clip(score, MIN_DETECTED_SCORE, 1.0).astype(np.float32))
+    return answers
+
+
 def _batches(
     frames: Iterator[tuple[int, NDArray[Any]]], size: int
 ) -> Iterator[tuple[list[int], list[NDArray[Any]]]]:
@@ -102,24 +156,32 @@ def _person_boxes(
     models: _Models, frames: list[NDArray[Any]], threshold: float
 ) -> list[list[float] | None]:
     """The best person box of each frame as COCO ``[x, y, width, height]``, or None."""
+    return [boxes[0] if boxes else None for boxes in _all_person_boxes(models, frames, threshold)]
+
+
+def _all_person_boxes(
+    models: _Models, frames: list[NDArray[Any]], threshold: float
+) -> list[list[list[float]]]:
+    """Every person box of each frame scoring at least ``threshold``, best first, as COCO
+    ``[x, y, width, height]``; with no detector, the whole frame."""
     detector, processor = models.detector, models.detector_processor
     if detector is None or processor is None:
-        return [[0.0, 0.0, float(f.shape[1]), float(f.shape[0])] for f in frames]
+        return [[[0.0, 0.0, float(f.shape[1]), float(f.shape[0])]] for f in frames]
     inputs = processor(images=frames, return_tensors="pt").to(models.device)
     outputs = detector(**inputs)
     sizes = [(f.shape[0], f.shape[1]) for f in frames]
     results = processor.post_process_object_detection(
         outputs, target_sizes=sizes, threshold=threshold
     )
-    boxes: list[list[float] | None] = []
+    boxes: list[list[list[float]]] = []
     for result in results:
-        people = result["labels"] == models.person_label
-        if not bool(people.any()):
-            boxes.append(None)
-            continue
-        best = int(result["scores"].masked_fill(~people, -1.0).argmax())
-        x0, y0, x1, y1 = (float(v) for v in result["boxes"][best])
-        boxes.append([x0, y0, x1 - x0, y1 - y0])
+        people = (result["labels"] == models.person_label).nonzero().flatten().tolist()
+        people.sort(key=lambda i: -float(result["scores"][i]))
+        frame_boxes = []
+        for i in people:
+            x0, y0, x1, y1 = (float(v) for v in result["boxes"][i])
+            frame_boxes.append([x0, y0, x1 - x0, y1 - y0])
+        boxes.append(frame_boxes)
     return boxes
 
 
@@ -127,25 +189,34 @@ def _estimate(
     models: _Models, frames: list[NDArray[Any]], boxes: list[list[float] | None]
 ) -> tuple[NDArray[Any], NDArray[Any]]:
     """Keypoints (n, 17, 2) in frame pixels and scores (n, 17) for one box per frame."""
+    points, scores = _estimate_boxes(models, frames, [[box] for box in boxes if box is not None])
+    return np.stack([p[0] for p in points]), np.stack([s[0] for s in scores])
+
+
+def _estimate_boxes(
+    models: _Models, frames: list[NDArray[Any]], boxes: list[list[list[float]]]
+) -> tuple[list[NDArray[np.float32]], list[NDArray[np.float32]]]:
+    """Per frame, keypoints (N, 17, 2) in frame pixels and scores (N, 17) for its N boxes."""
     import torch
 
-    per_image = [[box] for box in boxes]
-    inputs = models.pose_processor(images=frames, boxes=per_image, return_tensors="pt")
-    pixels = inputs["pixel_values"].to(models.device)  # (n, 3, h, w)
+    inputs = models.pose_processor(images=frames, boxes=boxes, return_tensors="pt")
+    pixels = inputs["pixel_values"].to(models.device)  # (sum N, 3, h, w): every box's crop
     extra: dict[str, Any] = {}
     if getattr(models.pose.config.backbone_config, "num_experts", 1) > 1:
         # ViTPose+ has one head per training dataset; index 0 is COCO.
-        extra["dataset_index"] = torch.zeros(len(frames), dtype=torch.long, device=models.device)
+        extra["dataset_index"] = torch.zeros(len(pixels), dtype=torch.long, device=models.device)
     outputs = models.pose(pixel_values=pixels, **extra)
     if outputs.heatmaps.shape[1] != 17:
         raise ValueError(
             f"the ViTPose model predicts {outputs.heatmaps.shape[1]} keypoints; sportslens "
             "reads COCO-17 models only"
         )
-    results = models.pose_processor.post_process_pose_estimation(outputs, boxes=per_image)
-    points = np.stack([r[0]["keypoints"].cpu().numpy() for r in results])  # (n, 17, 2)
-    scores = np.stack([r[0]["scores"].cpu().numpy() for r in results])  # (n, 17)
-    return points.astype(np.float32), scores.astype(np.float32)
+    results = models.pose_processor.post_process_pose_estimation(outputs, boxes=boxes)
+    points = [
+        np.stack([p["keypoints"].cpu().numpy() for p in r]).astype(np.float32) for r in results
+    ]
+    scores = [np.stack([p["scores"].cpu().numpy() for p in r]).astype(np.float32) for r in results]
+    return points, scores  # each (N, 17, 2) and (N, 17)
 
 
 @functools.lru_cache(maxsize=2)
