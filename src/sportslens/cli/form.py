@@ -61,7 +61,7 @@ def form(
     ] = False,
 ) -> None:
     """Joint angles over time and the repetitions: start, end, duration, angle range of each."""
-    from sportslens.pose.form import analyze_form, keypoints_from
+    from sportslens.pose.form import analyze_form, keypoints_and_shots
 
     if backend not in ("mediapipe", "vitpose"):
         raise ValueError(f"backend must be mediapipe or vitpose, got {backend!r}")
@@ -71,9 +71,8 @@ def form(
     folder = save_folder("form") if save else None
     answers = []
     for source in found:
-        analysis = analyze_form(
-            keypoints_from(source, cast("Backend", backend)), exercise, min_score=min_score
-        )
+        kp, shots = keypoints_and_shots(source, cast("Backend", backend))
+        analysis = analyze_form(kp, exercise, min_score=min_score, shots=shots)
         chart = plot if folder is None else folder / f"{_stem(source)}.png"
         if chart is not None:
             from sportslens.pose.form_plot import plot_form
