@@ -145,3 +145,49 @@ def test_form_counts_a_squatter_who_leaves_the_frame_between_two_sets(
     kp = Keypoints(points, scores, "coco17", FPS, (200, 200), "clip")
     report = analyze_form(kp, exercise).repetitions
     assert report.count == 5 and len(report.spans) == 2
+
+
+def _push_up_set(reps: int, last_onto_knees: bool, last_depth: float = 1.0) -> JointAngles:
+    """Elbows dip ``reps`` times from the plank (knees and hips straight); the last dip may go
+    only ``last_depth`` of the way, or end with the athlete pushing up onto the knees."""
+    elbow = np.concatenate([hold(1.0, 165), dips(reps - 1, 1.8, 165, 75)])
+    last = dips(1, 1.8, 165, 165 - 90 * last_depth)
+    elbow = np.concatenate([elbow, last, hold(1.5, 165)])
+    knee, hip = np.full(len(elbow), 172.0), np.full(len(elbow), 178.0)
+    if last_onto_knees:
+        start = len(elbow) - len(hold(1.5)) - len(last) // 2  # from the bottom of the last dip
+        drop = np.clip(np.arange(len(elbow) - start) / (0.8 * FPS), 0, 1)  # (R,) 0 → 1 in 0.8 s
+        knee[start:] -= 80 * drop  # kneeling
+        hip[start:] -= 60 * drop
+    noise = np.random.default_rng(1).normal(0.0, 2.0, (len(elbow), len(ANGLE_NAMES)))
+    degrees = np.full((len(elbow), len(ANGLE_NAMES)), 90.0) + noise
+    for side in ("left", "right"):
+        degrees[:, ANGLE_NAMES.index(f"{side}_elbow")] += elbow - 90
+        degrees[:, ANGLE_NAMES.index(f"{side}_knee")] += knee - 90
+        degrees[:, ANGLE_NAMES.index(f"{side}_hip")] += hip - 90
+    return JointAngles(ANGLE_NAMES, degrees, FPS)
+
+
+@pytest.mark.parametrize("exercise", [None, "push_up"])
+def test_a_last_descent_that_ends_on_the_knees_is_partial(exercise: str | None) -> None:
+    whole_set = _push_up_set(6, last_onto_knees=False)
+    report = count_in_spans(whole_set, whole(whole_set.num_frames), exercise)
+    assert (report.count, len(report.partial)) == (6, 0)
+    onto_knees = _push_up_set(6, last_onto_knees=True)
+    report = count_in_spans(onto_knees, whole(onto_knees.num_frames), exercise)
+    assert (report.count, len(report.partial)) == (5, 1)
+    assert report.partial[0].start > report.repetitions[-1].start  # the last one
+
+
+def test_a_shallow_last_dip_is_partial_but_a_slightly_shorter_one_counts() -> None:
+    shallow = _push_up_set(6, last_onto_knees=False, last_depth=0.45)
+    report = count_in_spans(shallow, whole(shallow.num_frames), "push_up")
+    assert (report.count, len(report.partial)) == (5, 1)
+    tired = _push_up_set(6, last_onto_knees=False, last_depth=0.8)
+    assert count_in_spans(tired, whole(tired.num_frames), "push_up").count == 6
+
+
+def test_edges_of_a_short_set_are_not_judged() -> None:
+    # Three repetitions are too few to say what the set's position is: the last one counts.
+    few = _push_up_set(3, last_onto_knees=True)
+    assert count_in_spans(few, whole(few.num_frames), "push_up").count == 3
