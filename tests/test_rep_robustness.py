@@ -191,3 +191,64 @@ def test_edges_of_a_short_set_are_not_judged() -> None:
     # Three repetitions are too few to say what the set's position is: the last one counts.
     few = _push_up_set(3, last_onto_knees=True)
     assert count_in_spans(few, whole(few.num_frames), "push_up").count == 3
+
+
+def _athlete(label: str, yaw: float, reps: int = 5) -> Keypoints:
+    """Ground-truth keypoints of a synthetic athlete doing ``reps`` repetitions, seen from
+    ``yaw`` degrees off the front (0: facing the camera)."""
+    from dataclasses import replace
+
+    from sportslens.synth import clips
+    from sportslens.synth.motion import Schedule
+    from sportslens.synth.scene import clip_keypoints
+    from sportslens.synth.settings import ClipSettings
+
+    spec = clips.sample_clip_spec(label, 0, ClipSettings(num_frames=240, size=160))
+    schedule = Schedule(reps, 1.5, 0.5, (1.0,) * reps, (0.0, 0.0, 0.0))
+    points, visibility = clip_keypoints(replace(spec, yaw=yaw, schedule=schedule))
+    return Keypoints(
+        points.astype(np.float32), visibility.astype(np.float32), "coco17", FPS, (160, 160), label
+    )
+
+
+@pytest.mark.parametrize("label", ["squat", "push_up", "jumping_jack", "deadlift"])
+@pytest.mark.parametrize("yaw", [0.0, 10.0])
+def test_exercises_seen_from_the_front_are_counted(label: str, yaw: float) -> None:
+    # From the front a push-up's elbows bend towards the camera (4° of 2-D range at yaw 0) and a
+    # deadlift's hips hardly open: the counter takes the signal the movement still shows in.
+    kp = _athlete(label, yaw)
+    assert analyze_form(kp).repetitions.count == 5
+    assert analyze_form(kp, label).repetitions.count == 5
+
+
+def test_a_zoom_and_pan_during_the_set_change_nothing() -> None:
+    kp = _athlete("squat", 60.0)
+    t = np.arange(kp.num_frames)[:, None, None]  # (T, 1, 1)
+    zoom = 1.0 + 0.6 * t / kp.num_frames  # slowly closer, to 1.6 times
+    centre = np.array([80.0, 80.0])
+    moved = (kp.keypoints - centre) * zoom + centre + np.array([0.3, -0.1]) * t  # and panning
+    from dataclasses import replace
+
+    zoomed = replace(kp, keypoints=moved.astype(np.float32))
+    report = analyze_form(zoomed).repetitions
+    assert report.count == analyze_form(kp).repetitions.count == 5
+    assert len(report.spans) == 1  # a gradual zoom is no cut
+
+
+def test_joints_the_pose_model_is_unsure_of_are_left_out() -> None:
+    # MediaPipe guesses the far side's joints (visibility ~0.3): here the far leg is guessed
+    # half a repetition out of step, so the mean of both knees hardly moves. Those guesses must
+    # not be counted on: the near side still counts every squat.
+    kp = _athlete("squat", 60.0)
+    left, right = [11, 13, 15], [12, 14, 16]  # hip, knee, ankle
+    near, far = (right, left) if kp.keypoints[0, 11, 0] < kp.keypoints[0, 12, 0] else (left, right)
+    points, scores = kp.keypoints.copy(), kp.scores.copy()
+    points[:, far] = np.roll(points[:, near], 22, axis=0)  # 22 frames: half of a 1.5 s squat
+    scores[:, far] = 0.3
+    from dataclasses import replace
+
+    unsure = replace(kp, keypoints=points, scores=scores)
+    assert analyze_form(unsure, "squat").repetitions.count == 5
+    assert analyze_form(unsure).repetitions.count == 5
+    # Trusting every joint (min_score 0) counts on the guesses too, and gets it wrong.
+    assert analyze_form(unsure, "squat", min_score=0.0).repetitions.count != 5

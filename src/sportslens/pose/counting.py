@@ -34,12 +34,12 @@ from sportslens.pose.reps import (
     Repetition,
     RepetitionReport,
     candidate_signals,
+    exercise_signals,
     fill_gaps,
     gaussian_smooth,
     hysteresis_cycles,
     measure_repetition,
     periodicity,
-    signal_of,
 )
 from sportslens.pose.signal import Span
 
@@ -160,7 +160,7 @@ def count_in_spans(
     """Count the repetitions of ``angles`` inside ``spans`` (see the module docstring)."""
     cfg = config or CountConfig()
     signals = candidate_signals(angles)
-    names = [signal_of(exercise, signals)] if exercise is not None else list(signals)
+    names = exercise_signals(exercise, signals) if exercise is not None else list(signals)
     tracks = [_track(n, signals[n], spans, angles.fps, cfg) for n in names]
     if not any(t.pieces for t in tracks):
         measured = {n: int(np.isfinite(signals[n]).sum()) for n in names}
