@@ -137,3 +137,22 @@ def test_a_keypoint_file_has_no_frames_to_find_shots_in(tmp_path: Path, joined: 
     path = save_keypoints(tmp_path / "joined.npz", joined["keypoints"])
     kp, shots = keypoints_and_shots(path)
     assert shots == [] and kp.num_frames == joined["keypoints"].num_frames
+
+
+def test_analyze_splits_at_the_cut_it_finds_and_says_so(tmp_path: Path, joined: dict) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from sportslens.cli import app
+    from sportslens.pose.keypoints import save_keypoints
+
+    keypoints = save_keypoints(tmp_path / "joined.npz", joined["keypoints"])
+    out = tmp_path / "report"
+    args = ["analyze", str(joined["cut"]), "--exercise", "squat", "--keypoints", str(keypoints)]
+    result = CliRunner().invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "each shot change: cut at 3.9 s" in result.output
+    form = json.loads((out / "analysis.json").read_text())["form"]
+    assert form["shot_changes"] == [{"before": JOIN - 1, "after": JOIN, "kind": "cut"}]
+    assert form["count"] == 2 and len(form["partial"]) == 2
