@@ -11,8 +11,8 @@ first and the last whole repetition of each span, compared with the others of th
 - their range of motion on the counted signal is under :data:`MIN_RANGE_FRACTION` of the set's
   median range (half a repetition is not a repetition), or
 - the body is not back where the set's repetitions return to: at the last repetition's end (the
-  first one's start) a joint pair (the mean of ``knees``, ``hips``, ``elbows``, ``shoulders``)
-  is more than :data:`MIN_POSE_CHANGE` degrees, and more than :data:`SPREAD_FACTOR` times its
+  first one's start) a posture joint pair (the mean of both ``knees`` or both ``hips``) is more
+  than :data:`MIN_POSE_CHANGE` degrees, and more than :data:`SPREAD_FACTOR` times its
   usual scatter, from the median of the other repetitions' ends (starts).
 
 Inner repetitions are never judged here: the set itself is what they define. A movement before
@@ -44,8 +44,10 @@ among the set's other repetitions, so a joint that ends anywhere in a loose set 
 MIN_PARTIAL_FRACTION = 1 / 3
 """A movement at a set's edge short of a repetition is reported as a half one from a third of the
 set's median range up (a lifter setting up, a last shuffle move less)."""
-POSE_JOINTS = ("knees", "hips", "elbows", "shoulders")
-"""The candidate signals (left/right means) that describe the body's position."""
+POSE_JOINTS = ("knees", "hips")
+"""The candidate signals (left/right means) that say where the body is: standing, kneeling, in
+the plank or lying. The counted signal already says the moving limb came back; the arms'
+angles at rest vary too much between repetitions (and with keypoint noise) to judge by."""
 _POSE_WINDOW = 3
 """Frames either side of a repetition's start or end whose median is its position there."""
 
