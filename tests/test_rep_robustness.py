@@ -252,3 +252,17 @@ def test_joints_the_pose_model_is_unsure_of_are_left_out() -> None:
     assert analyze_form(unsure).repetitions.count == 5
     # Trusting every joint (min_score 0) counts on the guesses too, and gets it wrong.
     assert analyze_form(unsure, "squat", min_score=0.0).repetitions.count != 5
+
+
+def test_without_a_whole_repetition_no_shallow_edge_is_judged() -> None:
+    # Filmed from the bottom of a squat, then a small dip: no set to measure the dip against.
+    knee = np.concatenate([dips(1)[22:], hold(1.0), dips(1, 1.5, 175.0, 140.0), hold(1.0)])
+    report = count_in_spans(angles_with(knee), whole(len(knee)), "squat")
+    assert report.count == 0 and len(report.partial) == 1  # the cut one only
+
+
+def test_a_shallow_dip_after_the_set_is_a_partial_repetition() -> None:
+    knee = np.concatenate([hold(0.5), dips(4), hold(1.0), dips(1, 1.5, 175.0, 135.0), hold(1.0)])
+    report = count_in_spans(angles_with(knee), whole(len(knee)), "squat")
+    assert report.count == 4 and len(report.partial) == 1
+    assert report.partial[0].angle_min == pytest.approx(135.0, abs=3.0)

@@ -125,15 +125,16 @@ def _cycles(
             for s, e in cycles
         ]
         if signals is not None:
-            whole = [i for i, c in enumerate(cut) if not c]
+            kept = [i for i, c in enumerate(cut) if not c]
             window = slice(piece.span.start, piece.span.end + 1)
             local = {name: signal[window] for name, signal in signals.items()}
-            chosen = [cycles[i] for i in whole]
+            chosen = [cycles[i] for i in kept]
             for i in unfinished_edges(chosen, piece.smoothed, local):
-                cut[whole[i]] = True
+                cut[kept[i]] = True
         for (start, end), partial in zip(cycles, cut, strict=True):
             found.append(_Cycle(piece.span.start + start, piece.span.start + end, partial))
-        for start, end in shallow_edges(level, piece.smoothed, cycles, cfg.low):
+        whole = [c for c, partial in zip(cycles, cut, strict=True) if not partial]
+        for start, end in shallow_edges(level, piece.smoothed, cycles, whole, cfg.low):
             found.append(_Cycle(piece.span.start + start, piece.span.start + end, True))
     return sorted(found, key=lambda c: c.start)
 

@@ -105,18 +105,20 @@ def shallow_edges(
     level: NDArray[np.float64],
     degrees: NDArray[np.float64],
     cycles: Sequence[tuple[int, int]],
+    whole: Sequence[tuple[int, int]],
     low: float,
 ) -> list[tuple[int, int]]:
     """(start, end) of the deepest movement away from rest before a span's first repetition
     and after its last one that is a half repetition (see the module docstring).
 
     ``level`` (S,) is the span's signal scaled 0 at rest to 1 at the far extreme, ``degrees``
-    (S,) the same signal in degrees, ``cycles`` its repetitions in order; ``low`` is the level
-    that leaves rest.
+    (S,) the same signal in degrees, ``cycles`` its excursions in order (cut ones included),
+    ``whole`` those not cut by the span, the set measured against; ``low`` is the level that
+    leaves rest. Without a whole repetition there is no set, and nothing is judged.
     """
-    if not cycles:
+    if not whole:
         return []
-    set_range = float(np.median([np.ptp(degrees[s : e + 1]) for s, e in cycles]))
+    set_range = float(np.median([np.ptp(degrees[s : e + 1]) for s, e in whole]))
     found = []
     for first, last in ((0, cycles[0][0] - 1), (cycles[-1][1] + 1, len(level) - 1)):
         if last - first < 2:
@@ -133,9 +135,9 @@ def shallow_edges(
             continue
         start, end = max(runs, key=lambda r: float(level[r[0] : r[1] + 1].max()))
         # The whole movement: out to where the signal stops sinking towards rest either side.
-        while start > first and level[start - 1] <= level[start]:
+        while start > first and level[start - 1] < level[start]:
             start -= 1
-        while end < last and level[end + 1] <= level[end]:
+        while end < last and level[end + 1] < level[end]:
             end += 1
         inside = start > 0 and end < len(level) - 1  # cut by the footage: depth unknown
         if inside and np.ptp(degrees[start : end + 1]) >= MIN_PARTIAL_FRACTION * set_range:
