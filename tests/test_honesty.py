@@ -92,3 +92,57 @@ def test_an_answer_under_the_threshold_is_unknown(run: Path, athletes: Path) -> 
     predictor.trust = replace(predictor.trust, threshold=0.0)
     answer = predictor.predict(clip)
     assert answer.answer == answer.labels[0]
+
+
+def test_timelines_carry_the_domain_warnings_and_unknown(run: Path, make_video: MakeVideo) -> None:
+    from dataclasses import replace
+
+    video = make_video("long.mp4", frames=150, fps=30)  # 5 s: the timeline's job, no warning
+    result = runner.invoke(app, ["timeline", str(video), "--checkpoint", str(run), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["data_domain"] == SYNTHETIC
+    assert any("synthetic figures only" in w for w in data["warnings"])
+    assert not any("sportslens timeline" in w for w in data["warnings"])
+    predictor = Predictor.from_checkpoint(run)
+    threshold = predictor.trust.threshold
+    assert threshold is not None
+    for segment in data["segments"]:
+        if segment["background"]:
+            assert "answer" not in segment
+        else:
+            sure = segment["mean_score"] >= threshold
+            assert segment["answer"] == (segment["label"] if sure else "unknown")
+
+    from sportslens.timeline import TimelineOptions
+
+    everything = TimelineOptions(window=1.0, stride=0.5, threshold=0.0)  # no window background
+    predictor.trust = replace(predictor.trust, threshold=0.0)
+    timeline = predictor.timeline(video, options=everything)
+    assert all(s.answer == s.label for s in timeline.segments)
+    predictor.trust = replace(predictor.trust, threshold=1.01)  # nothing is that sure
+    timeline = predictor.timeline(video, options=everything)
+    actions = [s for s in timeline.segments if not s.background]
+    assert actions and all(s.answer == "unknown" for s in actions)
+    table = runner.invoke(app, ["timeline", str(video), "--checkpoint", str(run)])
+    assert "model trained on: synthetic athletes" in table.output
+    assert "synthetic figures only" in table.output
+
+
+def test_the_api_timeline_carries_the_domain_and_warnings(
+    run: Path, make_video: MakeVideo, tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from sportslens.serve import ServeSettings, create_app
+
+    video = make_video("long.mp4", frames=90, fps=30)
+    settings = ServeSettings(temp_dir=tmp_path)
+    with TestClient(create_app(run, settings)) as client, video.open("rb") as handle:
+        files = {"file": ("long.mp4", handle, "video/mp4")}
+        response = client.post("/v1/timeline?window=1&stride=0.5", files=files)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["data_domain"] == SYNTHETIC
+    assert any("synthetic figures only" in w for w in body["warnings"])
+    assert all("answer" in s for s in body["segments"] if not s["background"])

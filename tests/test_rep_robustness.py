@@ -145,3 +145,124 @@ def test_form_counts_a_squatter_who_leaves_the_frame_between_two_sets(
     kp = Keypoints(points, scores, "coco17", FPS, (200, 200), "clip")
     report = analyze_form(kp, exercise).repetitions
     assert report.count == 5 and len(report.spans) == 2
+
+
+def _push_up_set(reps: int, last_onto_knees: bool, last_depth: float = 1.0) -> JointAngles:
+    """Elbows dip ``reps`` times from the plank (knees and hips straight); the last dip may go
+    only ``last_depth`` of the way, or end with the athlete pushing up onto the knees."""
+    elbow = np.concatenate([hold(1.0, 165), dips(reps - 1, 1.8, 165, 75)])
+    last = dips(1, 1.8, 165, 165 - 90 * last_depth)
+    elbow = np.concatenate([elbow, last, hold(1.5, 165)])
+    knee, hip = np.full(len(elbow), 172.0), np.full(len(elbow), 178.0)
+    if last_onto_knees:
+        start = len(elbow) - len(hold(1.5)) - len(last) // 2  # from the bottom of the last dip
+        drop = np.clip(np.arange(len(elbow) - start) / (0.8 * FPS), 0, 1)  # (R,) 0 → 1 in 0.8 s
+        knee[start:] -= 80 * drop  # kneeling
+        hip[start:] -= 60 * drop
+    noise = np.random.default_rng(1).normal(0.0, 2.0, (len(elbow), len(ANGLE_NAMES)))
+    degrees = np.full((len(elbow), len(ANGLE_NAMES)), 90.0) + noise
+    for side in ("left", "right"):
+        degrees[:, ANGLE_NAMES.index(f"{side}_elbow")] += elbow - 90
+        degrees[:, ANGLE_NAMES.index(f"{side}_knee")] += knee - 90
+        degrees[:, ANGLE_NAMES.index(f"{side}_hip")] += hip - 90
+    return JointAngles(ANGLE_NAMES, degrees, FPS)
+
+
+@pytest.mark.parametrize("exercise", [None, "push_up"])
+def test_a_last_descent_that_ends_on_the_knees_is_partial(exercise: str | None) -> None:
+    whole_set = _push_up_set(6, last_onto_knees=False)
+    report = count_in_spans(whole_set, whole(whole_set.num_frames), exercise)
+    assert (report.count, len(report.partial)) == (6, 0)
+    onto_knees = _push_up_set(6, last_onto_knees=True)
+    report = count_in_spans(onto_knees, whole(onto_knees.num_frames), exercise)
+    assert (report.count, len(report.partial)) == (5, 1)
+    assert report.partial[0].start > report.repetitions[-1].start  # the last one
+
+
+def test_a_shallow_last_dip_is_partial_but_a_slightly_shorter_one_counts() -> None:
+    shallow = _push_up_set(6, last_onto_knees=False, last_depth=0.45)
+    report = count_in_spans(shallow, whole(shallow.num_frames), "push_up")
+    assert (report.count, len(report.partial)) == (5, 1)
+    tired = _push_up_set(6, last_onto_knees=False, last_depth=0.8)
+    assert count_in_spans(tired, whole(tired.num_frames), "push_up").count == 6
+
+
+def test_edges_of_a_short_set_are_not_judged() -> None:
+    # Three repetitions are too few to say what the set's position is: the last one counts.
+    few = _push_up_set(3, last_onto_knees=True)
+    assert count_in_spans(few, whole(few.num_frames), "push_up").count == 3
+
+
+def _athlete(label: str, yaw: float, reps: int = 5) -> Keypoints:
+    """Ground-truth keypoints of a synthetic athlete doing ``reps`` repetitions, seen from
+    ``yaw`` degrees off the front (0: facing the camera)."""
+    from dataclasses import replace
+
+    from sportslens.synth import clips
+    from sportslens.synth.motion import Schedule
+    from sportslens.synth.scene import clip_keypoints
+    from sportslens.synth.settings import ClipSettings
+
+    spec = clips.sample_clip_spec(label, 0, ClipSettings(num_frames=240, size=160))
+    schedule = Schedule(reps, 1.5, 0.5, (1.0,) * reps, (0.0, 0.0, 0.0))
+    points, visibility = clip_keypoints(replace(spec, yaw=yaw, schedule=schedule))
+    return Keypoints(
+        points.astype(np.float32), visibility.astype(np.float32), "coco17", FPS, (160, 160), label
+    )
+
+
+@pytest.mark.parametrize("label", ["squat", "push_up", "jumping_jack", "deadlift"])
+@pytest.mark.parametrize("yaw", [0.0, 10.0])
+def test_exercises_seen_from_the_front_are_counted(label: str, yaw: float) -> None:
+    # From the front a push-up's elbows bend towards the camera (4° of 2-D range at yaw 0) and a
+    # deadlift's hips hardly open: the counter takes the signal the movement still shows in.
+    kp = _athlete(label, yaw)
+    assert analyze_form(kp).repetitions.count == 5
+    assert analyze_form(kp, label).repetitions.count == 5
+
+
+def test_a_zoom_and_pan_during_the_set_change_nothing() -> None:
+    kp = _athlete("squat", 60.0)
+    t = np.arange(kp.num_frames)[:, None, None]  # (T, 1, 1)
+    zoom = 1.0 + 0.6 * t / kp.num_frames  # slowly closer, to 1.6 times
+    centre = np.array([80.0, 80.0])
+    moved = (kp.keypoints - centre) * zoom + centre + np.array([0.3, -0.1]) * t  # and panning
+    from dataclasses import replace
+
+    zoomed = replace(kp, keypoints=moved.astype(np.float32))
+    report = analyze_form(zoomed).repetitions
+    assert report.count == analyze_form(kp).repetitions.count == 5
+    assert len(report.spans) == 1  # a gradual zoom is no cut
+
+
+def test_joints_the_pose_model_is_unsure_of_are_left_out() -> None:
+    # MediaPipe guesses the far side's joints (visibility ~0.3): here the far leg is guessed
+    # half a repetition out of step, so the mean of both knees hardly moves. Those guesses must
+    # not be counted on: the near side still counts every squat.
+    kp = _athlete("squat", 60.0)
+    left, right = [11, 13, 15], [12, 14, 16]  # hip, knee, ankle
+    near, far = (right, left) if kp.keypoints[0, 11, 0] < kp.keypoints[0, 12, 0] else (left, right)
+    points, scores = kp.keypoints.copy(), kp.scores.copy()
+    points[:, far] = np.roll(points[:, near], 22, axis=0)  # 22 frames: half of a 1.5 s squat
+    scores[:, far] = 0.3
+    from dataclasses import replace
+
+    unsure = replace(kp, keypoints=points, scores=scores)
+    assert analyze_form(unsure, "squat").repetitions.count == 5
+    assert analyze_form(unsure).repetitions.count == 5
+    # Trusting every joint (min_score 0) counts on the guesses too, and gets it wrong.
+    assert analyze_form(unsure, "squat", min_score=0.0).repetitions.count != 5
+
+
+def test_without_a_whole_repetition_no_shallow_edge_is_judged() -> None:
+    # Filmed from the bottom of a squat, then a small dip: no set to measure the dip against.
+    knee = np.concatenate([dips(1)[22:], hold(1.0), dips(1, 1.5, 175.0, 140.0), hold(1.0)])
+    report = count_in_spans(angles_with(knee), whole(len(knee)), "squat")
+    assert report.count == 0 and len(report.partial) == 1  # the cut one only
+
+
+def test_a_shallow_dip_after_the_set_is_a_partial_repetition() -> None:
+    knee = np.concatenate([hold(0.5), dips(4), hold(1.0), dips(1, 1.5, 175.0, 135.0), hold(1.0)])
+    report = count_in_spans(angles_with(knee), whole(len(knee)), "squat")
+    assert report.count == 4 and len(report.partial) == 1
+    assert report.partial[0].angle_min == pytest.approx(135.0, abs=3.0)

@@ -96,6 +96,18 @@ class Trust:
 
     def warnings(self, video: Source) -> list[str]:
         """What to doubt in an answer for ``video``: its length, the model's training data."""
+        return [*self._length_warnings(video), *self.domain_warnings()]
+
+    def domain_warnings(self) -> list[str]:
+        """What to doubt in any answer of this model: the data it learnt from."""
+        if self.data_domain == SYNTHETIC:
+            return [
+                "this model was trained on synthetic figures only: on real footage its labels "
+                "mean little; `sportslens analyze` measures real videos"
+            ]
+        return []
+
+    def _length_warnings(self, video: Source) -> list[str]:
         found = []
         if self.clip_seconds and isinstance(video, str | os.PathLike):
             seconds = probe(video).duration
@@ -105,11 +117,6 @@ class Trust:
                     f"{self.clip_seconds:.0f} s clips: one label for all of it hides what happens "
                     "when; run `sportslens timeline` for a label per moment"
                 )
-        if self.data_domain == SYNTHETIC:
-            found.append(
-                "this model was trained on synthetic figures only: on real footage its labels "
-                "mean little; `sportslens analyze` measures real videos"
-            )
         return found
 
 
@@ -368,7 +375,23 @@ class Predictor:
         result = build_timeline(
             scoring.scorer, video, chosen, progress=progress, stop_on_interrupt=stop_on_interrupt
         )
-        return scoring.finish(result)
+        return self._honest(scoring.finish(result))
+
+    def _honest(self, timeline: Timeline) -> Timeline:
+        """``timeline`` with the model's domain, its warnings and each action segment's answer:
+        its label, or "unknown" when its mean window score is under the calibrated threshold."""
+        segments = [
+            s
+            if s.background
+            else dataclasses.replace(s, answer=self.trust.answer(s.label, s.mean_score))
+            for s in timeline.segments
+        ]
+        return dataclasses.replace(
+            timeline,
+            segments=segments,
+            data_domain=self.trust.data_domain,
+            warnings=self.trust.domain_warnings(),
+        )
 
     def timeline_people(
         self,

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sportslens.pose.form import FormAnalysis, analyze_form
+from sportslens.pose.form import FormAnalysis, analyze_form, keypoints_and_shots
 from sportslens.pose.keypoints import Keypoints, save_keypoints
 from sportslens.video import VideoInfo, probe
 
@@ -90,15 +90,10 @@ def analyze_video(
     info = probe(source)
     seconds = {}
     start = time.perf_counter()
-    from sportslens.pose import extract_keypoints  # MediaPipe loads on use
-
-    if keypoints is not None:
-        kp = extract_keypoints(source, "import", import_from=keypoints)
-    else:
-        kp = extract_keypoints(source, backend)
+    kp, shots = keypoints_and_shots(source, backend, import_from=keypoints)
     seconds["pose"] = time.perf_counter() - start
     start = time.perf_counter()
-    form = analyze_form(kp, exercise, min_score=min_score)
+    form = analyze_form(kp, exercise, min_score=min_score, shots=shots)
     seconds["form"] = time.perf_counter() - start
     timeline = None
     if checkpoint is not None:

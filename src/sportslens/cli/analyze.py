@@ -81,13 +81,21 @@ def _print_summary(result: VideoAnalysis, files: AnalysisFiles) -> None:
         f"counted on {report.signal}",
         highlight=False,
     )
+    if result.form.shots:
+        fps = result.info.fps
+        where = ", ".join(f"{s.kind} at {s.boundary / fps:.1f} s" for s in result.form.shots)
+        console.print(f"counted apart either side of each shot change: {where}", highlight=False)
     for feedback in result.form.feedback():
         why = "; ".join(feedback.reasons) or _measured(feedback.measures)
         console.print(f"  {feedback.number:>2}  {feedback.verdict:<8} {why}", highlight=False)
     if result.timeline is not None:
         actions = [s for s in result.timeline["segments"] if not s["background"]]
-        labels = ", ".join(f"{s['label']} {s['start']:.1f}-{s['end']:.1f} s" for s in actions)
+        labels = ", ".join(
+            f"{s.get('answer', s['label'])} {s['start']:.1f}-{s['end']:.1f} s" for s in actions
+        )
         console.print(f"model timeline: {labels or 'no action found'}", highlight=False)
+        for warning in result.timeline.get("warnings", []):
+            console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     if result.form.exercise is None:
         console.print(
             "depth and lockout are checked when the exercise is named: "

@@ -74,7 +74,7 @@ def form(
 
     With --people all (or N) every person gets their own angles and repetitions.
     """
-    from sportslens.pose.form import analyze_form, keypoints_from
+    from sportslens.pose.form import analyze_form, keypoints_and_shots
 
     if backend not in (None, "mediapipe", "vitpose", "blazepose-multi"):
         raise ValueError(f"backend must be mediapipe, vitpose or blazepose-multi, got {backend!r}")
@@ -92,11 +92,8 @@ def form(
     folder = save_folder("form") if save else None
     answers = []
     for source in found:
-        analysis = analyze_form(
-            keypoints_from(source, cast("Backend", backend or "mediapipe")),
-            exercise,
-            min_score=min_score,
-        )
+        kp, shots = keypoints_and_shots(source, cast("Backend", backend or "mediapipe"))
+        analysis = analyze_form(kp, exercise, min_score=min_score, shots=shots)
         chart = plot if folder is None else folder / f"{_stem(source)}.png"
         if chart is not None:
             from sportslens.pose.form_plot import plot_form

@@ -324,8 +324,13 @@ def _print_segments(result: Timeline) -> None:
         cells = [f"{v:.2f}" for v in (s.start, s.end, s.duration, s.mean_score, s.peak_score)]
         if counted:
             cells.append("" if s.repetitions is None else str(s.repetitions.count))
-        table.add_row(str(i), s.label, *cells, style=style)
+        label = f"unknown ({s.label})" if s.answer == "unknown" else s.label
+        table.add_row(str(i), label, *cells, style=style)
     print_titled(table, title)
+    if result.data_domain is not None:
+        console.print(f"model trained on: {result.data_domain}")
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
 
 
 @app.command("evaluate-timeline")

@@ -14,7 +14,8 @@
    brackets the most complete excursions, ties going to the side the clip starts on.
 4. An excursion that begins before its span (already away from rest at the first frame) or is
    cut by its end (still away from rest at the last frame) is *partial*: reported apart and not
-   counted.
+   counted. So are the first and last whole ones of a span that a coach would not count: half
+   the set's range, or ending (starting) with the body elsewhere (:mod:`sportslens.pose.partial`).
 """
 
 from __future__ import annotations
@@ -27,17 +28,18 @@ from numpy.typing import NDArray
 
 from sportslens.pose.angles import JointAngles
 from sportslens.pose.exercises import find_exercise
+from sportslens.pose.partial import shallow_edges, unfinished_edges
 from sportslens.pose.reps import (
     CountConfig,
     Repetition,
     RepetitionReport,
     candidate_signals,
+    exercise_signals,
     fill_gaps,
     gaussian_smooth,
     hysteresis_cycles,
     measure_repetition,
     periodicity,
-    signal_of,
 )
 from sportslens.pose.signal import Span
 
@@ -100,8 +102,14 @@ class _Cycle:
     partial: bool
 
 
-def _cycles(track: _Track, rest_high: bool, cfg: CountConfig) -> list[_Cycle]:
-    """Every excursion from rest in every lively span, in clip frames, partial ones marked."""
+def _cycles(
+    track: _Track,
+    rest_high: bool,
+    cfg: CountConfig,
+    signals: dict[str, NDArray[np.float64]] | None = None,
+) -> list[_Cycle]:
+    """Every excursion from rest in every lively span, in clip frames, partial ones marked:
+    cut by the span's ends and, given the ``signals`` (T,), unfinished at its edges."""
     widest = max((p.hi - p.lo for p in track.pieces), default=0.0)
     found = []
     for piece in track.pieces:
@@ -111,10 +119,24 @@ def _cycles(track: _Track, rest_high: bool, cfg: CountConfig) -> list[_Cycle]:
         level = np.clip((piece.smoothed - piece.lo) / span_range, 0.0, 1.0)  # (S,)
         level = 1.0 - level if rest_high else level
         last = len(level) - 1
-        for start, end in hysteresis_cycles(level, cfg.low, cfg.high):
-            cut = (start == 0 and level[0] >= cfg.low) or (end == last and level[last] >= cfg.low)
-            found.append(_Cycle(piece.span.start + start, piece.span.start + end, cut))
-    return found
+        cycles = hysteresis_cycles(level, cfg.low, cfg.high)
+        cut = [
+            (s == 0 and level[0] >= cfg.low) or (e == last and level[last] >= cfg.low)
+            for s, e in cycles
+        ]
+        if signals is not None:
+            kept = [i for i, c in enumerate(cut) if not c]
+            window = slice(piece.span.start, piece.span.end + 1)
+            local = {name: signal[window] for name, signal in signals.items()}
+            chosen = [cycles[i] for i in kept]
+            for i in unfinished_edges(chosen, piece.smoothed, local):
+                cut[kept[i]] = True
+        for (start, end), partial in zip(cycles, cut, strict=True):
+            found.append(_Cycle(piece.span.start + start, piece.span.start + end, partial))
+        whole = [c for c, partial in zip(cycles, cut, strict=True) if not partial]
+        for start, end in shallow_edges(level, piece.smoothed, cycles, whole, cfg.low):
+            found.append(_Cycle(piece.span.start + start, piece.span.start + end, True))
+    return sorted(found, key=lambda c: c.start)
 
 
 def _rest_high(track: _Track, exercise: str | None, cfg: CountConfig) -> bool:
@@ -139,7 +161,7 @@ def count_in_spans(
     """Count the repetitions of ``angles`` inside ``spans`` (see the module docstring)."""
     cfg = config or CountConfig()
     signals = candidate_signals(angles)
-    names = [signal_of(exercise, signals)] if exercise is not None else list(signals)
+    names = exercise_signals(exercise, signals) if exercise is not None else list(signals)
     tracks = [_track(n, signals[n], spans, angles.fps, cfg) for n in names]
     if not any(t.pieces for t in tracks):
         measured = {n: int(np.isfinite(signals[n]).sum()) for n in names}
@@ -155,7 +177,7 @@ def count_in_spans(
     for piece in track.pieces:
         raw[piece.span.start : piece.span.end + 1] = piece.raw
         smoothed[piece.span.start : piece.span.end + 1] = piece.smoothed
-    cycles = _cycles(track, _rest_high(track, exercise, cfg), cfg)
+    cycles = _cycles(track, _rest_high(track, exercise, cfg), cfg, signals)
 
     def repetitions(partial: bool) -> tuple[Repetition, ...]:
         chosen = [c for c in cycles if c.partial == partial]

@@ -29,15 +29,19 @@ class Exercise:
     motion: str
     """What the signal does in one repetition, in words (for the docs and error messages)."""
     aliases: tuple[str, ...] = ()
+    also: tuple[str, ...] = ()
+    """Signals the repetitions also show in when the camera faces the athlete and foreshortens
+    ``signal`` (a push-up's elbows bend towards a front camera; its shoulders still open and
+    close in the image): the counter takes the widest, most regular of ``signal`` and these."""
 
 
 _TABLE = (
     Exercise("squat", "knees", "high", "knees bend from ~175° to ~80° and straighten"),
     Exercise("lunge", "knees", "high", "the front knee bends to ~90° (the pair's mean dips)"),
-    Exercise("deadlift", "hips", "either", "hips open from ~60° at the floor to ~175° at lockout"),
-    Exercise(
-        "push_up", "elbows", "high", "elbows bend from ~170° to ~80° and extend", ("pushup",)
-    ),
+    Exercise("deadlift", "hips", "either", "hips open from ~60° at the floor to ~175° at lockout",
+             also=("trunk_lean",)),
+    Exercise("push_up", "elbows", "high", "elbows bend from ~170° to ~80° and extend", ("pushup",),
+             also=("shoulders",)),
     Exercise(
         "pull_up", "elbows", "high", "elbows close from ~170° (hang) to ~60° (chin over bar)",
         ("pullup", "chin_up", "chinup"),

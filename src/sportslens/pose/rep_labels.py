@@ -19,6 +19,7 @@ import numpy as np
 
 from sportslens.pose.form import analyze_form
 from sportslens.pose.keypoints import Keypoints, load_keypoints, save_keypoints
+from sportslens.shots import find_shot_changes, video_thumbnails
 
 REQUIRED_COLUMNS = ("file", "exercise", "reps")
 
@@ -83,18 +84,20 @@ def benchmark_labelled(
     *,
     use_exercise: bool = False,
     keypoints_dir: str | os.PathLike[str] | None = None,
+    find_shots: bool = True,
 ) -> dict[str, Any]:
     """Exact rate, within-one rate and mean absolute error of the counts against the hand counts.
 
     ``use_exercise`` counts on each clip's labelled exercise; by default the counter picks the
-    signal itself. Returns the totals and one row per clip.
+    signal itself; ``find_shots`` splits the signal at the shot changes found in each video's
+    frames (:mod:`sportslens.shots`). Returns the totals and one row per clip.
     """
     cache = None if keypoints_dir is None else Path(keypoints_dir)
     rows = []
     for clip in read_rep_labels(folder):
-        analysis = analyze_form(
-            _keypoints(clip.video, cache), clip.exercise if use_exercise else None
-        )
+        kp = _keypoints(clip.video, cache)
+        shots = find_shot_changes(video_thumbnails(clip.video), kp.fps) if find_shots else []
+        analysis = analyze_form(kp, clip.exercise if use_exercise else None, shots=shots)
         report = analysis.repetitions
         rows.append(
             {
@@ -103,6 +106,7 @@ def benchmark_labelled(
                 "true": clip.reps,
                 "counted": report.count,
                 "partial": len(report.partial),
+                "shot_changes": len(shots),
                 "signal": report.signal,
                 "error": report.count - clip.reps,
             }

@@ -262,6 +262,14 @@ def signal_of(exercise: str, signals: dict[str, NDArray[np.float64]]) -> str:
     return known.signal
 
 
+def exercise_signals(exercise: str, signals: dict[str, NDArray[np.float64]]) -> list[str]:
+    """The signals an exercise's repetitions show in: its own, then those a camera facing the
+    athlete leaves (:attr:`~sportslens.pose.exercises.Exercise.also`); an angle name alone."""
+    main = signal_of(exercise, signals)
+    known = None if exercise in signals else find_exercise(exercise)
+    return [main, *(known.also if known is not None else ())]
+
+
 def choose_signal(
     angles: JointAngles, exercise: str | None = None, config: CountConfig | None = None
 ) -> SignalCandidate:

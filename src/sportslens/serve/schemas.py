@@ -141,6 +141,12 @@ class TimelineResponse(BaseModel):
     source: str
     model: str
     timing_ms: dict[str, float]
+    data_domain: str | None = Field(
+        default=None, description='What the model was trained on ("synthetic athletes", ...).'
+    )
+    warnings: list[str] = Field(
+        default_factory=list, description="Reasons to doubt the labels (synthetic training, ...)."
+    )
 
 
 class ModelResponse(BaseModel):

@@ -90,6 +90,9 @@ class Segment:
     background: bool
     repetitions: RepetitionReport | None = None
     """Counted for action segments of a known exercise by skeleton models; None otherwise."""
+    answer: str | None = None
+    """An action segment's label, or "unknown" when its mean score is under the model's
+    calibrated threshold; None for background and for models without a threshold."""
 
     @property
     def duration(self) -> float:
@@ -101,7 +104,10 @@ class Segment:
 
     def to_dict(self) -> dict[str, Any]:
         reps = None if self.repetitions is None else repetitions_to_dict(self.repetitions)
-        return {**asdict(self), "duration": self.duration, "repetitions": reps}
+        data = {**asdict(self), "duration": self.duration, "repetitions": reps}
+        if self.answer is None:  # as predict: a model without calibration leaves it out
+            del data["answer"]
+        return data
 
 
 @dataclass(frozen=True)
@@ -124,6 +130,10 @@ class Timeline:
     timing: dict[str, float] = field(default_factory=dict)
     keypoints: Keypoints | None = field(default=None, repr=False)
     """The whole video's keypoints a skeleton model was scored on (drawn by the overlay)."""
+    data_domain: str | None = None
+    """What the model was trained on (as a prediction's): "synthetic athletes" or "user data: …"."""
+    warnings: list[str] = field(default_factory=list)
+    """What to doubt in these labels (a model of synthetic figures on real footage)."""
 
     @property
     def actions(self) -> list[Segment]:
@@ -157,6 +167,8 @@ class Timeline:
             "segments": [s.to_dict() for s in self.segments],
             "windows": [w.to_dict() for w in self.windows],
             "timing": self.timing,
+            **({"data_domain": self.data_domain} if self.data_domain is not None else {}),
+            "warnings": self.warnings,
         }
 
 

@@ -14,9 +14,11 @@ frame; frames with no person have scores 0. :func:`extract_people` returns every
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
+from numpy.typing import NDArray
 
 from sportslens.pose.backends.imported import import_keypoints
 from sportslens.pose.backends.vitpose import ModelUnavailableError, VitPoseSettings
@@ -38,6 +40,7 @@ def extract_keypoints(
     vitpose: VitPoseSettings | None = None,
     import_from: str | os.PathLike[str] | None = None,
     progress: bool = False,
+    on_frame: Callable[[int, NDArray[np.uint8]], None] | None = None,
 ) -> Keypoints:
     """Body keypoints of the main person in every frame of the video ``source``.
 
@@ -45,13 +48,16 @@ def extract_keypoints(
     synthetic athletes' ground truth) share one layout; MediaPipe alone can also return its
     full 33 landmarks. ``vitpose`` configures that backend (default: the hub models);
     ``import_from`` is the keypoint file the ``import`` backend reads, with fps and size taken
-    from the video. Frames are decoded one at a time.
+    from the video. Frames are decoded one at a time; ``on_frame(index, frame)`` sees each
+    (mediapipe only: the other backends refuse it, and the caller decodes for itself).
     """
+    if on_frame is not None and backend != "mediapipe":
+        raise ValueError(f"on_frame is for the mediapipe backend, not {backend!r}")
     match backend:
         case "mediapipe":
             from sportslens.pose.backends.mediapipe import extract_mediapipe
 
-            kp = extract_mediapipe(source, progress=progress)
+            kp = extract_mediapipe(source, progress=progress, on_frame=on_frame)
         case "vitpose":
             from sportslens.pose.backends.vitpose import extract_vitpose
 

@@ -22,6 +22,9 @@ from sportslens.pose.keypoints import MIN_DETECTED_SCORE, Keypoints
 from sportslens.progress import progress_bar
 from sportslens.video import Source, describe_source, iter_frames, probe
 
+FrameHook = Callable[[int, NDArray[np.uint8]], None]
+"""Called with each frame's index and (H, W, 3) uint8 RGB pixels as the backend decodes it."""
+
 
 def _import_mediapipe() -> Any:
     # MediaPipe's C++ core logs warnings on every graph start; keep the terminal readable unless
@@ -37,8 +40,14 @@ def _import_mediapipe() -> Any:
     return mediapipe
 
 
-def extract_mediapipe(source: Source, *, progress: bool = False) -> Keypoints:
-    """BlazePose-33 keypoints of every frame of ``source``; frames with no person score 0."""
+def extract_mediapipe(
+    source: Source, *, progress: bool = False, on_frame: FrameHook | None = None
+) -> Keypoints:
+    """BlazePose-33 keypoints of every frame of ``source``; frames with no person score 0.
+
+    ``on_frame(index, frame)`` sees each decoded (H, W, 3) uint8 RGB frame too, so that cheap
+    per-frame measures (:class:`sportslens.shots.ThumbnailRecorder`) need no second decode.
+    """
     mp = _import_mediapipe()
     info = probe(source)
     width, height = info.width, info.height
@@ -53,6 +62,8 @@ def extract_mediapipe(source: Source, *, progress: bool = False) -> Keypoints:
         task = bar.add_task(f"pose {Path(name).name}", total=info.num_frames)
         for index, frame in iter_frames(source):  # (H, W, 3) uint8 RGB
             found = pose.process(frame).pose_landmarks
+            if on_frame is not None:
+                on_frame(index, frame)
             _place(found, (width, height), keypoints[index], scores[index])
             bar.advance(task)
     return Keypoints(keypoints, scores, "blazepose33", info.fps, (width, height), name)
