@@ -1,0 +1,83 @@
+"""`sportslens cache`, then `train --cache` and `evaluate --cache`: the same run as decoding."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from conftest import TINY_TRAINING
+from sportslens.cli import app
+
+runner = CliRunner()
+
+
+def _run(args: list[str]) -> str:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture(scope="module")
+def config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cfg") / "tiny.yaml"
+    path.write_text(yaml.safe_dump({**TINY_TRAINING, "split": list(TINY_TRAINING["split"])}))
+    return path
+
+
+def _metrics(run: Path) -> list[dict[str, float]]:
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    for row in rows:  # timings differ between any two runs
+        del row["seconds"], row["clips_per_s"]
+    return rows
+
+
+def test_training_and_evaluating_from_the_cache_match_decoding(
+    athletes: Path, config: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    # TINY_TRAINING crops 32 px: training decodes at short side 41, evaluation at 37.
+    summary = json.loads(
+        _run(["cache", str(athletes), "--out", str(cache), "--size", "32", "--json"])
+    )
+    assert summary["videos"] == 15 and summary["cached"] == 15 and summary["failed"] == 0
+    assert summary["spec"]["short_sides"] == [41, 37]
+    again = json.loads(
+        _run(["cache", str(athletes), "--out", str(cache), "--size", "32", "--json"])
+    )
+    assert again["reused"] == 15 and again["cached"] == 0
+
+    runs = {}
+    for name, extra in (("decoded", []), ("cached", ["--cache", str(cache)])):
+        runs[name] = tmp_path / name
+        base = ["train", str(athletes), "--out", str(runs[name]), "--config", str(config)]
+        _run([*base, "--epochs", "2", *extra])
+    # Bit-exact clips, the same seeds: the same losses and accuracies, epoch by epoch.
+    assert _metrics(runs["cached"]) == _metrics(runs["decoded"])
+
+    for name, extra in (("decoded", []), ("cached", ["--cache", str(cache)])):
+        _run(["evaluate", str(runs["decoded"]), "--out", str(tmp_path / f"eval-{name}"), *extra])
+    scores = [
+        json.loads((tmp_path / f"eval-{name}" / "metrics.json").read_text())
+        for name in ("decoded", "cached")
+    ]
+    assert scores[0]["video_acc1"] == scores[1]["video_acc1"]
+    assert scores[0]["clip_acc1"] == scores[1]["clip_acc1"]
+
+
+def test_training_with_a_cache_for_another_crop_is_refused(
+    athletes: Path, config: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    _run(["cache", str(athletes), "--out", str(cache), "--json"])  # the model's own 112 px crop
+    result = runner.invoke(
+        app, ["train", str(athletes), "--out", str(tmp_path / "run"), "--config", str(config),
+              "--cache", str(cache)],
+    )  # fmt: skip
+    assert result.exit_code != 0
+    assert "short side [144, 128] px, but training (train_scale high) reads 41" in " ".join(
+        result.output.split()
+    )
