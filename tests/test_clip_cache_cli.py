@@ -81,3 +81,26 @@ def test_training_with_a_cache_for_another_crop_is_refused(
     assert "short side [144, 128] px, but training (train_scale high) reads 41" in " ".join(
         result.output.split()
     )
+
+
+def test_bench_data_times_decoding_and_the_cache_side_by_side(
+    athletes: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    _run(["cache", str(athletes), "--out", str(cache), "--size", "32", "--json"])
+    args = ["bench", "data", str(athletes), "--cache", str(cache), "--workers", "0"]
+    rows = json.loads(_run([*args, "--frames", "4", "--size", "32", "--json"]))
+    assert [row["frames_from"] for row in rows] == ["decoding", "cache"]
+    assert rows[0]["clips"] == rows[1]["clips"] == 15
+
+
+def test_the_720p_bench_dataset_is_two_classes_of_720p_clips(tmp_path: Path) -> None:
+    from sportslens.bench import ensure_bench_dataset
+    from sportslens.data import read_catalog
+    from sportslens.video import probe
+
+    ensure_bench_dataset(tmp_path / "bench", 3, seconds=0.2)
+    catalog = read_catalog(tmp_path / "bench")
+    assert catalog.classes == ("class_0", "class_1") and len(catalog.records) == 3
+    info = probe(catalog.records[0].source)
+    assert (info.width, info.height, info.num_frames) == (1280, 720, 6)
