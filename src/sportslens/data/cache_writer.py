@@ -163,7 +163,9 @@ def finish_cache(out_dir: Path, entries: Sequence[CacheEntry]) -> dict[str, Any]
         "complete": True,
         "videos": len(entries),
         "failed": [{"source": e.source, "error": e.error} for e in entries if e.error],
-        "entries": [e.to_dict() for e in entries],
+        # Frame byte ranges stay in entries/KEY.json, read when a clip needs them: the index of
+        # a 240k-video dataset would otherwise hold ~300M numbers in every loader worker.
+        "entries": [e.to_dict() | {"frames": None} for e in entries],
     }
     _write_json(out_dir / CACHE_FILE, info)
     return info

@@ -82,7 +82,8 @@ class CacheEntry:
     """One cached video: where its frames are, or why it could not be cached.
 
     ``frames`` maps a short side (as a string, for JSON) to ``[offset, length]`` byte ranges of
-    each frame inside ``shard``, in frame order; ``bytes`` and ``mtime_ns`` identify the file the
+    each frame inside ``shard``, in frame order (None in ``cache.json``'s index, which leaves
+    them to the entry's own file); ``bytes`` and ``mtime_ns`` identify the file the
     frames came from, so a video changed since is noticed.
     """
 
@@ -199,7 +200,7 @@ class ClipCache:
     ) -> torch.Tensor:
         """The cached frames at ``indices`` (any order, repeats allowed), uint8 ``(T, C, H, W)``."""
         entry = self._entry(source)
-        ranges = (entry.frames or {}).get(str(size))
+        ranges = self._frame_ranges(entry).get(str(size))
         if ranges is None:
             raise CacheMismatchError(f"{self.root}: no frames at short side {size} px in the cache")
         wanted = np.asarray(indices, dtype=np.int64).reshape(-1)
@@ -218,6 +219,14 @@ class ClipCache:
                     decoded[int(index)] = np.asarray(image.convert("RGB"))  # (H, W, 3)
         frames = np.stack([decoded[int(i)] for i in wanted])  # (T, H, W, 3)
         return torch.from_numpy(frames).permute(0, 3, 1, 2).contiguous()  # (T, C, H, W)
+
+    def _frame_ranges(self, entry: CacheEntry) -> Mapping[str, Sequence[Sequence[int]]]:
+        """The entry's frame byte ranges, from its own file (the index leaves them out)."""
+        if entry.frames is not None:
+            return entry.frames
+        path = self.root / "entries" / f"{entry.key}.json"
+        frames: Mapping[str, Sequence[Sequence[int]]] = json.loads(path.read_text())["frames"]
+        return frames
 
     def _entry(self, source: str) -> CacheEntry:
         entry = self.entries.get(_absolute(source))
