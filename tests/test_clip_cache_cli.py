@@ -92,6 +92,7 @@ def test_bench_data_times_decoding_and_the_cache_side_by_side(
     rows = json.loads(_run([*args, "--frames", "4", "--size", "32", "--json"]))
     assert [row["frames_from"] for row in rows] == ["decoding", "cache"]
     assert rows[0]["clips"] == rows[1]["clips"] == 15
+    assert all(row["clips_per_cpu_s"] > 0 for row in rows)
 
 
 def test_the_720p_bench_dataset_is_two_classes_of_720p_clips(tmp_path: Path) -> None:

@@ -197,10 +197,12 @@ def bench_data(
         print_json(rows)
         return
     for row in rows:
+        per_core = row["clips_per_cpu_s"]
         console.print(
             f"workers={row['workers']}, frames from {row['frames_from']}: "
-            f"{row['clips_per_s']:.1f} clips/s "
-            f"({row['clips']} clips of {frames}x{size}x{size} in {row['seconds']:.1f} s)"
+            f"{row['clips_per_s']:.1f} clips/s"
+            + ("" if per_core is None else f", {per_core:.1f} clips per CPU second")
+            + f" ({row['clips']} clips of {frames}x{size}x{size} in {row['seconds']:.1f} s)"
         )
 
 
