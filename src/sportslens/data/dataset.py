@@ -149,9 +149,8 @@ class VideoDataset(ClipDataset):
         if self.config.cache is None:
             return None
         cache = ClipCache.open(self.config.cache)
-        reads = "training (train_scale high)" if self.config.mode == "train" else "evaluation"
-        if self.config.mode == "eval":
-            reads += " (resize)"
+        train = self.config.mode == "train"
+        reads = "training (train_scale high)" if train else "evaluation (resize)"
         cache.check([r.source for r in self.records], self._working_size(), reads=reads)
         return cache
 
