@@ -1,4 +1,4 @@
-"""`sportslens cache`, then `train --cache` and `evaluate --cache`: the same run as decoding."""
+"""`sportslens cache`, then `train --cache`, `evaluate --cache` and `bench data --cache`."""
 
 from __future__ import annotations
 
@@ -6,11 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 import yaml
 from typer.testing import CliRunner
 
-from conftest import TINY_TRAINING
+from conftest import TINY_TRAINING, MakeVideo
 from sportslens.cli import app
+from sportslens.data import ClipConfig, VideoDataset, read_catalog
+from sportslens.data.clip_cache import CacheMismatchError
+from sportslens.transforms import Preprocess
 
 runner = CliRunner()
 
@@ -66,6 +70,11 @@ def test_training_and_evaluating_from_the_cache_match_decoding(
     ]
     assert scores[0]["video_acc1"] == scores[1]["video_acc1"]
     assert scores[0]["clip_acc1"] == scores[1]["clip_acc1"]
+    train_only = tmp_path / "train-only"
+    _run(["cache", str(athletes), "--out", str(train_only), "--short-side", "41", "--json"])
+    result = runner.invoke(app, ["evaluate", str(runs["decoded"]), "--cache", str(train_only)])
+    assert result.exit_code != 0
+    assert "evaluation (resize) reads 37" in " ".join(result.output.split())
 
 
 def test_training_with_a_cache_for_another_crop_is_refused(
@@ -105,3 +114,32 @@ def test_the_720p_bench_dataset_is_two_classes_of_720p_clips(tmp_path: Path) -> 
     assert catalog.classes == ("class_0", "class_1") and len(catalog.records) == 3
     info = probe(catalog.records[0].source)
     assert (info.width, info.height, info.num_frames) == (1280, 720, 6)
+
+
+def test_diving48_segments_from_the_cache_equal_decoded_ones(
+    make_video: MakeVideo, tmp_path: Path
+) -> None:
+    (tmp_path / "rgb").mkdir()
+    for name in ("dive_a", "dive_b"):
+        make_video(f"rgb/{name}.mp4", frames=30, height=64, width=96)
+    annotations = tmp_path / "Diving48_V2_train.json"
+    entries = [
+        {"vid_name": "dive_a", "label": 3, "start_frame": 4, "end_frame": 19},
+        {"vid_name": "dive_b", "label": 47, "start_frame": 10, "end_frame": 29},
+        {"vid_name": "dive_a", "label": 47, "start_frame": 20, "end_frame": 29},
+    ]
+    annotations.write_text(json.dumps(entries))
+    cache = tmp_path / "cache"
+    summary = json.loads(
+        _run(["cache", str(annotations), "--out", str(cache), "--short-side", "48", "--json"])
+    )
+    assert summary["videos"] == 2  # dive_a's two segments share one cached video
+    records = list(read_catalog(annotations))
+    pre = Preprocess(clip_frames=4, crop_size=32, resize=40, train_scale=(36, 48))
+    pre = pre.with_sampling("segments", frames_per_segment=2)
+    decoded = VideoDataset(records, pre, ClipConfig(mode="train", seed=1))
+    cached = VideoDataset(records, pre, ClipConfig(mode="train", seed=1, cache=str(cache)))
+    for i in range(len(records)):
+        assert torch.equal(cached[i].clip, decoded[i].clip)
+    with pytest.raises(CacheMismatchError, match=r"evaluation \(resize\) reads 40"):
+        VideoDataset(records, pre, ClipConfig(mode="eval", cache=str(cache)))
