@@ -189,3 +189,15 @@ def test_cache_video_returns_the_entry_it_writes(videos: list[Path], tmp_path: P
     assert saved == entry.to_dict()
     ranges = (entry.frames or {})["40"]
     assert (tmp_path / entry.shard).stat().st_size > sum(int(n) for _, n in ranges)
+
+
+def test_worker_processes_write_the_same_cache(records: list[Rec], tmp_path: Path) -> None:
+    sources = [r.source for r in records]
+    for workers, name in ((1, "one"), (2, "two")):
+        build_cache(sources, SPEC, tmp_path / name, data="v", classes=["a"], workers=workers)
+    one, two = ClipCache.open(tmp_path / "one"), ClipCache.open(tmp_path / "two")
+    assert list(one.entries) == list(two.entries)  # the catalog's order, whoever finished first
+    for entry in one.entries.values():
+        assert (tmp_path / "one" / entry.shard).read_bytes() == (
+            tmp_path / "two" / entry.shard
+        ).read_bytes()

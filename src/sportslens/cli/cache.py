@@ -31,6 +31,7 @@ def cache(
     frame_format: Annotated[
         str, Opt(help="webp (lossless, bit-exact) or jpeg (quality 95, ~2.7x smaller).")
     ] = "webp",
+    workers: Annotated[int, Opt(help="Videos cached at once, each in its own process.")] = 1,
     as_json: Annotated[bool, Opt("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Decode every video of DATA once, scaled, into tar shards that train --cache reads."""
@@ -56,7 +57,7 @@ def cache(
 
         info = build_cache(
             sources, spec, out, data=str(data.absolute()), classes=catalog.classes,
-            on_video=advance,
+            workers=workers, on_video=advance,
         )  # fmt: skip
     summary = {"cache": str(out), "videos": info["videos"], **counts, "spec": spec.to_dict()}
     if as_json:

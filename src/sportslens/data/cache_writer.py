@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import io
 import json
+import multiprocessing
 import os
 import tarfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -178,20 +181,51 @@ def build_cache(
     *,
     data: str,
     classes: Sequence[str],
+    workers: int = 1,
     on_video: Callable[[CacheEntry, bool], None] | None = None,
 ) -> dict[str, Any]:
     """Cache every video of ``sources`` not cached yet; returns the finished ``cache.json``.
 
-    ``on_video(entry, reused)`` is called after each video (for a progress bar); ``reused`` is
-    True for one a previous, interrupted run had already cached.
+    ``workers`` > 1 caches that many videos at once in worker processes. ``on_video(entry,
+    reused)`` is called after each video (for a progress bar): first for the videos a previous,
+    interrupted run had cached (``reused`` True), then for each one as it is done.
     """
     unique = list(dict.fromkeys(os.path.abspath(s) for s in sources))  # noqa: PTH100
     start_cache(out_dir, spec, data=data, classes=classes, videos=len(unique))
-    entries = []
+    entries: dict[str, CacheEntry] = {}
     for source in unique:
         done = finished_entry(out_dir, source)
-        entry = done or cache_video(source, spec, out_dir)
-        entries.append(entry)
+        if done is not None:
+            entries[source] = done
+            if on_video is not None:
+                on_video(done, True)
+    todo = [source for source in unique if source not in entries]
+    for entry in _cache_videos(todo, spec, out_dir, workers):
+        entries[entry.source] = entry
         if on_video is not None:
-            on_video(entry, done is not None)
-    return finish_cache(out_dir, entries)
+            on_video(entry, False)
+    return finish_cache(out_dir, [entries[source] for source in unique])
+
+
+def _cache_videos(
+    todo: Sequence[str], spec: CacheSpec, out_dir: Path, workers: int
+) -> Iterator[CacheEntry]:
+    """Entries as videos finish, in this process (one worker) or in a pool of processes."""
+    if workers <= 1 or len(todo) <= 1:
+        for source in todo:
+            yield cache_video(source, spec, out_dir)
+        return
+    # "spawn": a forked child would inherit torch's and the catalog readers' threads mid-state.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context) as pool:
+        futures = {pool.submit(cache_video, source, spec, out_dir): source for source in todo}
+        for future in as_completed(futures):
+            try:
+                yield future.result()
+            except BrokenProcessPool as error:  # a worker died (a crash in native code)
+                source = futures[future]
+                size, mtime = file_identity(source)
+                message = f"worker process died: {error}"
+                yield _save_entry(
+                    out_dir, CacheEntry(source, video_key(source), size, mtime, error=message)
+                )
