@@ -16,6 +16,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from sportslens.checkpoint import CheckpointInfo, checkpoint_heads, load_checkpoint
 from sportslens.data import Catalog, ClipConfig
+from sportslens.data.clip_cache import ClipCache
 from sportslens.data.splits import data_root, load_splits, read_split_file
 from sportslens.metrics import Predictions, misclassified, video_level
 from sportslens.models import InputAdapter, VideoClassifier
@@ -40,6 +41,8 @@ class EvalConfig:
     batch_size: int = 8
     workers: int = 2
     device: str = "cpu"
+    cache: Path | None = None
+    """A clip cache of the data (``sportslens cache``): frames are read from it, not decoded."""
 
 
 def evaluation_catalog(run_dir: Path, info: CheckpointInfo, data: Path | None) -> Catalog:
@@ -84,8 +87,11 @@ def predict_split(
     """Clip-level predictions (one row per view) for every video of ``cfg.split``; the extra
     heads' outputs go to ``recorder`` from the same pass."""
     records = list(catalog.split(cfg.split))
+    cache = None if cfg.cache is None else str(cfg.cache)
+    if cache is not None:
+        ClipCache.open(cache).check_classes(catalog.classes)
     clip_cfg = ClipConfig(
-        mode="eval", temporal_views=cfg.views, spatial_crops=3 if cfg.crops == 3 else 1
+        mode="eval", temporal_views=cfg.views, spatial_crops=3 if cfg.crops == 3 else 1, cache=cache
     )
     dataset = create_dataset(records, model, clip_cfg)
     loader = DataLoader(dataset, batch_size=cfg.batch_size, num_workers=cfg.workers)

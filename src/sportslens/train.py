@@ -29,6 +29,7 @@ from sportslens.checkpoint import (
     save_checkpoint,
 )
 from sportslens.data import VIDEO_EXTENSIONS, Catalog, ClipConfig, ClipDataset, count_failures
+from sportslens.data.clip_cache import ClipCache
 from sportslens.data.domain import data_domain
 from sportslens.data.splits import data_root, load_splits, save_splits, split_catalog
 from sportslens.messages import preview
@@ -102,6 +103,8 @@ class TrainConfig:
     split_strategy: Literal["random", "stratified", "group"] = "stratified"
     splits_file: str | None = None
     """A saved split to reuse (``sportslens split``); else one is made and saved in the run."""
+    cache: str | None = None
+    """A clip cache of the data (``sportslens cache``): frames are read from it, not decoded."""
     heads: HeadsKind = "class"
     """``attributes`` adds a head per dive attribute (labels must be dive numbers)."""
     head_weights: dict[str, float] = field(default_factory=dict)
@@ -312,10 +315,13 @@ def build_loaders(
     catalog: Catalog, model: VideoClassifier, cfg: TrainConfig
 ) -> tuple[ClipDataset, DataLoader[Any], DataLoader[Any]]:
     """Training dataset and loaders for the train and val splits."""
-    train_set = create_dataset(
-        list(catalog.split("train")), model, ClipConfig(mode="train", seed=cfg.seed)
+    if cfg.cache is not None:
+        ClipCache.open(cfg.cache).check_classes(catalog.classes)
+    train_config = ClipConfig(mode="train", seed=cfg.seed, cache=cfg.cache)
+    train_set = create_dataset(list(catalog.split("train")), model, train_config)
+    val_set = create_dataset(
+        list(catalog.split("val")), model, ClipConfig(mode="eval", cache=cfg.cache)
     )
-    val_set = create_dataset(list(catalog.split("val")), model, ClipConfig(mode="eval"))
     sampler: DistributedSampler[Any] | None = None
     if dist.is_distributed():
         sampler = DistributedSampler(train_set, seed=cfg.seed)

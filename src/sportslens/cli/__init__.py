@@ -9,6 +9,7 @@ from __future__ import annotations
 from sportslens.cli import (  # noqa: F401  (importing a module registers its commands)
     analyze,
     bench,
+    cache,
     data,
     dive,
     export,

@@ -163,25 +163,46 @@ def bench_data(
     frames: Annotated[int, Opt()] = 16,
     size: Annotated[int, Opt(help="Crop size.")] = 112,
     batch_size: Annotated[int, Opt()] = 8,
+    cache: Annotated[
+        Path | None,
+        Opt(help="Also time reading this clip cache of DATA (sportslens cache), side by side."),
+    ] = None,
+    make_720p: Annotated[
+        int,
+        Opt(
+            "--make-720p",
+            help="First write this many 3 s 720p clips (two classes) into DATA, unless there.",
+        ),
+    ] = 0,
     as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
 ) -> None:
     """Training clips/s a DataLoader delivers over one epoch, per number of workers."""
-    from sportslens.bench import bench_loader
+    from sportslens.bench import bench_loader, ensure_bench_dataset
     from sportslens.data import read_catalog
     from sportslens.models.small import SMALL_PREPROCESS
 
+    if make_720p:
+        with console.status(f"writing {make_720p} 720p clips into {data}"):
+            ensure_bench_dataset(data, make_720p)
     # The default model's recipe at these sizes: what its training loader would deliver.
     pre = SMALL_PREPROCESS.with_input_size(frames, size)
     rows = bench_loader(
-        list(read_catalog(data)), pre, workers=workers or [0, 2], batch_size=batch_size
+        list(read_catalog(data)),
+        pre,
+        workers=workers or [0, 2],
+        batch_size=batch_size,
+        cache=None if cache is None else str(cache),
     )
     if as_json:
         print_json(rows)
         return
     for row in rows:
+        per_core = row["clips_per_cpu_s"]
         console.print(
-            f"workers={row['workers']}: {row['clips_per_s']:.1f} clips/s "
-            f"({row['clips']} clips of {frames}x{size}x{size} in {row['seconds']:.1f} s)"
+            f"workers={row['workers']}, frames from {row['frames_from']}: "
+            f"{row['clips_per_s']:.1f} clips/s"
+            + ("" if per_core is None else f", {per_core:.1f} clips per CPU second")
+            + f" ({row['clips']} clips of {frames}x{size}x{size} in {row['seconds']:.1f} s)"
         )
 
 

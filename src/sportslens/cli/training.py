@@ -132,6 +132,14 @@ def train(
     splits_file: Annotated[
         str | None, _default("splits_file", "A saved split CSV to reuse.", "a new split")
     ] = None,
+    cache: Annotated[
+        str | None,
+        Opt(
+            help="Read frames from this clip cache of DATA (sportslens cache) instead of "
+            "decoding the videos; same clips, cheaper epochs.",
+            show_default=False,
+        ),
+    ] = None,
     heads: Annotated[
         str | None, _default("heads", "class, or attributes: also a head per dive attribute.")
     ] = None,
@@ -206,6 +214,10 @@ def evaluate(
     workers: Annotated[int, Opt(help="DataLoader workers.")] = 2,
     device: Annotated[str, Opt(help="auto, cpu, cuda, cuda:1 ...")] = "auto",
     out: Annotated[Path | None, Opt(help="Report folder (default: the run folder).")] = None,
+    cache: Annotated[
+        Path | None,
+        Opt(help="Read frames from this clip cache of the data (sportslens cache)."),
+    ] = None,
     as_json: Annotated[bool, Opt("--json", help="Print the metrics as JSON.")] = False,
 ) -> None:
     """Clip and video accuracy, per-class report, confusion matrix: metrics.json + report.html."""
@@ -217,7 +229,7 @@ def evaluate(
         raise ValueError(f"crops must be 1 or 3, got {crops}")
     cfg = EvalConfig(
         data=data, split=split, views=views, crops=crops, batch_size=batch_size,
-        workers=workers, device=str(resolve_device(device)),
+        workers=workers, device=str(resolve_device(device)), cache=cache,
     )  # fmt: skip
     paths = evaluate_run(run_dir, cfg, out)
     summary = json.loads(paths["metrics"].read_text())

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from torch.utils.data import Dataset, get_worker_info
 
 from sportslens import sampling
+from sportslens.data.clip_cache import ClipCache
 from sportslens.transforms import (
     Preprocess,
     eval_transform,
@@ -76,6 +77,8 @@ class ClipConfig:
     seed: int = 0
     max_replacements: int = 5
     """Same-class substitutes tried for an undecodable video before giving up loudly."""
+    cache: str | None = None
+    """A clip cache folder (``sportslens cache``) to read frames from instead of decoding."""
 
 
 class ClipDataset(Dataset[ClipSample]):
@@ -109,6 +112,7 @@ class VideoDataset(ClipDataset):
         self._train = train_transform(preprocess)
         self._eval = eval_transform(preprocess)
         self._views = multi_view_transform(preprocess, num_crops=self.config.spatial_crops)
+        self._cache = self._open_cache()
 
     def __len__(self) -> int:
         return len(self.records)
@@ -135,15 +139,35 @@ class VideoDataset(ClipDataset):
         others = [i for i in same_class if i != index] or same_class
         return int(rng.choice(others))
 
+    def _working_size(self) -> int:
+        """The short side frames are decoded at: the transform's largest need, no more."""
+        pre = self.preprocess
+        return pre.train_scale[1] if self.config.mode == "train" else pre.resize
+
+    def _open_cache(self) -> ClipCache | None:
+        """The configured clip cache, refused unless it holds these videos at this size."""
+        if self.config.cache is None:
+            return None
+        cache = ClipCache.open(self.config.cache)
+        train = self.config.mode == "train"
+        reads = "training (train_scale high)" if train else "evaluation (resize)"
+        cache.check([r.source for r in self.records], self._working_size(), reads=reads)
+        return cache
+
     def _load(self, record: ClipRecord, rng: np.random.Generator) -> torch.Tensor:
-        num_frames = frame_count(record.source)
+        size = self._working_size()
+        cache = self._cache
+        num_frames = (
+            frame_count(record.source) if cache is None else cache.frame_count(record.source)
+        )
         start, end = frame_range(record, num_frames)
         indices = self._indices(num_frames, start, end, rng)  # (V, T)
-        # Decoding at the transform's working size keeps full-resolution frames out of memory.
-        pre = self.preprocess
-        size = pre.train_scale[1] if self.config.mode == "train" else pre.resize
-        threads = 1 if get_worker_info() is not None else 0  # one decoder thread per worker
-        frames = read_frames(record.source, indices.reshape(-1), size=size, threads=threads)
+        if cache is None:
+            # Decoding at the transform's working size keeps full-resolution frames out of memory.
+            threads = 1 if get_worker_info() is not None else 0  # one decoder thread per worker
+            frames = read_frames(record.source, indices.reshape(-1), size=size, threads=threads)
+        else:  # the same frames, scaled by the same FFmpeg call when the cache was written
+            frames = cache.read_frames(record.source, indices.reshape(-1), size)
         clips = frames.reshape(indices.shape[0], indices.shape[1], *frames.shape[1:])  # (V,T,C,H,W)
         if self.config.mode == "train":
             return self._train(clips[0], rng)  # (C, T, H, W)

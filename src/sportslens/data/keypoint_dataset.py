@@ -119,6 +119,11 @@ class KeypointDataset(ClipDataset):
         self.records = list(records)
         self.clip_frames = clip_frames
         self.config = config or ClipConfig()
+        if self.config.cache is not None:
+            raise ValueError(
+                f"--cache {self.config.cache}: a clip cache holds video frames, but this model "
+                "reads keypoint files (already small and fast to read); train without --cache"
+            )
         self.flip_probability = flip_probability
         self.epoch = 0
 
