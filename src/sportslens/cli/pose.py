@@ -22,6 +22,14 @@ from sportslens.cli.app import (
     save_folder,
     video_sources,
 )
+from sportslens.cli.engine import (
+    AddressOpt,
+    CpusOpt,
+    EngineChoice,
+    EngineOpt,
+    GpusOpt,
+    engine_settings,
+)
 
 if TYPE_CHECKING:
     from sportslens.pose.backends import Backend, VitPoseSettings
@@ -255,8 +263,16 @@ def pose_extract(
     layout: LayoutOpt = LayoutChoice.coco17,
     smooth: SmoothOpt = SmoothChoice.none,
     workers: Annotated[
-        int | None, Opt(help="Parallel processes (default: half the cores; vitpose: 1).")
+        int | None,
+        Opt(
+            help="Parallel processes (default: half the cores; vitpose: 1), or Ray actors "
+            "(default: as many as the cluster holds)."
+        ),
     ] = None,
+    engine: EngineOpt = EngineChoice.local,
+    address: AddressOpt = None,
+    cpus_per_worker: CpusOpt = 1.0,
+    gpus_per_worker: GpusOpt = 0.0,
     overwrite: Annotated[
         bool, Opt("--overwrite", help="Extract again even where a keypoint file exists.")
     ] = False,
@@ -268,7 +284,8 @@ def pose_extract(
     device: DeviceOpt = "auto",
     as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Keypoints for every video of a dataset: resumable, in parallel; exits 1 if any failed."""
+    """Keypoints for every video of a dataset: resumable, in parallel (here or on a Ray
+    cluster); exits 1 if any failed."""
     from sportslens.data import read_catalog
     from sportslens.pose.extract import (
         ExtractSettings,
@@ -287,12 +304,16 @@ def pose_extract(
         smooth=smooth.value,
         vitpose=_vitpose_settings(vitpose_model, detector, device),
     )
+    runs_on = engine_settings(
+        engine, workers, address, cpus_per_worker, gpus_per_worker,
+        local_workers=default_workers(chosen),
+    )  # fmt: skip
     results = extract_videos(
         [record.source for record in catalog],
         data if data.is_dir() else data.parent,
         out,
         settings,
-        workers=workers or default_workers(chosen),
+        engine=runs_on,
         overwrite=overwrite,
         progress=not as_json,
     )
