@@ -56,7 +56,10 @@ def run_ray(
             concurrency=actors,
             num_cpus=settings.cpus_per_worker,
             num_gpus=settings.gpus_per_worker or None,
-            max_restarts=_RETRIES,
+            # Ray Data's default retries a task whose actor died forever: a video that crashes
+            # its decoder would stall the run. Actors restart as often as needed; an item, twice.
+            # (Ray 2.60 deprecates these remote arguments, to go in 2.64: the extra stops there.)
+            max_restarts=-1,
             max_task_retries=_RETRIES,
         )
         seen: set[int] = set()
