@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from sportslens.engines import EngineSettings, Outcome, run_per_video
+from sportslens.engines import EngineSettings, Outcome, run_per_video, stateless
 
 BUILT: list[int] = []
 
@@ -65,3 +65,9 @@ def test_the_local_engine_reports_a_dead_worker_process() -> None:
 def test_engine_settings_name_the_bad_value(settings: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         EngineSettings(**settings)  # type: ignore[arg-type]
+
+
+def test_a_stateless_function_runs_in_worker_processes() -> None:
+    work = functools.partial(shout, "?")
+    outcomes = by_item(list(run_per_video(["a", "b"], stateless(work), EngineSettings(workers=2))))
+    assert outcomes == {"a": ("A?", ""), "b": ("B?", "")}

@@ -13,6 +13,7 @@ item's output goes; the engines only schedule. On a cluster every node must see 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
@@ -91,9 +92,29 @@ def run_per_video(
             return run_ray(items, make_worker, settings, stop_on)
 
 
+def stateless(work: Worker[T, R]) -> Callable[[], Worker[T, R]]:
+    """A worker factory for a function that loads nothing: it is the worker everywhere.
+
+    ``run_per_video(videos, stateless(partial(cache_video, spec=spec, out_dir=out)), settings)``
+    """
+    return functools.partial(_same, work)
+
+
+def _same(work: Worker[T, R]) -> Worker[T, R]:
+    return work
+
+
 def describe_error(error: BaseException) -> str:
     """One line for a failed item: the exception's type and message."""
     return f"{type(error).__name__}: {error}"
 
 
-__all__ = ["ENGINES", "Engine", "EngineSettings", "Outcome", "Worker", "run_per_video"]
+__all__ = [
+    "ENGINES",
+    "Engine",
+    "EngineSettings",
+    "Outcome",
+    "Worker",
+    "run_per_video",
+    "stateless",
+]
