@@ -8,7 +8,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
-from sportslens.engines import Outcome, Worker, describe_error
+from sportslens.engines.work import Outcome, Worker, describe_error
 
 T = TypeVar("T")
 R = TypeVar("R")

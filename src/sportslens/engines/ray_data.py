@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from sportslens.engines import EngineSettings, Outcome, Worker, describe_error
+from sportslens.engines.work import EngineSettings, Outcome, Worker, describe_error
 
 T = TypeVar("T")
 R = TypeVar("R")
