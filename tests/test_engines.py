@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from conftest import MakeVideo
+from sportslens.cli import app
 from sportslens.engines import EngineSettings, Outcome, run_per_video, stateless
 
 BUILT: list[int] = []
@@ -71,3 +76,20 @@ def test_a_stateless_function_runs_in_worker_processes() -> None:
     work = functools.partial(shout, "?")
     outcomes = by_item(list(run_per_video(["a", "b"], stateless(work), EngineSettings(workers=2))))
     assert outcomes == {"a": ("A?", ""), "b": ("B?", "")}
+
+
+def test_the_ray_engine_without_ray_says_which_extra_to_install(
+    make_video: MakeVideo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` raises ImportError
+    make = functools.partial(shouting_worker, "!")
+    with pytest.raises(ImportError, match=r"pip install 'sportslens\[ray\]'"):
+        list(run_per_video(["a"], make, EngineSettings(engine="ray")))
+    (tmp_path / "data" / "squat").mkdir(parents=True)
+    make_video("a.mp4", frames=2).rename(tmp_path / "data" / "squat" / "a.mp4")
+    args = ["pose-extract", str(tmp_path / "data"), "--out", str(tmp_path / "kp")]
+    result = CliRunner().invoke(app, [*args, "--engine", "ray"])
+    assert result.exit_code == 2
+    assert "pip install 'sportslens[ray]'" in result.output
+    result = CliRunner().invoke(app, [*args, "--address", "auto"])
+    assert result.exit_code == 2 and "are for --engine ray" in result.output

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from sportslens.cli.app import (
@@ -359,4 +360,5 @@ def _print_summary(results: Any, few: Any, failed: Any, min_detected: float, out
             table.add_row(r.source, str(r.frames), f"{r.detected:.0%}")
         console.print(table)
     for r in failed:
-        errors.print(f"[bold red]failed:[/] {r.source}: {r.error}", highlight=False, soft_wrap=True)
+        failure = escape(f"{r.source}: {r.error}")
+        errors.print(f"[bold red]failed:[/] {failure}", highlight=False, soft_wrap=True)
