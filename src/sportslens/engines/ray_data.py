@@ -16,6 +16,7 @@ import contextlib
 import logging
 import os
 import pickle
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -48,20 +49,25 @@ def run_ray(
         dataset = ray.data.from_items(
             [{"index": i, "item": pickle.dumps(item)} for i, item in enumerate(items)],
             override_num_blocks=len(items),
-        ).map_batches(
-            _Actor,
-            fn_constructor_args=(make_worker, stop_on),
-            batch_size=1,
-            batch_format="numpy",
-            concurrency=actors,
-            num_cpus=settings.cpus_per_worker,
-            num_gpus=settings.gpus_per_worker or None,
-            # Ray Data's default retries a task whose actor died forever: a video that crashes
-            # its decoder would stall the run. Actors restart as often as needed; an item, twice.
-            # (Ray 2.60 deprecates these remote arguments, to go in 2.64: the extra stops there.)
-            max_restarts=-1,
-            max_task_retries=_RETRIES,
         )
+        with warnings.catch_warnings():
+            # Ray 2.60 deprecates the remote arguments below (gone in 2.64: the extra stops
+            # there) and names no replacement; the user can do nothing about the warning.
+            warnings.filterwarnings("ignore", "`ray_remote_args` is deprecated")
+            dataset = dataset.map_batches(
+                _Actor,
+                fn_constructor_args=(make_worker, stop_on),
+                batch_size=1,
+                batch_format="numpy",
+                concurrency=actors,
+                num_cpus=settings.cpus_per_worker,
+                num_gpus=settings.gpus_per_worker or None,
+                # Ray Data's default retries a task whose actor died forever: a video that
+                # crashes its decoder would stall the run. Actors restart as often as needed;
+                # an item is tried _RETRIES more times.
+                max_restarts=-1,
+                max_task_retries=_RETRIES,
+            )
         seen: set[int] = set()
         for row in dataset.iter_rows():
             index = int(row["index"])
