@@ -16,8 +16,8 @@ class EngineChoice(StrEnum):
 
 EngineOpt = Annotated[
     EngineChoice,
-    Opt(help="local: processes on this machine; ray: a Ray Data pipeline (pip install "
-        "'sportslens[ray]'), on the cluster at --address or on a Ray instance started here."),
+    Opt(help="local: processes on this machine; ray: a Ray Data pipeline (the ray extra), on "
+        "the cluster at --address or on a Ray instance started here."),
 ]  # fmt: skip
 AddressOpt = Annotated[
     str | None,
