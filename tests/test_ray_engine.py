@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 import test_engines
 from sportslens.cli import app
-from sportslens.engines import EngineSettings, run_per_video
-from test_engines import by_item, shouting_worker
+from sportslens.engines import EngineError, EngineSettings, run_per_video
+from test_engines import by_item, shout, shouting_worker
 
 ray = pytest.importorskip("ray", reason="the ray extra is not installed")
 # Ray's workers cannot import the tests folder: send the test worker's code along with it.
@@ -54,7 +54,7 @@ def local_keypoints(videos: Path, tmp_path_factory: pytest.TempPathFactory) -> P
 @pytest.fixture
 def ray_session() -> Iterator[None]:
     """A Ray instance the engine finds running, uses and leaves running."""
-    ray.init(num_cpus=2, object_store_memory=128 * 2**20, include_dashboard=False)
+    ray.init(address="local", num_cpus=2, object_store_memory=128 * 2**20, include_dashboard=False)
     yield
     ray.shutdown()
 
@@ -116,3 +116,15 @@ def test_ray_reports_each_failure_and_a_dead_actor_and_goes_on(ray_session: None
     assert outcomes["die"][0] is None and "Ray worker died" in outcomes["die"][1]
     with pytest.raises(ImportError, match=r"sportslens\[shout\]"):
         list(run_per_video(["missing"], make, settings))
+
+
+def worker_ray_cannot_import() -> functools.partial[str]:
+    """Pickled by reference to this test module, which Ray's workers cannot import: as a node
+    without sportslens (or without this version of it) would fail."""
+    return functools.partial(shout, "!")
+
+
+def test_ray_actors_that_cannot_start_stop_the_run_with_a_message(ray_session: None) -> None:
+    settings = EngineSettings(engine="ray", workers=1)
+    with pytest.raises(EngineError, match="Every Ray node needs the sportslens of this machine"):
+        list(run_per_video(["a"], worker_ray_cannot_import, settings))

@@ -19,6 +19,7 @@ from typing import TypeVar
 from sportslens.engines.work import (
     ENGINES,
     Engine,
+    EngineError,
     EngineSettings,
     Outcome,
     Worker,
@@ -60,6 +61,7 @@ def run_per_video(
 __all__ = [
     "ENGINES",
     "Engine",
+    "EngineError",
     "EngineSettings",
     "Outcome",
     "Worker",

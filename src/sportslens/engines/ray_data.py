@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from sportslens.engines.work import EngineSettings, Outcome, Worker, describe_error
+from sportslens.engines.work import EngineError, EngineSettings, Outcome, Worker, describe_error
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -69,13 +69,27 @@ def run_ray(
                 max_task_retries=_RETRIES,
             )
         seen: set[int] = set()
-        for row in dataset.iter_rows():
-            index = int(row["index"])
+        for index, answer in _answers(ray, dataset):
             seen.add(index)
-            yield _outcome(items[index], pickle.loads(row["outcome"]))
+            yield _outcome(items[index], answer)
         for index in sorted(set(range(len(items))) - seen):
             error = "its Ray worker died or its task failed (see the Ray logs)"
             yield Outcome(items[index], None, error)
+
+
+def _answers(ray: Any, dataset: Any) -> Iterator[tuple[int, tuple[str, Any]]]:
+    """Each finished item's index and answer; a failure of the pipeline itself (a failed item's
+    block is dropped, not raised) means its actors cannot run, most often a node without this
+    sportslens or its extras."""
+    try:
+        for row in dataset.iter_rows():
+            yield int(row["index"]), pickle.loads(row["outcome"])
+    except ray.exceptions.RayError as error:
+        reason = str(error).strip().splitlines()[-1]
+        raise EngineError(
+            f"the Ray pipeline stopped: {reason}. Every Ray node needs the sportslens of this "
+            "machine with the extras the job uses (pip install 'sportslens[pose,ray]')"
+        ) from error
 
 
 def _outcome(item: T, answer: tuple[str, Any]) -> Outcome[T, Any]:
@@ -140,6 +154,7 @@ def _connected(ray: Any, address: str | None) -> Iterator[None]:
         return
     if address is None:
         ray.init(
+            address="local",  # a new instance, even where `ray start` runs a cluster here
             num_cpus=os.cpu_count(),
             object_store_memory=_LOCAL_OBJECT_STORE,
             include_dashboard=False,

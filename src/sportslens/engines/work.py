@@ -47,6 +47,11 @@ class EngineSettings:
             raise ValueError("--address and --gpus-per-worker are for --engine ray")
 
 
+class EngineError(RuntimeError):
+    """The engine itself failed (Ray's actors could not start, the cluster went away), not one
+    item: nothing more can run."""
+
+
 @dataclass(frozen=True)
 class Outcome(Generic[T, R]):
     """What one item came to: the worker's result, or why there is none."""
