@@ -192,6 +192,12 @@ def test_leaves_import_nothing_of_sportslens(leaf: str) -> None:
     assert _imported_by(leaf) == set()
 
 
+def test_the_engines_import_nothing_else_of_sportslens() -> None:
+    """Pose extraction and the clip cache bring their work to the engines, not the reverse."""
+    imported = _imported_by("sportslens.engines")
+    assert {m for m in imported if not m.startswith("sportslens.engines")} == set()
+
+
 def test_video_imports_only_its_threading_choice() -> None:
     assert _imported_by("sportslens.video") == {"sportslens.decode_threads"}
 

@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 import sportslens
+from sportslens.engines.work import EngineError
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -52,14 +54,17 @@ T = TypeVar("T")
 
 
 def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn a bad input (a ValueError, such as VideoDecodeError) into a message and exit code 2."""
+    """Turn a bad input (a ValueError, such as VideoDecodeError), a missing extra or an engine
+    that cannot run into a message and exit code 2."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
-        except (ValueError, FileNotFoundError, ImportError) as error:
-            errors.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        except (ValueError, FileNotFoundError, ImportError, EngineError) as error:
+            # escape: the message is text, and "pip install 'sportslens[pose]'" is not markup
+            message = escape(str(error))
+            errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from error
 
     return wrapper

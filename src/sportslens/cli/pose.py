@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from sportslens.cli.app import (
@@ -21,6 +22,14 @@ from sportslens.cli.app import (
     results_saved,
     save_folder,
     video_sources,
+)
+from sportslens.cli.engine import (
+    AddressOpt,
+    CpusOpt,
+    EngineChoice,
+    EngineOpt,
+    GpusOpt,
+    engine_settings,
 )
 
 if TYPE_CHECKING:
@@ -258,8 +267,16 @@ def pose_extract(
     layout: LayoutOpt = LayoutChoice.coco17,
     smooth: SmoothOpt = SmoothChoice.none,
     workers: Annotated[
-        int | None, Opt(help="Parallel processes (default: half the cores; vitpose: 1).")
+        int | None,
+        Opt(
+            help="Parallel processes (default: half the cores; vitpose: 1), or Ray actors "
+            "(default: as many as the cluster holds)."
+        ),
     ] = None,
+    engine: EngineOpt = EngineChoice.local,
+    address: AddressOpt = None,
+    cpus_per_worker: CpusOpt = 1.0,
+    gpus_per_worker: GpusOpt = 0.0,
     overwrite: Annotated[
         bool, Opt("--overwrite", help="Extract again even where a keypoint file exists.")
     ] = False,
@@ -272,7 +289,8 @@ def pose_extract(
     people: PeopleOpt = "largest",
     as_json: Annotated[bool, Opt("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Keypoints for every video of a dataset: resumable, in parallel; exits 1 if any failed."""
+    """Keypoints for every video of a dataset: resumable, in parallel (here or on a Ray
+    cluster); exits 1 if any failed."""
     from sportslens.data import read_catalog
     from sportslens.pose.extract import (
         ExtractSettings,
@@ -292,12 +310,16 @@ def pose_extract(
         vitpose=_vitpose_settings(vitpose_model, detector, device),
         people=people_choice(people),
     )
+    runs_on = engine_settings(
+        engine, workers, address, cpus_per_worker, gpus_per_worker,
+        local_workers=default_workers(chosen),
+    )  # fmt: skip
     results = extract_videos(
         [record.source for record in catalog],
         data if data.is_dir() else data.parent,
         out,
         settings,
-        workers=workers or default_workers(chosen),
+        engine=runs_on,
         overwrite=overwrite,
         progress=not as_json,
     )
@@ -343,4 +365,5 @@ def _print_summary(results: Any, few: Any, failed: Any, min_detected: float, out
             table.add_row(r.source, str(r.frames), f"{r.detected:.0%}")
         console.print(table)
     for r in failed:
-        errors.print(f"[bold red]failed:[/] {r.source}: {r.error}", highlight=False, soft_wrap=True)
+        failure = escape(f"{r.source}: {r.error}")
+        errors.print(f"[bold red]failed:[/] {failure}", highlight=False, soft_wrap=True)

@@ -3,7 +3,8 @@
 The keypoint files mirror the videos' paths below the dataset root (``root/squat/a.mp4`` →
 ``out/squat/a.npz``), so a keypoint dataset pairs them with the catalog's labels through
 :func:`keypoint_paths`. Each file is written atomically, so a file that exists is finished and a
-rerun skips it. A video that cannot be decoded is reported, and the others go on.
+rerun skips it. A video that cannot be decoded is reported, and the others go on. The videos
+run on an engine (:mod:`sportslens.engines`): this process, local processes, or a Ray cluster.
 
 Workers are processes, not threads: MediaPipe runs its own inference threads inside each graph and
 its Python calls hold the GIL between frames (two threads ran slower than one after the other), so
@@ -12,18 +13,17 @@ each process owns one pose graph (rebuilt per video, as tracking state must not 
 
 from __future__ import annotations
 
-import multiprocessing
+import functools
 import os
 import urllib.parse
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
+from sportslens.engines import EngineSettings, Worker, run_per_video
 from sportslens.messages import preview
 from sportslens.pose.backends import (
     Backend,
@@ -32,7 +32,7 @@ from sportslens.pose.backends import (
     extract_keypoints,
     extract_people,
 )
-from sportslens.pose.backends.vitpose import ModelUnavailableError
+from sportslens.pose.backends.vitpose import ModelUnavailableError, load_vitpose
 from sportslens.pose.keypoints import load_keypoints, save_keypoints
 from sportslens.pose.people import PeopleChoice, save_people
 from sportslens.pose.smoothing import SmoothMethod, smooth_keypoints
@@ -118,14 +118,18 @@ def extract_videos(
     settings: ExtractSettings = ExtractSettings(),
     *,
     workers: int = 1,
+    engine: EngineSettings | None = None,
     overwrite: bool = False,
     progress: bool = True,
 ) -> list[VideoResult]:
     """Write a keypoint file for every video of ``sources`` (each video once, whole, even when
     several records of a catalog cut segments from it); returns one result per distinct video,
-    in the order of first appearance."""
-    if workers < 1:
-        raise ValueError(f"workers must be at least 1, got {workers}")
+    in the order of first appearance.
+
+    ``engine`` runs the videos on a Ray cluster (or in local processes); without it, ``workers``
+    local processes. Either way the files are the same, and finished ones are skipped.
+    """
+    engine = engine or EngineSettings(workers=workers)
     targets = keypoint_paths(sources, root, Path(out_dir))
     results: dict[str, VideoResult] = {}
     todo: list[tuple[str, Path]] = []
@@ -137,30 +141,28 @@ def extract_videos(
             todo.append((source, target))
     with progress_bar(enabled=progress) as bar:
         task = bar.add_task("pose-extract", total=len(targets), completed=len(results))
-        for result in _run(todo, settings, workers):
-            results[result.source] = result
+        make_worker = functools.partial(pose_worker, settings)
+        stop_on = (ImportError, ModelUnavailableError)
+        for outcome in run_per_video(todo, make_worker, engine, stop_on=stop_on):
+            source, target = outcome.item
+            results[source] = outcome.result or VideoResult(
+                source, target, "failed", error=outcome.error
+            )
             bar.advance(task)
     return [results[source] for source in targets]
 
 
-def _run(
-    todo: Sequence[tuple[str, Path]], settings: ExtractSettings, workers: int
-) -> Iterable[VideoResult]:
-    """Results as they finish, in this process (one worker) or in a pool of processes."""
-    if workers == 1 or len(todo) <= 1:
-        for source, target in todo:
-            yield extract_one(source, target, settings)
-        return
-    # "spawn": a forked child would inherit MediaPipe's and torch's threads in an unknown state.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context) as pool:
-        futures = {pool.submit(extract_one, s, t, settings): (s, t) for s, t in todo}
-        for future in as_completed(futures):
-            try:
-                yield future.result()
-            except BrokenProcessPool as error:  # a worker died (a crash in native code)
-                source, target = futures[future]
-                yield VideoResult(source, target, "failed", error=f"worker process died: {error}")
+def pose_worker(settings: ExtractSettings) -> Worker[tuple[str, Path], VideoResult]:
+    """Extracts one ``(video, keypoint file)`` item; ViTPose's models load here, once per process
+    or actor. MediaPipe's graph is built per video all the same: it tracks the person, and that
+    state must not cross videos."""
+    if settings.backend == "vitpose":
+        load_vitpose(settings.vitpose or VitPoseSettings())
+    return functools.partial(_extract_item, settings)
+
+
+def _extract_item(settings: ExtractSettings, item: tuple[str, Path]) -> VideoResult:
+    return extract_one(*item, settings)
 
 
 def extract_one(source: str, target: Path, settings: ExtractSettings) -> VideoResult:
