@@ -128,3 +128,27 @@ def test_ray_actors_that_cannot_start_stop_the_run_with_a_message(ray_session: N
     settings = EngineSettings(engine="ray", workers=1)
     with pytest.raises(EngineError, match="Every Ray node needs the sportslens of this machine"):
         list(run_per_video(["a"], worker_ray_cannot_import, settings))
+
+
+def cache(data: Path, out: Path, *extra: str) -> tuple[int, dict[str, object]]:
+    args = ["cache", str(data), "--out", str(out), "--short-side", "64", "--json", *extra]
+    result = runner.invoke(app, args)
+    return result.exit_code, json.loads(result.stdout)
+
+
+def test_ray_writes_the_local_engines_clip_cache(
+    videos: Path, tmp_path: Path, ray_session: None
+) -> None:
+    here, on_ray = tmp_path / "local", tmp_path / "ray"
+    assert cache(videos, here)[0] == 0
+    code, summary = cache(videos, on_ray, "--engine", "ray", "--workers", "2")
+    assert (code, summary["cached"], summary["failed"]) == (0, 2, 1)
+    failed = summary["failed_videos"]
+    assert isinstance(failed, list) and len(failed) == 1 and "broken.mp4" in str(failed[0])
+    shards = sorted(path.relative_to(here) for path in here.rglob("*.tar"))
+    assert len(shards) == 2
+    assert shards == sorted(path.relative_to(on_ray) for path in on_ray.rglob("*.tar"))
+    for shard in shards:
+        assert (here / shard).read_bytes() == (on_ray / shard).read_bytes()
+    code, summary = cache(videos, on_ray, "--engine", "ray")  # only the broken one is tried again
+    assert (code, summary["cached"], summary["reused"], summary["failed"]) == (0, 0, 2, 1)

@@ -8,6 +8,14 @@ from typing import Annotated, Any
 import typer
 
 from sportslens.cli.app import Opt, app, console, print_json, reports_errors
+from sportslens.cli.engine import (
+    AddressOpt,
+    CpusOpt,
+    EngineChoice,
+    EngineOpt,
+    GpusOpt,
+    engine_settings,
+)
 
 
 @app.command()
@@ -31,7 +39,18 @@ def cache(
     frame_format: Annotated[
         str, Opt(help="webp (lossless, bit-exact) or jpeg (quality 95, ~2.7x smaller).")
     ] = "webp",
-    workers: Annotated[int, Opt(help="Videos cached at once, each in its own process.")] = 1,
+    workers: Annotated[
+        int | None,
+        Opt(
+            help="Videos cached at once, each in its own process (Ray actors with --engine ray; "
+            "default: 1 here, the whole cluster on Ray).",
+            show_default=False,
+        ),
+    ] = None,
+    engine: EngineOpt = EngineChoice.local,
+    address: AddressOpt = None,
+    cpus_per_worker: CpusOpt = 1.0,
+    gpus_per_worker: GpusOpt = 0.0,
     as_json: Annotated[bool, Opt("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Decode every video of DATA once, scaled, into tar shards that train --cache reads."""
@@ -40,6 +59,9 @@ def cache(
     from sportslens.data.formats import read_catalog
     from sportslens.progress import progress_bar
 
+    runs_on = engine_settings(
+        engine, workers, address, cpus_per_worker, gpus_per_worker, local_workers=1
+    )
     sides = tuple(short_side) if short_side else _model_sides(model, size)
     spec = CacheSpec(sides, frame_format)  # type: ignore[arg-type]  # checked by CacheSpec
     catalog = read_catalog(data)
@@ -51,13 +73,13 @@ def cache(
         def advance(entry: Any, reused: bool) -> None:
             kind = "failed" if entry.error else "reused" if reused else "cached"
             counts[kind] += 1
-            if entry.error and not reused:
+            if entry.error and not reused and not as_json:  # JSON lists them at the end
                 console.print(f"skipped {entry.source}: {entry.error}", soft_wrap=True)
             bar.advance(task)
 
         info = build_cache(
             sources, spec, out, data=str(data.absolute()), classes=catalog.classes,
-            workers=workers, on_video=advance,
+            engine=runs_on, on_video=advance,
         )  # fmt: skip
     summary = {"cache": str(out), "videos": info["videos"], **counts, "spec": spec.to_dict()}
     if as_json:

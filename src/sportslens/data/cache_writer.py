@@ -9,14 +9,12 @@ resumes where it stopped.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
-import multiprocessing
 import os
 import tarfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +33,7 @@ from sportslens.data.clip_cache import (
     read_cache_info,
     video_key,
 )
+from sportslens.engines import EngineSettings, run_per_video, stateless
 from sportslens.video import VideoDecodeError, frame_count, iter_frames
 
 _EXTENSIONS: dict[FrameFormat, str] = {"webp": "webp", "jpeg": "jpg"}
@@ -182,13 +181,16 @@ def build_cache(
     data: str,
     classes: Sequence[str],
     workers: int = 1,
+    engine: EngineSettings | None = None,
     on_video: Callable[[CacheEntry, bool], None] | None = None,
 ) -> dict[str, Any]:
     """Cache every video of ``sources`` not cached yet; returns the finished ``cache.json``.
 
-    ``workers`` > 1 caches that many videos at once in worker processes. ``on_video(entry,
-    reused)`` is called after each video (for a progress bar): first for the videos a previous,
-    interrupted run had cached (``reused`` True), then for each one as it is done.
+    ``engine`` runs :func:`cache_video` on local processes or a Ray cluster (every node must see
+    the videos and ``out_dir`` at the same paths); without it, ``workers`` local processes.
+    ``on_video(entry, reused)`` is called after each video (for a progress bar): first for the
+    videos a previous, interrupted run had cached (``reused`` True), then for each one as it is
+    done.
     """
     unique = list(dict.fromkeys(os.path.abspath(s) for s in sources))  # noqa: PTH100
     start_cache(out_dir, spec, data=data, classes=classes, videos=len(unique))
@@ -200,7 +202,7 @@ def build_cache(
             if on_video is not None:
                 on_video(done, True)
     todo = [source for source in unique if source not in entries]
-    for entry in _cache_videos(todo, spec, out_dir, workers):
+    for entry in _cache_videos(todo, spec, out_dir, engine or EngineSettings(workers=workers)):
         entries[entry.source] = entry
         if on_video is not None:
             on_video(entry, False)
@@ -208,24 +210,15 @@ def build_cache(
 
 
 def _cache_videos(
-    todo: Sequence[str], spec: CacheSpec, out_dir: Path, workers: int
+    todo: Sequence[str], spec: CacheSpec, out_dir: Path, engine: EngineSettings
 ) -> Iterator[CacheEntry]:
-    """Entries as videos finish, in this process (one worker) or in a pool of processes."""
-    if workers <= 1 or len(todo) <= 1:
-        for source in todo:
-            yield cache_video(source, spec, out_dir)
-        return
-    # "spawn": a forked child would inherit torch's and the catalog readers' threads mid-state.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context) as pool:
-        futures = {pool.submit(cache_video, source, spec, out_dir): source for source in todo}
-        for future in as_completed(futures):
-            try:
-                yield future.result()
-            except BrokenProcessPool as error:  # a worker died (a crash in native code)
-                source = futures[future]
-                size, mtime = file_identity(source)
-                message = f"worker process died: {error}"
-                yield _save_entry(
-                    out_dir, CacheEntry(source, video_key(source), size, mtime, error=message)
-                )
+    """Entries as videos finish, on ``engine``. :func:`cache_video` turns a bad video into an
+    entry with its error; a worker that died (a crash in native code) is recorded the same way."""
+    work = stateless(functools.partial(cache_video, spec=spec, out_dir=out_dir))
+    for outcome in run_per_video(todo, work, engine):
+        if outcome.result is not None:
+            yield outcome.result
+            continue
+        size, mtime = file_identity(outcome.item)
+        failed = CacheEntry(outcome.item, video_key(outcome.item), size, mtime, error=outcome.error)
+        yield _save_entry(out_dir, failed)
