@@ -177,11 +177,16 @@ def follow_people(frames: Any, settings: MultiPoseSettings, models: _Models) -> 
 
 
 def extract_blazepose_multi(
-    source: Source, settings: MultiPoseSettings | None = None, *, progress: bool = False
+    source: Source,
+    settings: MultiPoseSettings | None = None,
+    *,
+    progress: bool = False,
+    models: _Models | None = None,
 ) -> People:
-    """BlazePose-33 keypoints of every person in every frame of ``source``, with track ids."""
+    """BlazePose-33 keypoints of every person in every frame of ``source``, with track ids
+    (``models``: interpreters already loaded, to reuse them over several videos)."""
     settings = settings or MultiPoseSettings()
-    models = _Models()
+    models = models or _Models()
     info = probe(source)
     name = describe_source(source)
     tracker = Tracker(info.fps)
