@@ -93,3 +93,12 @@ def test_two_people_crossing_are_followed_without_a_swap(crossing: Path) -> None
     # each person has one track that follows them most of the clip (the one passing behind
     # is lost for about a third of it: 0.67 when written)
     assert sorted(p for p, share in owners if share > 0.6) == [0, 1], owners
+
+
+def test_bench_people_reports_frames_per_second_per_video(two_people: Path) -> None:
+    result = runner.invoke(app, ["bench", "people", str(two_people), "--json"])
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.output)
+    assert row["video"] == two_people.name and row["size"] == [256, 256]
+    assert row["frames"] == 60 and row["tracks"] == 2 and row["people_per_frame"] > 1.5
+    assert row["fps"] > 0 and row["cpu_fps"] > 0
