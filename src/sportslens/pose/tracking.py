@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,10 +37,10 @@ class TrackerConfig:
     """Largest mean joint distance (in body sizes, after prediction) of a match."""
     max_age: float = 1.0
     """Seconds a track survives without a detection (occlusions shorter than this keep the id)."""
-    max_relink: float = 0.5
+    max_relink: float = 1.0
     """Largest distance (in body sizes) between a lost track's last body centre and a new
     detection's for the second stage to give it the old id back (see :meth:`Tracker.update`)."""
-    max_coast: float = 0.2
+    max_coast: float = 0.5
     """Seconds a lost track is moved on by its velocity; after that it waits where it was
     heading (a person who stops behind someone does not drift on)."""
     min_joints: int = 4
@@ -48,6 +49,10 @@ class TrackerConfig:
     """A joint scored at or below this is not seen."""
     min_frames: int = 5
     """Tracks detected in fewer frames are dropped from the result (false detections)."""
+    max_stitch: float = 3.0
+    """Seconds: once the video is done, a track that starts at most this long after another
+    ended, within ``max_relink`` body sizes of where that one was last seen, continues it
+    (0: off). See :func:`_stitch`."""
 
 
 @dataclass
@@ -213,6 +218,9 @@ class Tracker:
             t for t in self.finished + self.active if len(t.history) >= self.config.min_frames
         ]
         tracks.sort(key=lambda t: (min(t.history), t.track_id))
+        if self.config.max_stitch > 0:
+            gap = round(self.config.max_stitch * fps)
+            tracks = _stitch(tracks, gap, self.config.max_relink, self.config.min_score)
         joints = len(next(iter(tracks[0].history.values()))[1]) if tracks else 17
         points = np.zeros((num_frames, len(tracks), joints, 2), np.float32)  # (T, P, V, 2)
         scores = np.zeros((num_frames, len(tracks), joints), np.float32)  # (T, P, V)
@@ -221,6 +229,47 @@ class Tracker:
                 points[t, p], scores[t, p] = xy, score
         ids = np.arange(len(tracks), dtype=np.int64)
         return People(points, scores, ids, layout, fps, size, source)
+
+
+def _box(
+    points: NDArray[np.float32], scores: NDArray[np.float32], min_score: float
+) -> tuple[NDArray[Any], float]:
+    """(centre (2,), diagonal) of the joints scored above ``min_score`` (all when none are)."""
+    seen = points[scores > min_score] if (scores > min_score).sum() > 1 else points
+    lo, hi = seen.min(axis=0), seen.max(axis=0)
+    return (lo + hi) / 2, max(1.0, float(np.hypot(*(hi - lo))))
+
+
+def _stitch(
+    tracks: list[_Track], max_gap: int, max_distance: float, min_score: float
+) -> list[_Track]:
+    """Tracks (sorted by start) with each fragment joined to the track it continues.
+
+    Offline, with the whole video seen: a track that starts at most ``max_gap`` frames after
+    another ended, whose first body centre lies within ``max_distance`` of that track's body
+    sizes from where it was last seen (sizes within 1.5x), is the same person lost for longer
+    than ``max_age`` (hidden behind someone, or missed by the detector). Each fragment takes
+    the nearest such track that no other fragment took yet."""
+    chains: list[_Track] = []
+    for track in tracks:
+        first = min(track.history)
+        centre, size = _box(*track.history[first], min_score)
+        best, best_cost = None, max_distance
+        for chain in chains:
+            last = max(chain.history)
+            if not 0 < first - last <= max_gap:
+                continue
+            other, other_size = _box(*chain.history[last], min_score)
+            if max(size, other_size) > 1.5 * min(size, other_size):
+                continue
+            cost = float(np.hypot(*(centre - other))) / other_size
+            if cost <= best_cost:
+                best, best_cost = chain, cost
+        if best is None:
+            chains.append(track)
+        else:
+            best.history.update(track.history)
+    return chains
 
 
 def track_people(
