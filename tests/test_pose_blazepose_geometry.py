@@ -99,3 +99,27 @@ def test_tiles_cover_the_frame_with_overlap(
 def test_blazepose_landmarks_map_to_coco17_by_name(coco: str, blaze: int) -> None:
     assert BLAZEPOSE_TO_COCO[COCO17_NAMES.index(coco)] == blaze
     assert BLAZEPOSE33_NAMES[blaze] == coco
+
+
+class _CountingModels:
+    """Stands in for the two interpreters: records the detector's tiles, finds nobody."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[tuple[int, int, int]]] = []
+
+    def detect(
+        self, frame: object, tiles: list[tuple[int, int, int]], score: float
+    ) -> list[object]:
+        self.calls.append(tiles)
+        return []
+
+
+def test_the_detector_sweeps_the_whole_first_frame_then_one_tile_a_frame() -> None:
+    from sportslens.pose.backends.blazepose_multi import MultiPoseSettings, follow_people
+
+    frames = [(t, np.zeros((720, 1280, 3), np.uint8)) for t in range(10)]
+    models = _CountingModels()
+    list(follow_people(frames, MultiPoseSettings(), models))  # type: ignore[arg-type]
+    grid = geo.tiles(1280, 720, 504)  # tiles of 0.7 x 720 pixels
+    assert len(grid) == 8 and models.calls[0] == grid
+    assert [c for call in models.calls[1:] for c in call] == grid + grid[:1]

@@ -101,3 +101,46 @@ def test_bench_tracking_command_makes_crowds_when_the_folder_is_empty(tmp_path: 
     figures = json.loads(result.output)
     assert figures["videos"] == 2 and len(list(data.glob("crowd_*.mp4"))) == 2
     assert 0.0 <= figures["rep_exact_rate"] <= 1.0 and figures["idf1"] > 0.8
+
+
+def test_a_person_back_from_behind_someone_in_another_pose_gets_their_id_back() -> None:
+    """Stage two: joints jumped (the figure turned over, each joint 0.55 body sizes from
+    where it was) but the body stands where it was, as big as it was."""
+    a = walker(100, 0, 40)
+    other = a[:, ::-1].copy()  # joint i where joint 16 - i was: mirrored through the centre
+    other[..., 0] = 100 + (other[..., 0] - 100) * 2  # and twice as wide (size 1.1x)
+    ones = np.ones((1, 17), np.float32)
+    empty = (np.zeros((0, 17, 2), np.float32), np.zeros((0, 17), np.float32))
+    frames = [(a[t][None], ones) for t in range(15)] + [empty] * 10
+    frames += [(other[t][None], ones) for t in range(25, 40)]
+    tracker = run(frames)
+    assert len(tracker.finished) + len(tracker.active) == 1
+
+
+def test_a_lost_track_stops_coasting_so_a_person_who_stopped_is_found_again() -> None:
+    """A walker stops while hidden for 25 frames: predicted on at 4 px a frame, the track
+    would be 80 px (1.3 body sizes) away; it coasts 0.5 s (15 frames) only, 40 px."""
+    a = walker(20, 4, 60)
+    a[30:] = a[30]  # stops at frame 30, hidden from 26 to 50
+    ones = np.ones((1, 17), np.float32)
+    empty = (np.zeros((0, 17, 2), np.float32), np.zeros((0, 17), np.float32))
+    frames = [(a[t][None], ones) if not 26 <= t < 51 else empty for t in range(60)]
+    tracker = run(frames)
+    assert len(tracker.finished) + len(tracker.active) == 1
+
+
+@pytest.mark.parametrize(("away", "stitch", "people"), [(50, 3.0, 1), (50, 0.0, 2), (100, 3.0, 2)])
+def test_a_fragment_after_a_long_loss_is_stitched_within_max_stitch(
+    away: int, stitch: float, people: int
+) -> None:
+    """Lost 50 frames (1.7 s, longer than max_age) where they stood: one person when
+    stitching 3 s; two when stitching is off or they were gone 100 frames (3.3 s)."""
+    a = walker(100, 0, 20 + away + 20)
+    ones = np.ones((1, 17), np.float32)
+    empty = (np.zeros((0, 17, 2), np.float32), np.zeros((0, 17), np.float32))
+    frames = [empty if 20 <= t < 20 + away else (a[t][None], ones) for t in range(len(a))]
+    tracker = run(frames, max_stitch=stitch)
+    assert len(tracker.finished) + len(tracker.active) == 2  # two tracks while running
+    found = tracker.people(len(a), "coco17", 30.0, (320, 200), "x")
+    assert found.num_people == people
+    assert (found.scores.any(axis=2).sum(axis=0) > 0).all()

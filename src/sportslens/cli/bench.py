@@ -257,3 +257,29 @@ def bench_tracking(
         f"({result['switches_per_person_minute']:.2f} per person-minute), reps exact "
         f"{result['rep_exact_rate']:.0%}, tracker {result['tracker_fps']:.0f} frames/s"
     )
+
+
+@bench_app.command("people")
+@reports_errors
+def bench_people(
+    videos: Annotated[list[Path], typer.Argument(help="Videos to run blazepose-multi on.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Frames per second of the blazepose-multi backend (detect, follow, track) per video.
+
+    Run it as ``OMP_NUM_THREADS=1 taskset -c 0 sportslens bench people ...`` for one core;
+    cpu frames/s counts the process's CPU time, so it holds on a shared machine too.
+    """
+    from sportslens.pose.tracking_benchmark import benchmark_backend_speed
+
+    rows = [benchmark_backend_speed(video) for video in videos]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("video", "size", "tracks", "people/frame", "frames/s", "cpu frames/s")
+    for row in rows:
+        table.add_row(
+            row["video"], "x".join(map(str, row["size"])), str(row["tracks"]),
+            f"{row['people_per_frame']:.2f}", f"{row['fps']:.1f}", f"{row['cpu_fps']:.1f}",
+        )  # fmt: skip
+    console.print(table)

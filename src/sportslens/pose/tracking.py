@@ -15,8 +15,9 @@ people pass each other. docs/pose.md gives the measurements.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,12 +37,22 @@ class TrackerConfig:
     """Largest mean joint distance (in body sizes, after prediction) of a match."""
     max_age: float = 1.0
     """Seconds a track survives without a detection (occlusions shorter than this keep the id)."""
+    max_relink: float = 1.0
+    """Largest distance (in body sizes) between a lost track's last body centre and a new
+    detection's for the second stage to give it the old id back (see :meth:`Tracker.update`)."""
+    max_coast: float = 0.5
+    """Seconds a lost track is moved on by its velocity; after that it waits where it was
+    heading (a person who stops behind someone does not drift on)."""
     min_joints: int = 4
     """Joints a detection needs above ``min_score`` to count as a person, and a pair in common."""
     min_score: float = 0.3
     """A joint scored at or below this is not seen."""
     min_frames: int = 5
     """Tracks detected in fewer frames are dropped from the result (false detections)."""
+    max_stitch: float = 3.0
+    """Seconds: once the video is done, a track that starts at most this long after another
+    ended, within ``max_relink`` body sizes of where that one was last seen, continues it
+    (0: off). See :func:`_stitch`."""
 
 
 @dataclass
@@ -55,9 +66,15 @@ class _Track:
         default_factory=dict
     )  # frame -> (points (V, 2), scores (V,))
 
-    def predicted(self, frame: int) -> NDArray[np.float64]:
-        """(V, 2) where the joints should be at ``frame``: last seen moved by the velocity."""
-        return self.points + self.velocity * (frame - self.frame)
+    def predicted(self, frame: int, coast: int = 1 << 30) -> NDArray[np.float64]:
+        """(V, 2) where the joints should be at ``frame``: last seen moved by the velocity
+        for at most ``coast`` frames."""
+        return self.points + self.velocity * min(frame - self.frame, coast)
+
+    def centre(self, frame: int, coast: int) -> NDArray[np.float64]:
+        """(2,) the middle of the seen joints' box at ``frame`` (predicted)."""
+        seen = self.predicted(frame, coast)[self.seen]
+        return np.asarray((seen.min(axis=0) + seen.max(axis=0)) / 2, dtype=np.float64)
 
     def size(self) -> float:
         """Body size in pixels: the diagonal of the last seen joints' box (at least 1)."""
@@ -83,6 +100,7 @@ class Tracker:
     def __init__(self, fps: float, config: TrackerConfig | None = None) -> None:
         self.config = config or TrackerConfig()
         self.max_gap = max(1, round(self.config.max_age * fps))  # frames
+        self.coast = max(1, round(self.config.max_coast * fps))  # frames
         self.active: list[_Track] = []
         self.finished: list[_Track] = []
         self._next_id = 0
@@ -91,23 +109,29 @@ class Tracker:
         self, frame: int, points: NDArray[np.float32], scores: NDArray[np.float32]
     ) -> list[int]:
         """Track ids (-1: not a person) for the detections of ``frame``: ``points`` (N, V, 2)
-        pixels and ``scores`` (N, V); frames must come in increasing order."""
+        pixels and ``scores`` (N, V); frames must come in increasing order.
+
+        Two stages, as ByteTrack's: every track against every detection by joint distance;
+        then the tracks lost for a while against the detections left, by body centre and
+        size only (a pose model's joints jump when a person reappears from behind someone,
+        while where they stand and how big they are does not)."""
         cfg = self.config
         self._retire(frame)
         seen = scores > cfg.min_score  # (N, V)
         people = np.flatnonzero(seen.sum(axis=1) >= cfg.min_joints)
         ids = [-1] * len(points)
         cost = self._costs(frame, points[people], seen[people])  # (tracks, people)
-        matched: set[int] = set()
-        if cost.size:
-            rows, cols = _assign(cost)
-            for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
-                if cost[row, col] <= cfg.max_distance:
-                    detection = int(people[col])
-                    track = self.active[row]
-                    self._extend(track, frame, points[detection], scores[detection])
-                    ids[detection] = track.track_id
-                    matched.add(detection)
+        pairs = self._match(cost, cfg.max_distance, range(len(self.active)), people.tolist())
+        lost = [r for r, t in enumerate(self.active) if frame - t.frame > 1]
+        lost = [r for r in lost if r not in dict(pairs)]
+        left = [int(d) for d in people.tolist() if d not in {d for _, d in pairs}]
+        relink = self._relink_costs(frame, lost, points[left], seen[left])  # (lost, left)
+        pairs += self._match(relink, cfg.max_relink, lost, left)
+        for row, detection in pairs:
+            track = self.active[row]
+            self._extend(track, frame, points[detection], scores[detection])
+            ids[detection] = track.track_id
+        matched = {d for _, d in pairs}
         for detection in people.tolist():
             if detection not in matched:
                 track = _Track(self._next_id, points[detection], seen[detection], frame)
@@ -117,6 +141,40 @@ class Tracker:
                 ids[detection] = track.track_id
         return ids
 
+    @staticmethod
+    def _match(
+        cost: NDArray[np.float64], gate: float, rows: Sequence[int], cols: Sequence[int]
+    ) -> list[tuple[int, int]]:
+        """(track row, detection) pairs of the cheapest assignment of ``cost`` (rows x cols,
+        indexed by ``rows`` and ``cols``) whose cost is at most ``gate``."""
+        if not cost.size:
+            return []
+        found, chosen = _assign(cost)
+        return [
+            (rows[r], cols[c])
+            for r, c in zip(found.tolist(), chosen.tolist(), strict=True)
+            if cost[r, c] <= gate
+        ]
+
+    def _relink_costs(
+        self, frame: int, rows: list[int], points: NDArray[np.float32], seen: NDArray[np.bool_]
+    ) -> NDArray[np.float64]:
+        """(len(rows), N) distance between body centres in track body sizes; _NEVER where the
+        sizes differ by more than 1.5x."""
+        cost = np.full((len(rows), len(points)), _NEVER)
+        for i, row in enumerate(rows):
+            track = self.active[row]
+            size = track.size()
+            for j in range(len(points)):
+                xy = points[j][seen[j]]  # (S, 2)
+                box = np.concatenate([xy.min(axis=0), xy.max(axis=0)])
+                other = max(1.0, float(np.hypot(*(box[2:] - box[:2]))))
+                if max(size, other) > 1.5 * min(size, other):
+                    continue
+                centre = (box[:2] + box[2:]) / 2
+                cost[i, j] = float(np.hypot(*(centre - track.centre(frame, self.coast)))) / size
+        return cost
+
     def _costs(
         self, frame: int, points: NDArray[np.float32], seen: NDArray[np.bool_]
     ) -> NDArray[np.float64]:
@@ -124,7 +182,7 @@ class Tracker:
         cost = np.full((len(self.active), len(points)), _NEVER)
         for row, track in enumerate(self.active):
             common = seen & track.seen  # (N, V)
-            gap = np.linalg.norm(points - track.predicted(frame), axis=-1)  # (N, V) pixels
+            gap = np.linalg.norm(points - track.predicted(frame, self.coast), axis=-1)  # (N, V)
             count = common.sum(axis=1)
             mean = (gap * common).sum(axis=1) / np.maximum(count, 1) / track.size()
             cost[row] = np.where(count >= self.config.min_joints, mean, _NEVER)
@@ -140,7 +198,7 @@ class Tracker:
             step = (points[common] - track.points[common]).mean(axis=0) / (frame - track.frame)
             track.velocity = 0.5 * track.velocity + 0.5 * step
         # Joints not seen now keep their predicted place, so the next comparison has them.
-        moved = track.predicted(frame).astype(np.float32)
+        moved = track.predicted(frame, self.coast).astype(np.float32)
         track.points = np.where(seen[:, None], points, moved)
         track.seen = seen | track.seen
         track.frame = frame
@@ -160,6 +218,9 @@ class Tracker:
             t for t in self.finished + self.active if len(t.history) >= self.config.min_frames
         ]
         tracks.sort(key=lambda t: (min(t.history), t.track_id))
+        if self.config.max_stitch > 0:
+            gap = round(self.config.max_stitch * fps)
+            tracks = _stitch(tracks, gap, self.config.max_relink, self.config.min_score)
         joints = len(next(iter(tracks[0].history.values()))[1]) if tracks else 17
         points = np.zeros((num_frames, len(tracks), joints, 2), np.float32)  # (T, P, V, 2)
         scores = np.zeros((num_frames, len(tracks), joints), np.float32)  # (T, P, V)
@@ -168,6 +229,47 @@ class Tracker:
                 points[t, p], scores[t, p] = xy, score
         ids = np.arange(len(tracks), dtype=np.int64)
         return People(points, scores, ids, layout, fps, size, source)
+
+
+def _box(
+    points: NDArray[np.float32], scores: NDArray[np.float32], min_score: float
+) -> tuple[NDArray[Any], float]:
+    """(centre (2,), diagonal) of the joints scored above ``min_score`` (all when none are)."""
+    seen = points[scores > min_score] if (scores > min_score).sum() > 1 else points
+    lo, hi = seen.min(axis=0), seen.max(axis=0)
+    return (lo + hi) / 2, max(1.0, float(np.hypot(*(hi - lo))))
+
+
+def _stitch(
+    tracks: list[_Track], max_gap: int, max_distance: float, min_score: float
+) -> list[_Track]:
+    """Tracks (sorted by start) with each fragment joined to the track it continues.
+
+    Offline, with the whole video seen: a track that starts at most ``max_gap`` frames after
+    another ended, whose first body centre lies within ``max_distance`` of that track's body
+    sizes from where it was last seen (sizes within 1.5x), is the same person lost for longer
+    than ``max_age`` (hidden behind someone, or missed by the detector). Each fragment takes
+    the nearest such track that no other fragment took yet."""
+    chains: list[_Track] = []
+    for track in tracks:
+        first = min(track.history)
+        centre, size = _box(*track.history[first], min_score)
+        best, best_cost = None, max_distance
+        for chain in chains:
+            last = max(chain.history)
+            if not 0 < first - last <= max_gap:
+                continue
+            other, other_size = _box(*chain.history[last], min_score)
+            if max(size, other_size) > 1.5 * min(size, other_size):
+                continue
+            cost = float(np.hypot(*(centre - other))) / other_size
+            if cost <= best_cost:
+                best, best_cost = chain, cost
+        if best is None:
+            chains.append(track)
+        else:
+            best.history.update(track.history)
+    return chains
 
 
 def track_people(

@@ -25,7 +25,13 @@ from sportslens.pose.form import analyze_form
 from sportslens.pose.people import People, load_people
 from sportslens.pose.tracking import TrackerConfig, track_people
 
-__all__ = ["SimulatedDetections", "benchmark_tracking", "keypoint_boxes", "simulate_detections"]
+__all__ = [
+    "SimulatedDetections",
+    "benchmark_backend_speed",
+    "benchmark_tracking",
+    "keypoint_boxes",
+    "simulate_detections",
+]
 
 Detections = list[tuple[NDArray[np.float32], NDArray[np.float32]]]
 
@@ -192,3 +198,25 @@ def benchmark_tracking(
         "tracker_fps": frames / max(tracking_seconds, 1e-9),
         "per_video": per_video,
     }
+
+
+def benchmark_backend_speed(video: Path) -> dict[str, Any]:
+    """Frames per second of the ``blazepose-multi`` backend on one video, start-up excluded.
+
+    ``fps`` is frames over wall-clock seconds; ``cpu_fps`` frames over the process's CPU
+    seconds, which on one core (``OMP_NUM_THREADS=1 taskset -c 0``) is what a core delivers
+    even when other jobs share it. The models are loaded before the clock starts."""
+    from sportslens.pose.backends.blazepose_multi import _Models, extract_blazepose_multi
+    from sportslens.video import probe
+
+    models = _Models()  # loading the two interpreters is start-up, not per-frame work
+    info = probe(video)
+    wall, cpu = time.perf_counter(), time.process_time()
+    people = extract_blazepose_multi(video, models=models)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    followed = (people.scores > 0).any(axis=2).sum(axis=1)  # (T,) people per frame
+    return {
+        "video": Path(video).name, "size": [info.width, info.height], "frames": info.num_frames,
+        "tracks": people.num_people, "people_per_frame": float(followed.mean()),
+        "fps": info.num_frames / max(wall, 1e-9), "cpu_fps": info.num_frames / max(cpu, 1e-9),
+    }  # fmt: skip

@@ -37,14 +37,19 @@ _LANDMARKS = "modules/pose_landmark/pose_landmark_full.tflite"
 class MultiPoseSettings:
     """How often and how finely to look for people, and when a person counts as found."""
 
-    detect_every: int = 5
-    """Frames between detector passes (people are followed from their landmarks in between)."""
-    tile: int = 700
-    """Side in pixels of the detector's square tiles (smaller frames: one tile of the height)."""
+    tile: float = 0.7
+    """Side of the detector's square tiles, as a fraction of the frame's shorter side: the
+    detector was trained on people filling about half its input, and misses smaller ones."""
+    tiles_per_frame: int = 1
+    """Detector tiles run per frame, in turn, so a full sweep of a frame cut into ``n`` tiles
+    takes ``n / tiles_per_frame`` frames (the first frame is swept whole). People already
+    followed are followed from their landmarks, so the sweep only has to find newcomers."""
     min_detection: float = 0.5
     """Detector score a person needs (MediaPipe's own threshold)."""
-    min_presence: float = 0.5
-    """Landmark model's person-presence score below which a followed person is dropped."""
+    min_presence: float = 0.1
+    """Landmark model's person-presence score below which a followed person is dropped. Lower
+    than MediaPipe's 0.5: on people seen side-on or bent over (a deadlift) the score swings
+    below 0.5 for frames at a time while the landmarks stay on the body."""
     max_people: int = 8
     """At most this many people are followed at once (each costs one landmark pass a frame)."""
 
@@ -57,19 +62,19 @@ class _Models:
         self.landmarks = _interpreter(_LANDMARKS, threads)
         self.anchors = geo.ssd_anchors()
 
-    def detect(self, frame: NDArray[np.uint8], settings: MultiPoseSettings) -> list[Any]:
-        """Regions (cx, cy, side, angle) of the people the detector finds in ``frame``."""
+    def detect(
+        self, frame: NDArray[np.uint8], tiles: list[tuple[int, int, int]], min_score: float
+    ) -> list[Any]:
+        """Regions (cx, cy, side, angle) of the people the detector finds in ``tiles`` of
+        ``frame`` (squares ``(x, y, side)`` in pixels)."""
         import cv2
 
-        height, width = frame.shape[:2]
         faces, hips, ends, scores = [], [], [], []
-        for x, y, side in geo.tiles(width, height, settings.tile):
+        for x, y, side in tiles:
             crop = cv2.resize(frame[y : y + side, x : x + side], (geo.DETECTOR_SIZE,) * 2)
             tensor = crop[None].astype(np.float32) / 127.5 - 1.0  # (1, 224, 224, 3) in [-1, 1]
             raw, logits = _run(self.detector, tensor)  # (1, 2254, 12), (1, 2254, 1)
-            found, score = geo.decode_detections(
-                raw[0], logits[0, :, 0], self.anchors, settings.min_detection
-            )
+            found, score = geo.decode_detections(raw[0], logits[0, :, 0], self.anchors, min_score)
             scale, origin = np.float32(side), np.array([x, y], np.float32)
             faces.append(np.concatenate([found[:, :2] * scale + origin, found[:, 2:4] * scale], 1))
             hips.append(found[:, 4:6] * scale + origin)  # keypoint 0: the middle of the hips
@@ -142,10 +147,19 @@ def _is_new(region: NDArray[np.float64], followed: list[NDArray[np.float64]]) ->
 def follow_people(frames: Any, settings: MultiPoseSettings, models: _Models) -> Any:
     """For each ``(index, frame)``: (N, 33, 2) pixels and (N, 33) scores of its people."""
     followed: list[NDArray[np.float64]] = []
-    for index, frame in frames:  # (H, W, 3) uint8 RGB
-        if index % settings.detect_every == 0 or not followed:
-            new = [r for r in models.detect(frame, settings) if _is_new(r, followed)]
-            followed = (followed + new)[: settings.max_people]
+    grid: list[tuple[int, int, int]] = []
+    turn = -1  # the next tile of the sweep (-1: none run yet)
+    for _index, frame in frames:  # (H, W, 3) uint8 RGB
+        if not grid:
+            height, width = frame.shape[:2]
+            grid = geo.tiles(width, height, round(settings.tile * min(width, height)))
+        count = len(grid) if turn < 0 else settings.tiles_per_frame  # the first frame whole
+        start = max(turn, 0)
+        chosen = [grid[(start + k) % len(grid)] for k in range(min(count, len(grid)))]
+        turn = (start + len(chosen)) % len(grid)
+        found = models.detect(frame, chosen, settings.min_detection)
+        new = [r for r in found if _is_new(r, followed)]
+        followed = (followed + new)[: settings.max_people]
         points, scores = [], []
         kept: list[NDArray[np.float64]] = []
         for region in followed:
@@ -163,11 +177,16 @@ def follow_people(frames: Any, settings: MultiPoseSettings, models: _Models) -> 
 
 
 def extract_blazepose_multi(
-    source: Source, settings: MultiPoseSettings | None = None, *, progress: bool = False
+    source: Source,
+    settings: MultiPoseSettings | None = None,
+    *,
+    progress: bool = False,
+    models: _Models | None = None,
 ) -> People:
-    """BlazePose-33 keypoints of every person in every frame of ``source``, with track ids."""
+    """BlazePose-33 keypoints of every person in every frame of ``source``, with track ids
+    (``models``: interpreters already loaded, to reuse them over several videos)."""
     settings = settings or MultiPoseSettings()
-    models = _Models()
+    models = models or _Models()
     info = probe(source)
     name = describe_source(source)
     tracker = Tracker(info.fps)
