@@ -24,6 +24,9 @@ def live(
     ] = None,
     realtime: Annotated[bool, typer.Option(help="Play a file at its own frame rate.")] = False,
     events: Annotated[Path | None, typer.Option(help="Write events here as JSON lines.")] = None,
+    stall: Annotated[
+        float, typer.Option(help="Seconds without a frame after which a camera or stream ends.")
+    ] = 10.0,
 ) -> None:
     """Count repetitions live; Ctrl-C or the end of the stream prints a summary."""
     from sportslens.live import LiveStatus, imported_pose, run_live
@@ -42,10 +45,22 @@ def live(
     handle = None if events is None else events.open("w", encoding="utf-8")
     try:
         summary = run_live(
-            source, pose, exercise=exercise, realtime=realtime, events=handle, on_status=show
+            source,
+            pose,
+            exercise=exercise,
+            realtime=realtime,
+            events=handle,
+            on_status=show,
+            stall_s=stall,
         )
     finally:
         if handle is not None:
             handle.close()
     console.print()
     console.print(json.dumps(summary.to_dict()))
+    if summary.ended == "stalled":
+        console.print(f"[red]{source}: no frame for {stall:g} s; the source stalled[/red]")
+    elif summary.ended.startswith("failed"):
+        console.print(f"[red]{source}: the source {summary.ended}[/red]")
+    if summary.ended != "end" and summary.ended != "interrupted":
+        raise typer.Exit(1)
