@@ -15,6 +15,7 @@ writer closes it, but the thread is a daemon and holds nothing else.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import sys
 import threading
@@ -91,10 +92,9 @@ class FrameReader:
     def close(self, join_s: float = 2.0) -> None:
         """Stop the thread and close the container (a thread stuck in a read is left behind)."""
         self._stop.set()
-        try:  # unblock a reader waiting to put a frame the analysis will never take
+        # Unblock a reader waiting to put a frame the analysis will never take.
+        with contextlib.suppress(queue.Empty):
             self._frames.get_nowait()
-        except queue.Empty:
-            pass
         self._thread.join(timeout=join_s)
         if not self._thread.is_alive():
             self.container.close()
@@ -110,7 +110,7 @@ class FrameReader:
                     time.sleep(max(0.0, clock + float(frame.time) - time.perf_counter()))
                 self.decoded += 1
                 self._put((index, frame.to_ndarray(format="rgb24"), time.perf_counter()))
-        except Exception as error:  # noqa: BLE001  (a camera unplugged, a broken stream)
+        except Exception as error:  # a camera unplugged, a broken stream
             self._error = f"{type(error).__name__}: {error}"
         finally:
             self._put_end()
@@ -141,7 +141,5 @@ class FrameReader:
                 return
             except queue.Full:
                 if self.live:  # the end matters more than the last unread frame
-                    try:
+                    with contextlib.suppress(queue.Empty):
                         self._frames.get_nowait()
-                    except queue.Empty:
-                        pass
