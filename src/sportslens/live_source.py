@@ -52,8 +52,11 @@ def open_source(source: str, *, timeout_s: float = NETWORK_TIMEOUT_S) -> Any:
 
 
 def is_live(source: str) -> bool:
-    """A camera or a stream: frames come at their own pace and old ones may be dropped."""
-    return source.isdigit() or "://" in source or source.startswith("/dev/")
+    """A camera, a stream or a pipe: frames come at their own pace and old ones may be dropped."""
+    if source.isdigit() or "://" in source or source.startswith("/dev/"):
+        return True
+    path = Path(source)
+    return path.is_fifo() or path.is_char_device()
 
 
 class FrameReader:

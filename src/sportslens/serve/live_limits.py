@@ -87,7 +87,9 @@ class LiveSessions:
 def _mediapipe_pose(fps: float) -> AbstractContextManager[FramePose]:
     from sportslens.pose.backends.mediapipe import mediapipe_frames
 
-    return mediapipe_frames(fps)
+    # Not quiet: pointing descriptor 2 elsewhere is process-wide, and sessions come and go in
+    # threads while the server logs.
+    return mediapipe_frames(fps, quiet=False)
 
 
 class RateBucket:
