@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -47,3 +51,90 @@ def test_live_with_mediapipe_counts_a_generated_athletes_squats(tmp_path: Path) 
     lines = [json.loads(line) for line in events.read_text().splitlines()]
     assert truth >= 2 and lines[-1] == {**lines[-1], "event": "summary", "count": truth}
     assert lines[-1]["dropped"] == 0  # a file without --realtime waits for the analysis
+
+
+def _y4m_of(video: Path, tmp_path: Path) -> bytes:
+    """``video``'s frames as a y4m stream, what a camera pipe would carry."""
+    from sportslens.synth.files import write_y4m
+    from sportslens.video import iter_frames
+
+    path = tmp_path / "camera.y4m"
+    write_y4m(path, (frame for _, frame in iter_frames(video)), 20)
+    return path.read_bytes()
+
+
+def _feed(
+    fifo: Path,
+    y4m: bytes,
+    fps: float,
+    stop_after: int | None,
+    release: threading.Event,
+    half_frame: bool = False,
+) -> threading.Thread:
+    """A camera writing into ``fifo`` at ``fps``; after ``stop_after`` frames it stalls until
+    ``release`` (or, with ``half_frame``, writes half a frame and vanishes)."""
+    header, *chunks = y4m.split(b"FRAME\n")
+
+    def write() -> None:
+        with fifo.open("wb") as pipe:
+            pipe.write(header)
+            for index, chunk in enumerate(chunks):
+                if index == stop_after:
+                    if half_frame:
+                        pipe.write(b"FRAME\n" + chunk[: len(chunk) // 2])
+                        return
+                    release.wait(30)
+                    return
+                pipe.write(b"FRAME\n" + chunk)
+                pipe.flush()
+                time.sleep(1 / fps)
+
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    return thread
+
+
+def _live_on_pipe(
+    folder: Path, tmp_path: Path, stop_after: int | None, *extra: str, half_frame: bool = False
+) -> tuple[Any, list[dict[str, Any]], int]:
+    npz = sorted((folder / "squat").glob("*.npz"))[0]
+    video = next(p for p in npz.parent.iterdir() if p.stem == npz.stem and p.suffix != ".npz")
+    fifo = tmp_path / "camera.pipe"
+    os.mkfifo(fifo)
+    release = threading.Event()
+    writer = _feed(fifo, _y4m_of(video, tmp_path), 20, stop_after, release, half_frame)
+    events = tmp_path / "events.jsonl"
+    args = ["live", str(fifo), "--keypoints", str(npz), "--exercise", "squat", *extra]
+    try:
+        result = runner.invoke(app, [*args, "--events", str(events)])
+    finally:
+        release.set()
+        writer.join(10)
+    lines = [json.loads(line) for line in events.read_text().splitlines()]
+    return result, lines, int(np.load(npz)["reps"])
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_live_reads_a_camera_from_a_pipe(athletes: Path, tmp_path: Path) -> None:  # noqa: F811
+    result, lines, truth = _live_on_pipe(athletes, tmp_path, None)
+    assert result.exit_code == 0, result.output
+    summary = lines[-1]
+    assert summary["ended"] == "end" and summary["frames"] == 100
+    assert summary["analysed"] + summary["dropped"] == 100
+    assert truth > 0 and summary["count"] == truth
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_pipe_that_stops_writing_ends_with_a_message(athletes: Path, tmp_path: Path) -> None:  # noqa: F811
+    result, lines, _ = _live_on_pipe(athletes, tmp_path, 30, "--stall", "0.5")
+    assert result.exit_code == 1
+    assert "no frame for 0.5 s; the source stalled" in result.output
+    assert lines[-1]["ended"] == "stalled" and lines[-1]["frames"] == 30
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_camera_pipe_that_vanishes_mid_frame_ends_the_run(athletes: Path, tmp_path: Path) -> None:  # noqa: F811
+    """The writer dies halfway through a frame: the frames before it count, nothing hangs."""
+    result, lines, _ = _live_on_pipe(athletes, tmp_path, 30, "--stall", "5", half_frame=True)
+    assert result.exit_code == 0, result.output
+    assert lines[-1]["frames"] == lines[-1]["analysed"] == 30 and lines[-1]["ended"] == "end"
