@@ -20,6 +20,7 @@ import queue
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -99,20 +100,24 @@ class FrameReader:
         with contextlib.suppress(queue.Empty):
             self._frames.get_nowait()
         self._thread.join(timeout=join_s)
-        if not self._thread.is_alive():
+        if not self._thread.is_alive() and self.container is not None:
             self.container.close()
 
+    def _images(self) -> Iterator[tuple[NDArray[np.uint8], float | None]]:
+        """Each decoded (H, W, 3) uint8 RGB frame and its time in seconds (None: unknown)."""
+        for frame in self.container.decode(self.container.streams.video[0]):
+            yield frame.to_ndarray(format="rgb24"), frame.time
+
     def _read(self) -> None:
-        stream = self.container.streams.video[0]
         clock = time.perf_counter()
         try:
-            for index, frame in enumerate(self.container.decode(stream)):
+            for index, (image, at) in enumerate(self._images()):
                 if self._stop.is_set():
                     return
-                if self.realtime and frame.time is not None:
-                    time.sleep(max(0.0, clock + float(frame.time) - time.perf_counter()))
+                if self.realtime and at is not None:
+                    time.sleep(max(0.0, clock + float(at) - time.perf_counter()))
                 self.decoded += 1
-                self._put((index, frame.to_ndarray(format="rgb24"), time.perf_counter()))
+                self._put((index, image, time.perf_counter()))
         except Exception as error:  # a camera unplugged, a broken stream
             self._error = f"{type(error).__name__}: {error}"
         finally:

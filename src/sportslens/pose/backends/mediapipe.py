@@ -73,20 +73,21 @@ def _place(
 
 @contextmanager
 def mediapipe_frames(
-    fps: float, *, complexity: int = 1, quiet: bool = True
+    fps: float, *, quiet: bool = True
 ) -> Iterator[Callable[[NDArray[np.uint8]], Keypoints]]:
     """A function from one (H, W, 3) uint8 RGB frame to its (1, 33, 2) keypoints, for a stream.
 
     One MediaPipe ``Pose`` follows the person from frame to frame, as for a whole video; ``fps``
-    is the stream's rate, recorded with each frame's keypoints. ``complexity`` 0 is the "lite"
-    landmark model (faster), 1 the "full" one. ``quiet`` silences the native logs by pointing
+    is the stream's rate, recorded with each frame's keypoints. After the first frame MediaPipe
+    looks for the person only around the last frame's pose (its detector runs again when it loses
+    them), which is what makes it real time. ``quiet`` silences the native logs by pointing
     descriptor 2 at /dev/null meanwhile: a process-wide switch, which a server running several
     sessions in threads leaves off.
     """
     mp = _import_mediapipe()
     with (
         quiet_native_stderr() if quiet else nullcontext(),
-        mp.solutions.pose.Pose(model_complexity=complexity, static_image_mode=False) as pose,
+        mp.solutions.pose.Pose(model_complexity=1, static_image_mode=False) as pose,
     ):
 
         def one_frame(frame: NDArray[np.uint8]) -> Keypoints:
