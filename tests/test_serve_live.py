@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import socket
@@ -235,6 +236,10 @@ def stream_server(y4m: bytes, fps: float, stall_after: int | None = None) -> Ite
 
     class Camera(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            with contextlib.suppress(ConnectionError):  # a reader that leaves early
+                self._send()
+
+        def _send(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "video/x-yuv4mpeg")
             self.send_header("Content-Length", str(len(y4m)))  # a finite stream ends cleanly
@@ -342,3 +347,25 @@ def test_live_settings_refuse_nonsense() -> None:
         LiveSettings(max_fps=30, default_fps=40)
     with pytest.raises(ValueError, match="idle_timeout_s=0"):
         replace(LiveSettings(), idle_timeout_s=0)
+
+
+def test_a_client_that_leaves_a_stream_session_releases_it(
+    checkpoint: Path, tmp_path: Path
+) -> None:
+    frames, _ = athlete(3.0, 10, size=64)
+    pose = NoPose()
+    app = live_app(checkpoint, pose)
+    with (
+        stream_server(_y4m_bytes(frames, 10, tmp_path), 10) as url,
+        TestClient(app) as client,
+    ):
+        with client.websocket_connect(f"/v1/live?source={url}") as ws:
+            ws.receive_json()
+            assert ws.receive_bytes()[:2] == b"\xff\xd8"  # a frame, as JPEG
+            assert answer(ws)["frame"] == 0
+        assert pose.wait_until_left()
+        deadline = time.monotonic() + 10
+        while app.state.live.open and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert app.state.live.open == 0
+    assert 1 <= len(pose.frames) < len(frames)  # it stopped reading when the client left
