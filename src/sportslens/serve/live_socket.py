@@ -31,6 +31,7 @@ from numpy.typing import NDArray
 from PIL import Image
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
+from sportslens.live_label import LiveLabeler, is_skeleton_model
 from sportslens.live_source import FrameReader, open_source
 from sportslens.pose.keypoints import MIN_DETECTED_SCORE, Keypoints
 from sportslens.pose.layouts import layout_edges
@@ -139,6 +140,9 @@ async def _run_session(
             fps = reader.fps
         pose = await loop.run_in_executor(pool, stack.enter_context, sessions.pose(fps))
         session = _Session(websocket, pool, pose, LiveCounter(fps, exercise))
+        predictor = websocket.app.state.server.predictor
+        if is_skeleton_model(predictor):  # the action of the last seconds, as it changes
+            session.labeler = LiveLabeler(predictor, fps)
         await websocket.send_json(session.ready(fps, sessions.settings, source))
         if reader is None:
             await session.camera(sessions.settings)
@@ -169,6 +173,7 @@ class _Session:
         self.websocket, self.pool, self.pose, self.counter = websocket, pool, pose, counter
         self.dropped = 0
         self.analysed = 0
+        self.labeler: LiveLabeler | None = None
 
     def ready(self, fps: float, settings: LiveSettings, source: str | None) -> dict[str, Any]:
         return {
@@ -266,7 +271,8 @@ class _Session:
                 "signal": self.counter.signal,
                 "latency_ms": round(1000 * (time.perf_counter() - arrived), 1),
                 "dropped": self.dropped,
-                "label": None,
+                "label": None if self.labeler is None else self.labeler.label,
+                "label_score": None if self.labeler is None else self.labeler.score,
             }
         )
 
@@ -280,6 +286,8 @@ class _Session:
 
     def _pose_and_count(self, image: NDArray[np.uint8]) -> tuple[Keypoints, list[Any]]:
         keypoints = self.pose(image)
+        if self.labeler is not None:
+            self.labeler.push(keypoints)
         return keypoints, self.counter.push(keypoints)
 
     async def _in_thread(self, work: Any, *args: Any) -> Any:
