@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import threading
@@ -138,3 +139,28 @@ def test_a_camera_pipe_that_vanishes_mid_frame_ends_the_run(athletes: Path, tmp_
     result, lines, _ = _live_on_pipe(athletes, tmp_path, 30, "--stall", "5", half_frame=True)
     assert result.exit_code == 0, result.output
     assert lines[-1]["frames"] == lines[-1]["analysed"] == 30 and lines[-1]["ended"] == "end"
+
+
+def test_live_labels_the_last_seconds_with_a_skeleton_model(athletes: Path, tmp_path: Path) -> None:  # noqa: F811
+    from serve_helpers import (
+        SKELETON_CLASSES,
+        write_tiny_checkpoint,
+        write_tiny_skeleton_checkpoint,
+    )
+
+    npz = sorted((athletes / "squat").glob("*.npz"))[0]
+    video = next(p for p in npz.parent.iterdir() if p.stem == npz.stem and p.suffix != ".npz")
+    events = tmp_path / "events.jsonl"
+    run = write_tiny_skeleton_checkpoint(tmp_path / "run")
+    args = ["live", str(video), "--keypoints", str(npz), "--checkpoint", str(run)]
+    result = runner.invoke(app, [*args, "--events", str(events)])
+    assert result.exit_code == 0, result.output
+    labels = [e for e in map(json.loads, events.read_text().splitlines()) if e["event"] == "label"]
+    assert labels and labels[0]["time_s"] == pytest.approx(59 / 20)  # after the first 3 s
+    assert all(e["label"] in SKELETON_CLASSES and 0 < e["score"] <= 1 for e in labels)
+    assert all(a["label"] != b["label"] for a, b in itertools.pairwise(labels))
+    video_model = write_tiny_checkpoint(tmp_path / "video_run")
+    refused = runner.invoke(
+        app, ["live", str(video), "--keypoints", str(npz), "--checkpoint", str(video_model)]
+    )
+    assert refused.exit_code != 0 and "live labels need a skeleton model" in refused.output

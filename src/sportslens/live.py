@@ -18,9 +18,11 @@ from typing import IO, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from sportslens.live_label import LiveLabeler
 from sportslens.live_source import FrameReader, is_live, open_source
 from sportslens.pose.keypoints import Keypoints
 from sportslens.pose.live_counter import LiveCounter, LiveRepetition
+from sportslens.predict import Predictor
 
 PoseFn = Callable[[int, NDArray[np.uint8]], Keypoints]
 """(frame index, (H, W, 3) uint8 frame) → that frame's (1, V, 2) keypoints."""
@@ -40,6 +42,7 @@ class LiveStatus:
     fps: float
     latency_ms: float
     dropped: int
+    label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,11 +77,13 @@ def run_live(
     events: IO[str] | None = None,
     on_status: Callable[[LiveStatus], None] | None = None,
     stall_s: float = STALL_S,
+    predictor: Predictor | None = None,
 ) -> LiveSummary:
     """Analyse ``source`` frame by frame until it ends, stalls, fails or Ctrl-C.
 
     ``pose`` gives each frame's keypoints; by default MediaPipe's BlazePose follows the person.
-    Finished repetitions and the summary are written to ``events`` as JSON lines.
+    A skeleton model's ``predictor`` labels the last seconds (:class:`LiveLabeler`). Finished
+    repetitions, label changes and the summary are written to ``events`` as JSON lines.
     """
     reader = FrameReader(open_source(source), live=is_live(source), realtime=realtime)
     with ExitStack() as stack:
@@ -88,7 +93,8 @@ def run_live(
 
             frame_pose = stack.enter_context(mediapipe_frames(reader.fps))
             pose = lambda index, image: frame_pose(image)  # noqa: E731
-        summary = _analyse(reader, source, pose, exercise, events, on_status, stall_s)
+        labeler = None if predictor is None else LiveLabeler(predictor, reader.fps)
+        summary = _analyse(reader, source, pose, exercise, events, on_status, stall_s, labeler)
     if events is not None:
         events.write(json.dumps(summary.to_dict()) + "\n")
     return summary
@@ -102,6 +108,7 @@ def _analyse(
     events: IO[str] | None,
     on_status: Callable[[LiveStatus], None] | None,
     stall_s: float,
+    labeler: LiveLabeler | None = None,
 ) -> LiveSummary:
     counter = LiveCounter(reader.fps, exercise)
     analysed, last, started = 0, -1, time.perf_counter()
@@ -118,7 +125,10 @@ def _analyse(
     try:
         while (item := reader.next(wait)) is not None:
             index, image, arrived = item
-            emit(counter.push(pose(index, image)))
+            keypoints = pose(index, image)
+            emit(counter.push(keypoints))
+            if labeler is not None:
+                _label(labeler, keypoints, index / reader.fps, events)
             analysed, last = analysed + 1, index
             if on_status is not None:
                 elapsed = time.perf_counter() - started
@@ -131,6 +141,7 @@ def _analyse(
                         analysed / max(elapsed, 1e-9),
                         1000 * (time.perf_counter() - arrived),
                         reader.dropped,
+                        None if labeler is None else labeler.label,
                     )
                 )
     except KeyboardInterrupt:
@@ -141,6 +152,22 @@ def _analyse(
     return LiveSummary(
         source, last + 1, analysed, reader.dropped, tuple(counter.repetitions), ended
     )
+
+
+def _label(
+    labeler: LiveLabeler, keypoints: Keypoints, time_s: float, events: IO[str] | None
+) -> None:
+    """Feed the labeler; a ``label`` event when the label changes."""
+    before = labeler.label
+    if labeler.push(keypoints) and labeler.label != before and events is not None:
+        score = None if labeler.score is None else round(labeler.score, 3)
+        line = {
+            "event": "label",
+            "label": labeler.label,
+            "score": score,
+            "time_s": round(time_s, 3),
+        }
+        events.write(json.dumps(line) + "\n")
 
 
 def imported_pose(keypoints: Keypoints) -> PoseFn:
