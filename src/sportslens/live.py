@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 
 from sportslens.live_label import LiveLabeler
 from sportslens.live_source import FrameReader, is_live, open_source
+from sportslens.live_times import StreamTimes
 from sportslens.pose.keypoints import Keypoints
 from sportslens.pose.live_counter import LiveCounter, LiveRepetition
 from sportslens.predict import Predictor
@@ -113,10 +114,12 @@ def _analyse(
     counter = LiveCounter(reader.fps, exercise)
     analysed, last, started = 0, -1, time.perf_counter()
 
+    times = StreamTimes()  # frames dropped: the counter's numbers run behind the stream's
+
     def emit(reps: list[LiveRepetition]) -> None:
         for rep in reps:
             if events is not None:
-                events.write(json.dumps(rep.to_dict()) + "\n")
+                events.write(json.dumps(times.place(rep).to_dict()) + "\n")
                 events.flush()
 
     # A file waits for the analysis: only a live source can stall.
@@ -126,6 +129,7 @@ def _analyse(
         while (item := reader.next(wait)) is not None:
             index, image, arrived = item
             keypoints = pose(index, image)
+            times.push(index, index / reader.fps)
             emit(counter.push(keypoints))
             if labeler is not None:
                 _label(labeler, keypoints, index / reader.fps, events)

@@ -33,6 +33,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from sportslens.live_label import LiveLabeler, is_skeleton_model
 from sportslens.live_source import FrameReader, open_source
+from sportslens.live_times import StreamTimes
 from sportslens.pose.keypoints import MIN_DETECTED_SCORE, Keypoints
 from sportslens.pose.layouts import layout_edges
 from sportslens.pose.live_counter import LiveCounter
@@ -174,6 +175,9 @@ class _Session:
         self.dropped = 0
         self.analysed = 0
         self.labeler: LiveLabeler | None = None
+        self.times = StreamTimes()
+        self.started = time.perf_counter()
+        self.camera_mode = True
 
     def ready(self, fps: float, settings: LiveSettings, source: str | None) -> dict[str, Any]:
         return {
@@ -227,6 +231,7 @@ class _Session:
 
     async def stream(self, reader: FrameReader, settings: LiveSettings) -> None:
         """Analyse the stream's newest frames until it ends, stalls or the client leaves."""
+        self.camera_mode = False
 
         async def watch() -> None:
             while True:
@@ -242,7 +247,7 @@ class _Session:
                 await self.websocket.send_bytes(await self._in_thread(_encode_jpeg, image))
                 await self.analyse(index, image, arrived)
             for rep in self.counter.finish():
-                await self.websocket.send_json(rep.to_dict())
+                await self.websocket.send_json(self.times.place(rep).to_dict())
             if reader.ended == "stalled":
                 raise ClosingError(
                     CLOSE_IDLE, f"no frame from the stream for {settings.idle_timeout_s:g} s"
@@ -256,7 +261,9 @@ class _Session:
 
     async def analyse(self, index: int, image: NDArray[np.uint8], arrived: float) -> None:
         """Pose and count one (H, W, 3) frame; send its result and any repetition it ended."""
-        keypoints, reps = await self._in_thread(self._pose_and_count, image)
+        # A camera's frames are timed by their arrival; a stream's by its frame rate.
+        seconds = arrived - self.started if self.camera_mode else index / self.counter.fps
+        keypoints, reps = await self._in_thread(self._pose_and_count, index, seconds, image)
         self.analysed += 1
         for rep in reps:
             await self.websocket.send_json(rep.to_dict())
@@ -284,11 +291,14 @@ class _Session:
             "count": self.counter.count,
         }
 
-    def _pose_and_count(self, image: NDArray[np.uint8]) -> tuple[Keypoints, list[Any]]:
+    def _pose_and_count(
+        self, index: int, seconds: float, image: NDArray[np.uint8]
+    ) -> tuple[Keypoints, list[Any]]:
         keypoints = self.pose(image)
         if self.labeler is not None:
             self.labeler.push(keypoints)
-        return keypoints, self.counter.push(keypoints)
+        self.times.push(index, seconds)
+        return keypoints, [self.times.place(rep) for rep in self.counter.push(keypoints)]
 
     async def _in_thread(self, work: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.pool, work, *args)
