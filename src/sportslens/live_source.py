@@ -151,3 +151,4 @@ class FrameReader:
                 if self.live:  # the end matters more than the last unread frame
                     with contextlib.suppress(queue.Empty):
                         self._frames.get_nowait()
+                        self.dropped += 1

@@ -246,6 +246,7 @@ class _Session:
                 self.dropped = reader.dropped
                 await self.websocket.send_bytes(await self._in_thread(_encode_jpeg, image))
                 await self.analyse(index, image, arrived)
+            self.dropped = reader.dropped
             for rep in self.counter.finish():
                 await self.websocket.send_json(self.times.place(rep).to_dict())
             if reader.ended == "stalled":
