@@ -369,3 +369,12 @@ def test_a_client_that_leaves_a_stream_session_releases_it(
             time.sleep(0.01)
         assert app.state.live.open == 0
     assert 1 <= len(pose.frames) < len(frames)  # it stopped reading when the client left
+
+
+def test_a_long_reason_is_cut_to_what_a_close_frame_holds(checkpoint: Path) -> None:
+    app = live_app(checkpoint, NoPose())
+    name = "é" * 100  # 200 bytes of UTF-8
+    with TestClient(app) as client, client.websocket_connect(f"/v1/live?exercise={name}") as ws:
+        code, reason = closed_with(ws)
+    assert code == 1008 and reason.startswith("unknown exercise 'éé")
+    assert len(reason.encode()) <= 123

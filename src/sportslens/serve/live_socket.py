@@ -55,11 +55,12 @@ live_router = APIRouter()
 
 
 class ClosingError(Exception):
-    """End the session with this WebSocket close code and reason (at most 123 bytes)."""
+    """End the session with this WebSocket close code and reason."""
 
     def __init__(self, code: int, reason: str) -> None:
         super().__init__(reason)
-        self.code, self.reason = code, reason[:120]
+        # A close frame's reason holds at most 123 bytes of UTF-8.
+        self.code, self.reason = code, reason.encode()[:123].decode(errors="ignore")
 
 
 @live_router.websocket("/v1/live")
@@ -103,7 +104,7 @@ def _parameters(
 
         if find_exercise(exercise) is None:
             raise ClosingError(
-                CLOSE_POLICY, f"unknown exercise {exercise!r}; one of {', '.join(EXERCISES)}"[:120]
+                CLOSE_POLICY, f"unknown exercise {exercise!r}; one of {', '.join(EXERCISES)}"
             )
     try:
         fps = float(query.get("fps", settings.default_fps))
@@ -150,8 +151,10 @@ async def _run_session(
         else:
             await session.stream(reader, sessions.settings)
     finally:
-        await loop.run_in_executor(pool, stack.close)  # the pose model leaves on its thread
-        pool.shutdown(wait=False)
+        try:  # the pose model leaves on its thread, even when this task is cancelled
+            await loop.run_in_executor(pool, stack.close)
+        finally:
+            pool.shutdown(wait=False)
 
 
 async def _open_stream(source: str) -> FrameReader:
