@@ -95,3 +95,25 @@ def test_the_page_says_why_the_server_refused_a_session(
         message = page.text_content("#live-message")
         page.close()
     assert message == "Session closed (1013): all 0 live sessions are in use; try again later"
+
+
+def test_a_camera_that_stops_ends_the_session(camera_browser: Any, tmp_path: Path) -> None:
+    pose = NoPose()
+    app = create_app(write_tiny_checkpoint(tmp_path / "run"), ServeSettings(), live_pose=pose)
+    with running_server(app) as url:
+        page = camera_browser.new_page()
+        page.goto(url)
+        page.click("#live-camera")
+        page.wait_for_function("+document.getElementById('live-canvas').dataset.frames >= 3")
+        assert app.state.live.open == 1
+        # What the browser does when the camera is unplugged: the track ends.
+        page.evaluate(
+            "document.getElementById('live-video').srcObject.getVideoTracks()[0]"
+            ".dispatchEvent(new Event('ended'))"
+        )
+        message = page.text_content("#live-message")
+        assert pose.wait_until_left()
+        page.close()
+        assert app.state.live.open == 0
+    assert message == "The camera stopped."
+    assert len(pose.frames) >= 3
