@@ -157,7 +157,7 @@ def test_frames_faster_than_the_limit_close_the_session(checkpoint: Path) -> Non
             ws.send_bytes(jpeg(frames[0]))
         closed = closed_with(ws)
     assert closed == (1008, "frames arrive faster than the limit of 3 per second")
-    assert 1 <= len(pose.frames) <= 3
+    assert len(pose.frames) <= 3  # the burst's frames at most (none when the close came first)
 
 
 def test_a_frame_that_is_not_an_image_is_refused(checkpoint: Path) -> None:
