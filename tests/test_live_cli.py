@@ -7,6 +7,8 @@ import json
 import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -166,3 +168,39 @@ def test_live_labels_the_last_seconds_with_a_skeleton_model(athletes: Path, tmp_
         app, ["live", str(video), "--keypoints", str(npz), "--checkpoint", str(video_model)]
     )
     assert refused.exit_code != 0 and "live labels need a skeleton model" in refused.output
+
+
+def test_live_realtime_with_mediapipe_counts_what_form_counts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file's clock starts once MediaPipe is loaded: its first repetition is not dropped."""
+    pytest.importorskip("mediapipe", reason="the pose extra is not installed")
+    from sportslens.pose.backends import mediapipe as backend
+    from sportslens.synth.clips import sample_clip_spec, write_clip
+    from sportslens.synth.settings import ClipSettings
+
+    loaded = backend.mediapipe_frames
+
+    @contextmanager
+    def first_import(fps: float, **options: Any) -> Iterator[Any]:
+        time.sleep(1.0)  # MediaPipe's first import in a new process takes about a second
+        with loaded(fps, **options) as pose:
+            yield pose
+
+    monkeypatch.setattr(backend, "mediapipe_frames", first_import)
+
+    spec = sample_clip_spec("squat", 0, ClipSettings(num_frames=90, size=256, seed=0))
+    video = write_clip(spec, tmp_path / "squat.mp4")
+    events = tmp_path / "events.jsonl"
+    args = ["live", str(video), "--exercise", "squat", "--realtime", "--events", str(events)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    extracted = tmp_path / "squat_mp.npz"
+    assert runner.invoke(app, ["pose", str(video), "--out", str(extracted)]).exit_code == 0
+    form = json.loads(
+        runner.invoke(app, ["form", str(extracted), "--exercise", "squat", "--json"]).stdout
+    )
+    summary = json.loads(events.read_text().splitlines()[-1])
+    assert summary["count"] == form["count"] == int(np.load(video.with_suffix(".npz"))["reps"])
+    assert summary["analysed"] + summary["dropped"] == 90
+    assert summary["dropped"] < 15  # not the second of frames played while the model loaded

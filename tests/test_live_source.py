@@ -79,3 +79,14 @@ def test_cameras_streams_and_pipes_are_live(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     assert is_live("0") and is_live("rtsp://x/y") and is_live(str(fifo))
     assert not is_live(str(tmp_path / "clip.mp4"))
+
+
+def test_a_reader_not_started_reads_nothing(make_video: MakeVideo) -> None:
+    reader = FrameReader(av.open(str(make_video("idle.mp4", frames=5))), live=True, start=False)
+    time.sleep(0.2)
+    assert reader.decoded == 0 and reader.next(0.1) is None and reader.ended == "stalled"
+    reader.close()
+    started = FrameReader(av.open(str(make_video("go.mp4", frames=5))), live=False, start=False)
+    started.start()
+    assert [started.next(5.0) is not None for _ in range(5)] == [True] * 5
+    started.close()

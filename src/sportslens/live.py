@@ -86,7 +86,7 @@ def run_live(
     A skeleton model's ``predictor`` labels the last seconds (:class:`LiveLabeler`). Finished
     repetitions, label changes and the summary are written to ``events`` as JSON lines.
     """
-    reader = FrameReader(open_source(source), live=is_live(source), realtime=realtime)
+    reader = FrameReader(open_source(source), live=is_live(source), realtime=realtime, start=False)
     with ExitStack() as stack:
         stack.callback(reader.close)
         if pose is None:
@@ -95,6 +95,7 @@ def run_live(
             frame_pose = stack.enter_context(mediapipe_frames(reader.fps))
             pose = lambda index, image: frame_pose(image)  # noqa: E731
         labeler = None if predictor is None else LiveLabeler(predictor, reader.fps)
+        reader.start()  # the models are loaded: frames from now on are analysed
         summary = _analyse(reader, source, pose, exercise, events, on_status, stall_s, labeler)
     if events is not None:
         events.write(json.dumps(summary.to_dict()) + "\n")

@@ -63,7 +63,9 @@ def is_live(source: str) -> bool:
 class FrameReader:
     """Decodes ``container`` in a daemon thread into a one-frame queue; read with :meth:`next`."""
 
-    def __init__(self, container: Any, *, live: bool, realtime: bool = False) -> None:
+    def __init__(
+        self, container: Any, *, live: bool, realtime: bool = False, start: bool = True
+    ) -> None:
         self.container = container
         self.live = live or realtime
         self.realtime = realtime
@@ -74,7 +76,14 @@ class FrameReader:
         self._stop = threading.Event()
         self._error: str | None = None
         self._thread = threading.Thread(target=self._read, daemon=True, name="sportslens-live")
-        self._thread.start()
+        if start:
+            self.start()
+
+    def start(self) -> None:
+        """Start reading (once the analysis is ready: a file played in real time starts its
+        clock here, so a model that takes a second to load drops nothing)."""
+        if not self._thread.is_alive() and self._thread.ident is None:
+            self._thread.start()
 
     @property
     def fps(self) -> float:
@@ -99,7 +108,8 @@ class FrameReader:
         # Unblock a reader waiting to put a frame the analysis will never take.
         with contextlib.suppress(queue.Empty):
             self._frames.get_nowait()
-        self._thread.join(timeout=join_s)
+        if self._thread.ident is not None:
+            self._thread.join(timeout=join_s)
         if not self._thread.is_alive() and self.container is not None:
             self.container.close()
 

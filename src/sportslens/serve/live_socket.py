@@ -149,6 +149,7 @@ async def _run_session(
         if reader is None:
             await session.camera(sessions.settings)
         else:
+            reader.start()  # the pose model is loaded: read from now on
             await session.stream(reader, sessions.settings)
     finally:
         try:  # the pose model leaves on its thread, even when this task is cancelled
@@ -165,7 +166,7 @@ async def _open_stream(source: str) -> FrameReader:
     if not container.streams.video:
         container.close()
         raise ClosingError(CLOSE_FAILED, "the stream has no video")
-    return FrameReader(container, live=True)
+    return FrameReader(container, live=True, start=False)
 
 
 class _Session:
