@@ -170,24 +170,30 @@ def test_live_labels_the_last_seconds_with_a_skeleton_model(athletes: Path, tmp_
     assert refused.exit_code != 0 and "live labels need a skeleton model" in refused.output
 
 
-def test_live_realtime_with_mediapipe_counts_what_form_counts(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The file's clock starts once MediaPipe is loaded: its first repetition is not dropped."""
-    pytest.importorskip("mediapipe", reason="the pose extra is not installed")
+def _slow_to_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    """MediaPipe as in a new process, whose first import takes about a second."""
     from sportslens.pose.backends import mediapipe as backend
-    from sportslens.synth.clips import sample_clip_spec, write_clip
-    from sportslens.synth.settings import ClipSettings
 
     loaded = backend.mediapipe_frames
 
     @contextmanager
     def first_import(fps: float, **options: Any) -> Iterator[Any]:
-        time.sleep(1.0)  # MediaPipe's first import in a new process takes about a second
+        time.sleep(1.0)
         with loaded(fps, **options) as pose:
             yield pose
 
     monkeypatch.setattr(backend, "mediapipe_frames", first_import)
+
+
+def test_live_realtime_with_mediapipe_counts_what_form_counts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file's clock starts once MediaPipe is loaded: its first repetition is not dropped."""
+    pytest.importorskip("mediapipe", reason="the pose extra is not installed")
+    from sportslens.synth.clips import sample_clip_spec, write_clip
+    from sportslens.synth.settings import ClipSettings
+
+    _slow_to_load(monkeypatch)
 
     spec = sample_clip_spec("squat", 0, ClipSettings(num_frames=90, size=256, seed=0))
     video = write_clip(spec, tmp_path / "squat.mp4")
@@ -204,3 +210,24 @@ def test_live_realtime_with_mediapipe_counts_what_form_counts(
     assert summary["count"] == form["count"] == int(np.load(video.with_suffix(".npz"))["reps"])
     assert summary["analysed"] + summary["dropped"] == 90
     assert summary["dropped"] < 15  # not the second of frames played while the model loaded
+
+
+def test_live_reads_an_http_stream_once_the_model_is_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A camera over HTTP starts sending on connection: connect only when MediaPipe is ready."""
+    pytest.importorskip("mediapipe", reason="the pose extra is not installed")
+    from live_helpers import athlete
+    from sportslens.synth.files import write_y4m
+    from test_serve_live import stream_server
+
+    _slow_to_load(monkeypatch)
+    frames, truth = athlete(3.0, 30)
+    write_y4m(tmp_path / "camera.y4m", frames, 30)
+    events = tmp_path / "events.jsonl"
+    with stream_server((tmp_path / "camera.y4m").read_bytes(), 30) as url:
+        result = runner.invoke(app, ["live", url, "--exercise", "squat", "--events", str(events)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(events.read_text().splitlines()[-1])
+    assert summary["ended"] == "end" and summary["frames"] == len(frames)
+    assert summary["dropped"] < 30 and summary["count"] == truth >= 2  # not the load's second

@@ -12,7 +12,7 @@ import json
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO, Any
 
 import numpy as np
@@ -86,20 +86,31 @@ def run_live(
     A skeleton model's ``predictor`` labels the last seconds (:class:`LiveLabeler`). Finished
     repetitions, label changes and the summary are written to ``events`` as JSON lines.
     """
-    reader = FrameReader(open_source(source), live=is_live(source), realtime=realtime, start=False)
     with ExitStack() as stack:
-        stack.callback(reader.close)
+        # The model first, then the source: a stream's frames sent while MediaPipe loads (about
+        # a second) would be stale, and dropped, by the time it could analyse them.
+        frame_pose = None
         if pose is None:
             from sportslens.pose.backends.mediapipe import mediapipe_frames
 
-            frame_pose = stack.enter_context(mediapipe_frames(reader.fps))
-            pose = lambda index, image: frame_pose(image)  # noqa: E731
+            frame_pose = stack.enter_context(mediapipe_frames(30.0))  # fps: set per frame
+        live = is_live(source)
+        reader = FrameReader(open_source(source), live=live, realtime=realtime, start=False)
+        stack.callback(reader.close)
+        if pose is None:
+            assert frame_pose is not None
+            pose = _at_rate(frame_pose, reader.fps)
         labeler = None if predictor is None else LiveLabeler(predictor, reader.fps)
         reader.start()  # the models are loaded: frames from now on are analysed
         summary = _analyse(reader, source, pose, exercise, events, on_status, stall_s, labeler)
     if events is not None:
         events.write(json.dumps(summary.to_dict()) + "\n")
     return summary
+
+
+def _at_rate(frame_pose: Callable[[NDArray[np.uint8]], Keypoints], fps: float) -> PoseFn:
+    """A stream pose function whose keypoints carry the stream's rate."""
+    return lambda index, image: replace(frame_pose(image), fps=fps)
 
 
 def _analyse(

@@ -135,12 +135,13 @@ async def _run_session(
     loop = asyncio.get_running_loop()
     stack = ExitStack()
     try:
+        # The model first, then the stream: frames sent while it loads would be stale.
+        pose = await loop.run_in_executor(pool, stack.enter_context, sessions.pose(fps))
         reader = None
         if source is not None:
             reader = await _open_stream(source)
             stack.callback(reader.close)
             fps = reader.fps
-        pose = await loop.run_in_executor(pool, stack.enter_context, sessions.pose(fps))
         session = _Session(websocket, pool, pose, LiveCounter(fps, exercise))
         predictor = websocket.app.state.server.predictor
         if is_skeleton_model(predictor):  # the action of the last seconds, as it changes
