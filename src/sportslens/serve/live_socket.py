@@ -153,10 +153,12 @@ async def _run_session(
             reader.start()  # the pose model is loaded: read from now on
             await session.stream(reader, sessions.settings)
     finally:
-        try:  # the pose model leaves on its thread, even when this task is cancelled
-            await loop.run_in_executor(pool, stack.close)
-        finally:
-            pool.shutdown(wait=False)
+        # The pose model leaves on its thread. Submitted to the pool directly, not through the
+        # event loop: when the server shuts down, this may run as the loop closes.
+        closed = pool.submit(stack.close)
+        pool.shutdown(wait=False)
+        # Shielded: a cancelled wait must not cancel the close itself (the cancellation goes on).
+        await asyncio.shield(asyncio.wrap_future(closed))
 
 
 async def _open_stream(source: str) -> FrameReader:
