@@ -78,6 +78,17 @@ def test_serve_bounds_connections_uploads_and_decoded_sizes(
     assert (settings.max_video_pixels, settings.max_keypoint_bytes) == (5 * 10**9, 2 * 2**20)
 
 
+def test_serve_sets_the_live_limits(served: dict[str, Any], tmp_path: Path) -> None:
+    run_dir = write_tiny_checkpoint(tmp_path / "run")
+    limits = ["--max-live-sessions", "3", "--max-live-fps", "10", "--max-live-frame-kb", "100"]
+    args = ["serve", "--checkpoint", str(run_dir), *limits, "--no-live-streams"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    live = served["app"].state.live.settings
+    assert (live.max_sessions, live.max_fps, live.default_fps) == (3, 10, 10)
+    assert (live.max_frame_bytes, live.streams) == (100 * 1024, False)
+
+
 def test_serve_takes_the_api_key_from_the_environment(
     served: dict[str, Any], tmp_path: Path
 ) -> None:

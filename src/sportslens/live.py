@@ -1,32 +1,35 @@
 """Live analysis: frames from a camera, stream or file, pose and repetitions on the newest one.
 
-A reader thread decodes the source with PyAV into a queue of one frame: when the analysis falls
-behind, the waiting frame is replaced by the newer one and counted as dropped, so memory never
-grows and latency stays one frame. A file is read as fast as the analysis takes it (nothing
-dropped) or, with ``realtime``, at its own frame rate as a camera would deliver it.
+The frames come from :class:`~sportslens.live_source.FrameReader` (a one-frame queue: nothing
+accumulates, a frame the analysis had no time for is dropped and counted). Each analysed frame
+goes through the pose function and :class:`~sportslens.pose.live_counter.LiveCounter`; finished
+repetitions are written as JSON lines, and the summary says how the source ended.
 """
 
 from __future__ import annotations
 
 import json
-import queue
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, replace
 from typing import IO, Any
 
-import av
 import numpy as np
 from numpy.typing import NDArray
 
+from sportslens.live_label import LiveLabeler
+from sportslens.live_source import FrameReader, is_live, open_source
+from sportslens.live_times import StreamTimes
 from sportslens.pose.keypoints import Keypoints
 from sportslens.pose.live_counter import LiveCounter, LiveRepetition
+from sportslens.predict import Predictor
 
 PoseFn = Callable[[int, NDArray[np.uint8]], Keypoints]
 """(frame index, (H, W, 3) uint8 frame) → that frame's (1, V, 2) keypoints."""
+
+STALL_S = 10.0
+"""A live source that sends no frame for this long has stalled: the run ends with a message."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class LiveStatus:
     fps: float
     latency_ms: float
     dropped: int
+    label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,9 @@ class LiveSummary:
     analysed: int
     dropped: int
     repetitions: tuple[LiveRepetition, ...]
+    ended: str = "end"
+    """How the run ended: "end" (of the file or stream), "stalled", "failed: <error>" or
+    "interrupted" (Ctrl-C)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,57 +65,8 @@ class LiveSummary:
             "analysed": self.analysed,
             "dropped": self.dropped,
             "count": len(self.repetitions),
+            "ended": self.ended,
         }
-
-
-def open_source(source: str) -> Any:
-    """A PyAV container for a webcam index (``0``), a device, a stream URL or a file."""
-    if source.isdigit():  # a webcam index: the platform's capture device
-        import sys
-
-        fmt, name = (
-            ("avfoundation", source)
-            if sys.platform == "darwin"
-            else ("v4l2", f"/dev/video{source}")
-        )
-        return av.open(name, format=fmt)
-    if not ("://" in source or Path(source).exists()):
-        raise ValueError(f"{source}: no such file, and not a webcam index or stream URL")
-    return av.open(source, options={"rtsp_transport": "tcp"} if source.startswith("rtsp") else {})
-
-
-def _read(
-    container: Any,
-    realtime: bool,
-    frames: queue.Queue[Any],
-    stop: threading.Event,
-    drops: list[int],
-) -> None:
-    """Decode into ``frames`` (one slot), replacing an unread frame when live; None at the end."""
-    stream = container.streams.video[0]
-    clock = time.perf_counter()
-    live = realtime or not isinstance(container.name, str) or "://" in container.name
-    try:
-        for index, frame in enumerate(container.decode(stream)):
-            if stop.is_set():
-                return
-            if realtime and frame.time is not None:
-                time.sleep(max(0.0, clock + float(frame.time) - time.perf_counter()))
-            item = (index, frame.to_ndarray(format="rgb24"), time.perf_counter())
-            if not live:
-                frames.put(item)
-                continue
-            try:
-                frames.put_nowait(item)
-            except queue.Full:
-                try:
-                    frames.get_nowait()
-                    drops[0] += 1
-                except queue.Empty:
-                    pass
-                frames.put_nowait(item)
-    finally:
-        frames.put(None)
 
 
 def run_live(
@@ -119,50 +77,74 @@ def run_live(
     realtime: bool = False,
     events: IO[str] | None = None,
     on_status: Callable[[LiveStatus], None] | None = None,
+    stall_s: float = STALL_S,
+    predictor: Predictor | None = None,
 ) -> LiveSummary:
-    """Analyse ``source`` frame by frame until it ends (or Ctrl-C); events as JSON lines.
+    """Analyse ``source`` frame by frame until it ends, stalls, fails or Ctrl-C.
 
     ``pose`` gives each frame's keypoints; by default MediaPipe's BlazePose follows the person.
+    A skeleton model's ``predictor`` labels the last seconds (:class:`LiveLabeler`). Finished
+    repetitions, label changes and the summary are written to ``events`` as JSON lines.
     """
-    container = open_source(source)
-    fps = float(container.streams.video[0].average_rate or 30)
     with ExitStack() as stack:
+        # The model first, then the source: a stream's frames sent while MediaPipe loads (about
+        # a second) would be stale, and dropped, by the time it could analyse them.
+        frame_pose = None
         if pose is None:
             from sportslens.pose.backends.mediapipe import mediapipe_frames
 
-            frame_pose = stack.enter_context(mediapipe_frames(fps))
-            pose = lambda index, image: frame_pose(image)  # noqa: E731
-        return _analyse(container, source, fps, pose, exercise, realtime, events, on_status)
+            frame_pose = stack.enter_context(mediapipe_frames(30.0))  # fps: set per frame
+        live = is_live(source)
+        reader = FrameReader(open_source(source), live=live, realtime=realtime, start=False)
+        stack.callback(reader.close)
+        if pose is None:
+            assert frame_pose is not None
+            pose = _at_rate(frame_pose, reader.fps)
+        labeler = None if predictor is None else LiveLabeler(predictor, reader.fps)
+        reader.start()  # the models are loaded: frames from now on are analysed
+        summary = _analyse(reader, source, pose, exercise, events, on_status, stall_s, labeler)
+    if events is not None:
+        events.write(json.dumps(summary.to_dict()) + "\n")
+    return summary
+
+
+def _at_rate(frame_pose: Callable[[NDArray[np.uint8]], Keypoints], fps: float) -> PoseFn:
+    """A stream pose function whose keypoints carry the stream's rate."""
+    return lambda index, image: replace(frame_pose(image), fps=fps)
 
 
 def _analyse(
-    container: Any,
+    reader: FrameReader,
     source: str,
-    fps: float,
     pose: PoseFn,
     exercise: str | None,
-    realtime: bool,
     events: IO[str] | None,
     on_status: Callable[[LiveStatus], None] | None,
+    stall_s: float,
+    labeler: LiveLabeler | None = None,
 ) -> LiveSummary:
-    counter = LiveCounter(fps, exercise)
-    frames: queue.Queue[Any] = queue.Queue(maxsize=1)
-    stop, drops = threading.Event(), [0]
-    reader = threading.Thread(
-        target=_read, args=(container, realtime, frames, stop, drops), daemon=True
-    )
-    reader.start()
+    counter = LiveCounter(reader.fps, exercise)
     analysed, last, started = 0, -1, time.perf_counter()
+
+    times = StreamTimes()  # frames dropped: the counter's numbers run behind the stream's
 
     def emit(reps: list[LiveRepetition]) -> None:
         for rep in reps:
             if events is not None:
-                events.write(json.dumps(rep.to_dict()) + "\n")
+                events.write(json.dumps(times.place(rep).to_dict()) + "\n")
                 events.flush()
 
+    # A file waits for the analysis: only a live source can stall.
+    wait = stall_s if reader.live else None
+    ended = None
     try:
-        for index, image, arrived in _items(frames):
-            emit(counter.push(pose(index, image)))
+        while (item := reader.next(wait)) is not None:
+            index, image, arrived = item
+            keypoints = pose(index, image)
+            times.push(index, index / reader.fps)
+            emit(counter.push(keypoints))
+            if labeler is not None:
+                _label(labeler, keypoints, index / reader.fps, events)
             analysed, last = analysed + 1, index
             if on_status is not None:
                 elapsed = time.perf_counter() - started
@@ -174,25 +156,34 @@ def _analyse(
                         counter.signal,
                         analysed / max(elapsed, 1e-9),
                         1000 * (time.perf_counter() - arrived),
-                        drops[0],
+                        reader.dropped,
+                        None if labeler is None else labeler.label,
                     )
                 )
     except KeyboardInterrupt:
-        pass
+        ended = "interrupted"
     finally:
-        stop.set()
         emit(counter.finish())
-        reader.join(timeout=2)
-        container.close()
-    summary = LiveSummary(source, last + 1, analysed, drops[0], tuple(counter.repetitions))
-    if events is not None:
-        events.write(json.dumps(summary.to_dict()) + "\n")
-    return summary
+    ended = ended or reader.ended or "end"
+    return LiveSummary(
+        source, last + 1, analysed, reader.dropped, tuple(counter.repetitions), ended
+    )
 
 
-def _items(frames: queue.Queue[Any]) -> Iterator[tuple[int, NDArray[np.uint8], float]]:
-    while (item := frames.get()) is not None:
-        yield item
+def _label(
+    labeler: LiveLabeler, keypoints: Keypoints, time_s: float, events: IO[str] | None
+) -> None:
+    """Feed the labeler; a ``label`` event when the label changes."""
+    before = labeler.label
+    if labeler.push(keypoints) and labeler.label != before and events is not None:
+        score = None if labeler.score is None else round(labeler.score, 3)
+        line = {
+            "event": "label",
+            "label": labeler.label,
+            "score": score,
+            "time_s": round(time_s, 3),
+        }
+        events.write(json.dumps(line) + "\n")
 
 
 def imported_pose(keypoints: Keypoints) -> PoseFn:

@@ -283,3 +283,36 @@ def bench_people(
             f"{row['people_per_frame']:.2f}", f"{row['fps']:.1f}", f"{row['cpu_fps']:.1f}",
         )  # fmt: skip
     console.print(table)
+
+
+@bench_app.command("live")
+@reports_errors
+def bench_live(
+    seconds: Annotated[float, Opt(help="Length of the measured run.")] = 60.0,
+    warmup: Annotated[float, Opt(help="Seconds analysed before measuring.")] = 5.0,
+    fps: Annotated[float, Opt(help="The synthetic camera's frame rate.")] = 30.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Sustained fps, capture-to-result latency, drops and memory of live analysis.
+
+    One synthetic athlete at 640x480 from a camera looping at FPS, through the queue of one frame
+    that `sportslens live` uses; MediaPipe and the streaming counter on each newest frame. Run
+    under `OMP_NUM_THREADS=1 taskset -c 0` for one core.
+    """
+    from sportslens.live_bench import LiveBenchConfig
+    from sportslens.live_bench import bench_live as run
+
+    config = LiveBenchConfig(seconds=seconds, warmup_s=warmup, fps=fps)
+    with console.status(f"analysing a {fps:g} fps camera for {warmup + seconds:g} s"):
+        result = run(config)
+    if as_json:
+        print_json(result)
+        return
+    console.print(
+        f"{result['size']}, camera {result['camera_fps']:g} fps: {result['fps']:.1f} frames/s "
+        f"analysed, latency p50 "
+        f"{result['latency_p50_ms']:.0f} ms, p95 {result['latency_p95_ms']:.0f} ms, dropped "
+        f"{result['dropped']} of {result['captured']}, memory {result['rss_start_mb']:.0f} → "
+        f"{result['rss_end_mb']:.0f} MB (growth {result['rss_growth_mb']:+.1f} MB) over "
+        f"{result['seconds']:g} s"
+    )

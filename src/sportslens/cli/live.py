@@ -24,28 +24,57 @@ def live(
     ] = None,
     realtime: Annotated[bool, typer.Option(help="Play a file at its own frame rate.")] = False,
     events: Annotated[Path | None, typer.Option(help="Write events here as JSON lines.")] = None,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(help="A skeleton model's run folder: the action of the last 3 s, live."),
+    ] = None,
+    stall: Annotated[
+        float, typer.Option(help="Seconds without a frame after which a camera or stream ends.")
+    ] = 10.0,
 ) -> None:
     """Count repetitions live; Ctrl-C or the end of the stream prints a summary."""
     from sportslens.live import LiveStatus, imported_pose, run_live
     from sportslens.pose.keypoints import load_keypoints
 
     pose = None if keypoints is None else imported_pose(load_keypoints(keypoints))
+    predictor = None
+    if checkpoint is not None:
+        from sportslens.live_label import is_skeleton_model
+        from sportslens.predict import Predictor
+
+        predictor = Predictor.from_checkpoint(checkpoint)
+        if not is_skeleton_model(predictor):
+            raise ValueError(f"{checkpoint}: live labels need a skeleton model (tcn, stgcn, ...)")
 
     def show(status: LiveStatus) -> None:
         angle = "-" if status.angle is None else f"{status.angle:5.1f}°"
         console.print(
             f"count {status.count}  {status.signal} {angle}  {status.fps:4.1f} fps  "
-            f"latency {status.latency_ms:4.0f} ms  dropped {status.dropped}",
+            f"latency {status.latency_ms:4.0f} ms  dropped {status.dropped}"
+            + ("" if status.label is None else f"  {status.label}"),
             end="\r",
         )
 
     handle = None if events is None else events.open("w", encoding="utf-8")
     try:
         summary = run_live(
-            source, pose, exercise=exercise, realtime=realtime, events=handle, on_status=show
+            source,
+            pose,
+            exercise=exercise,
+            realtime=realtime,
+            events=handle,
+            on_status=show,
+            stall_s=stall,
+            predictor=predictor,
         )
     finally:
         if handle is not None:
             handle.close()
     console.print()
     console.print(json.dumps(summary.to_dict()))
+    if summary.ended == "stalled":
+        console.print(f"[red]{source}: no frame for {stall:g} s; the source stalled[/red]")
+    elif summary.ended.startswith("failed"):
+        console.print(f"[red]{source}: the source {summary.ended}[/red]")
+    if summary.ended != "end" and summary.ended != "interrupted":
+        raise typer.Exit(1)

@@ -64,6 +64,12 @@ def serve(
         list[str] | None, Opt(help="Allow browser pages from this origin (repeatable).")
     ] = None,
     log_level: Annotated[str, Opt(help="uvicorn's log level.")] = "info",
+    max_live_sessions: Annotated[int, Opt(help="Live camera/stream sessions at once.")] = 2,
+    max_live_fps: Annotated[float, Opt(help="Frames a second a live camera may send.")] = 30,
+    max_live_frame_kb: Annotated[float, Opt(help="Largest JPEG frame of a live camera.")] = 2048,
+    live_streams: Annotated[
+        bool, Opt(help="Let the live page name a stream URL for the server to read.")
+    ] = True,
 ) -> None:
     """Serve a model over HTTP: the /v1 API, its docs at /docs and the playground at /."""
     try:
@@ -73,6 +79,7 @@ def serve(
     except ImportError as error:
         raise ImportError(SERVE_EXTRA) from error
     from sportslens.predict import Predictor, check_model_source
+    from sportslens.serve.live_limits import LiveSettings
     from sportslens.serve.settings import MB
 
     check_model_source(checkpoint, model, weights)
@@ -103,6 +110,13 @@ def serve(
         max_connections=max_connections,
         header_timeout_s=header_timeout,
         keep_alive_s=keep_alive,
+        live=LiveSettings(
+            max_sessions=max_live_sessions,
+            max_fps=max_live_fps,
+            default_fps=min(15.0, max_live_fps),
+            max_frame_bytes=round(max_live_frame_kb * 1024),
+            streams=live_streams,
+        ),
     )
     # /v1/model reports the run's metrics from the checkpoint folder.
     api = create_app(predictor, settings, checkpoint=checkpoint)

@@ -14,6 +14,8 @@ import sportslens
 from sportslens.predict import Predictor
 from sportslens.serve.docs_page import install_local_docs, local_docs_assets
 from sportslens.serve.errors import install_error_handlers
+from sportslens.serve.live_limits import LivePose, LiveSessions
+from sportslens.serve.live_socket import live_router
 from sportslens.serve.routes import api_router, page_router
 from sportslens.serve.settings import ServeSettings
 from sportslens.serve.state import ServerState
@@ -27,11 +29,12 @@ def create_app(
     settings: ServeSettings | None = None,
     *,
     checkpoint: Path | None = None,
+    live_pose: LivePose | None = None,
 ) -> FastAPI:
     """The HTTP API and playground for ``predictor``; a folder or loader is loaded at startup.
 
     ``checkpoint`` is the folder a loaded ``predictor`` came from: ``/v1/model`` reports its
-    run's metrics.
+    run's metrics. ``live_pose`` gives each live session its pose model (MediaPipe by default).
     """
     settings = settings or ServeSettings()
     docs_assets = local_docs_assets()  # None: FastAPI's own pages, from a CDN
@@ -67,6 +70,8 @@ def create_app(
         )
     app.include_router(page_router)
     app.include_router(api_router)
+    app.include_router(live_router)
+    app.state.live = LiveSessions(settings.live, live_pose)
     return app
 
 

@@ -4,8 +4,10 @@ connections, by ``server_options``)."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from sportslens.serve.live_limits import LiveSettings
 
 MB = 1024 * 1024
 
@@ -61,6 +63,8 @@ class ServeSettings:
     head; the connection is closed after it (slow or half-sent headers)."""
     keep_alive_s: int = 5
     """How long an idle connection stays open between requests."""
+    live: LiveSettings = field(default_factory=LiveSettings)
+    """Limits of the playground's live sessions (``/v1/live``): sessions, frame rate and size."""
 
     def __post_init__(self) -> None:
         for name in _AT_LEAST_ONE:

@@ -10,8 +10,9 @@ import csv
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from fractions import Fraction
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,7 +21,7 @@ from sportslens.pose.keypoints import Keypoints, save_keypoints
 from sportslens.progress import progress_bar
 from sportslens.writer import VideoWriter
 
-__all__ = ["ENCODER_OPTIONS", "write_clip_files", "write_clips", "write_labels"]
+__all__ = ["ENCODER_OPTIONS", "write_clip_files", "write_clips", "write_labels", "write_y4m"]
 
 S = TypeVar("S")
 
@@ -110,3 +111,21 @@ def write_labels(root: Path, rows: Sequence[tuple[str, str]], paths: Sequence[Pa
         for (label, group), path in zip(rows, paths, strict=True):
             writer.writerow([path.relative_to(root).as_posix(), label, group])
     tmp.replace(root / "labels.csv")
+
+
+def write_y4m(out: Path | IO[bytes], frames: Iterable[NDArray[Any]], fps: float) -> None:
+    """Write (H, W, 3) uint8 RGB frames as raw YUV 4:2:0 in a YUV4MPEG2 (``.y4m``) stream.
+
+    Uncompressed, so a reader needs no codec: Chromium plays a ``.y4m`` as its fake camera
+    (``--use-file-for-fake-video-capture``), and a pipe of y4m is a camera for ``live``.
+    """
+    import av
+
+    with av.open(out, "w", format="yuv4mpegpipe") as container:
+        stream = container.add_stream("rawvideo", rate=Fraction(fps).limit_denominator(1001))
+        stream.pix_fmt = "yuv420p"
+        for index, frame in enumerate(frames):
+            if index == 0:
+                stream.height, stream.width = frame.shape[:2]
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
+        container.mux(stream.encode())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -83,15 +83,21 @@ def _place(
 
 
 @contextmanager
-def mediapipe_frames(fps: float) -> Iterator[Callable[[NDArray[np.uint8]], Keypoints]]:
+def mediapipe_frames(
+    fps: float, *, quiet: bool = True
+) -> Iterator[Callable[[NDArray[np.uint8]], Keypoints]]:
     """A function from one (H, W, 3) uint8 RGB frame to its (1, 33, 2) keypoints, for a stream.
 
     One MediaPipe ``Pose`` follows the person from frame to frame, as for a whole video; ``fps``
-    is the stream's rate, recorded with each frame's keypoints.
+    is the stream's rate, recorded with each frame's keypoints. After the first frame MediaPipe
+    looks for the person only around the last frame's pose (its detector runs again when it loses
+    them), which is what makes it real time. ``quiet`` silences the native logs by pointing
+    descriptor 2 at /dev/null meanwhile: a process-wide switch, which a server running several
+    sessions in threads leaves off.
     """
     mp = _import_mediapipe()
     with (
-        quiet_native_stderr(),
+        quiet_native_stderr() if quiet else nullcontext(),
         mp.solutions.pose.Pose(model_complexity=1, static_image_mode=False) as pose,
     ):
 
