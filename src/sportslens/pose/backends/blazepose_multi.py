@@ -197,3 +197,32 @@ def extract_blazepose_multi(
             tracker.update(index, points, scores)
             bar.advance(task)
     return tracker.people(info.num_frames, "blazepose33", info.fps, (info.width, info.height), name)
+
+
+class MultiPoseStream:
+    """:func:`follow_people` one frame at a time, for a live source: ``stream(frame)`` gives that
+    (H, W, 3) uint8 RGB frame's people, (N, 33, 2) pixels and (N, 33) scores.
+
+    It drives the very generator a whole video goes through (fed one frame, it yields that
+    frame's people), so the detector's tile sweep and the following of each person from their
+    landmarks are the offline ones; the caller tracks identities (a live :class:`Tracker`).
+    """
+
+    def __init__(
+        self, settings: MultiPoseSettings | None = None, models: _Models | None = None
+    ) -> None:
+        self._frame: NDArray[np.uint8] | None = None
+        self._steps = follow_people(
+            self._frames(), settings or MultiPoseSettings(), models or _Models()
+        )
+
+    def _frames(self) -> Any:
+        while True:
+            assert self._frame is not None  # set by __call__ before each step
+            yield 0, self._frame
+
+    def __call__(self, frame: NDArray[np.uint8]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        self._frame = frame
+        points, scores = next(self._steps)
+        self._frame = None
+        return points, scores
