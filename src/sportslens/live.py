@@ -95,11 +95,11 @@ def run_live(
     """Analyse ``source`` frame by frame until it ends, stalls, fails or Ctrl-C.
 
     ``pose`` gives each frame's keypoints; by default MediaPipe's BlazePose follows the person.
-    With ``people`` "all" or N, the blazepose-multi backend finds every person and each track
-    is counted on its own (:class:`~sportslens.live_people.LivePeople`). A skeleton model's
-    ``predictor`` labels the last seconds (:class:`LiveLabeler`). Finished repetitions, label
-    changes, people who left and the summary are written to ``events`` as JSON lines;
-    ``annotated`` receives each analysed frame drawn (:mod:`sportslens.live_overlay`).
+    With ``people`` "all" (or N: at most N at once, the first found), the blazepose-multi
+    backend finds every person and each track is counted on its own
+    (:class:`~sportslens.live_people.LivePeople`). A skeleton model's ``predictor`` labels the
+    last seconds (:class:`LiveLabeler`). Finished repetitions, label changes, people who left
+    and the summary are written to ``events`` as JSON lines; ``annotated`` receives each analysed frame drawn (:mod:`sportslens.live_overlay`).
     """
     several = people != "largest"
     if several and (pose is not None or predictor is not None):
@@ -112,9 +112,11 @@ def run_live(
         # a second) would be stale, and dropped, by the time it could analyse them.
         frame_pose, multi = None, None
         if several:
-            from sportslens.pose.backends.blazepose_multi import MultiPoseStream
+            from sportslens.pose.backends.blazepose_multi import MultiPoseSettings, MultiPoseStream
 
-            multi = MultiPoseStream()
+            # N: at most N people followed at once (each costs a landmark pass a frame).
+            most = MultiPoseSettings().max_people if people == "all" else int(people)
+            multi = MultiPoseStream(MultiPoseSettings(max_people=most))
         elif pose is None:
             from sportslens.pose.backends.mediapipe import mediapipe_frames
 
@@ -124,7 +126,7 @@ def run_live(
         stack.callback(reader.close)
         analysis: FrameAnalysis
         if multi is not None:
-            analysis = Everyone(multi, reader.fps, exercise, people)
+            analysis = Everyone(multi, reader.fps, exercise)
         else:
             if pose is None:
                 assert frame_pose is not None

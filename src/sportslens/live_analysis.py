@@ -19,7 +19,6 @@ from sportslens.live_people import LivePeople, PersonStatus
 from sportslens.live_times import StreamTimes
 from sportslens.pose.keypoints import Keypoints
 from sportslens.pose.live_counter import LiveCounter, LiveRepetition
-from sportslens.pose.people import PeopleChoice
 
 PoseFn = Callable[[int, NDArray[np.uint8]], Keypoints]
 """(frame index, (H, W, 3) uint8 frame) → that frame's (1, V, 2) keypoints."""
@@ -106,16 +105,14 @@ class Everyone:
 
     several = True
 
-    def __init__(
-        self, find: PeopleFn, fps: float, exercise: str | None, choice: PeopleChoice
-    ) -> None:
-        self.find, self.fps, self.exercise, self.choice = find, fps, exercise, choice
+    def __init__(self, find: PeopleFn, fps: float, exercise: str | None) -> None:
+        self.find, self.fps, self.exercise = find, fps, exercise
         self.tracks: LivePeople | None = None  # made on the first frame, which gives the size
 
     def push(self, index: int, image: NDArray[np.uint8]) -> Analysed:
         if self.tracks is None:
             size = (image.shape[1], image.shape[0])
-            self.tracks = LivePeople(self.fps, self.exercise, self.choice, size=size)
+            self.tracks = LivePeople(self.fps, self.exercise, size=size)
         points, scores = self.find(image)  # (N, 33, 2), (N, 33)
         frame = self.tracks.push(index, points, scores)
         return Analysed(

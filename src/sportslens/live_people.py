@@ -25,10 +25,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sportslens.live_times import StreamTimes
-from sportslens.pose.keypoints import Keypoints, seen_area
+from sportslens.pose.keypoints import Keypoints
 from sportslens.pose.layouts import LAYOUTS
 from sportslens.pose.live_counter import LiveCounter, LiveRepetition
-from sportslens.pose.people import PeopleChoice
 from sportslens.pose.tracking import Tracker
 
 
@@ -68,13 +67,11 @@ class LivePeople:
         self,
         fps: float,
         exercise: str | None = None,
-        people: PeopleChoice = "all",
         *,
         size: tuple[int, int],
         layout: str = "blazepose33",
     ) -> None:
         self.fps, self.exercise, self.layout, self.size = fps, exercise, layout, size
-        self.most = None if people == "all" else 1 if people == "largest" else int(people)
         self.tracker = Tracker(fps)
         self._people: dict[int, _Person] = {}  # by the tracker's own id
         self._waiting: dict[int, list[tuple[int, Keypoints]]] = {}  # unconfirmed tracks' frames
@@ -86,9 +83,6 @@ class LivePeople:
         self, index: int, points: NDArray[np.float32], scores: NDArray[np.float32]
     ) -> PeopleFrame:
         """Feed frame ``index``'s people, (N, V, 2) pixels and (N, V) scores."""
-        if self.most is not None and len(points) > self.most:
-            keep = np.sort(np.argsort(-seen_area(points[None], scores[None]))[: self.most])
-            points, scores = points[keep], scores[keep]  # the largest in this frame
         before = {t.track_id for t in self.tracker.active}
         ids = self.tracker.update(index, points, scores)
         detected = {tid: d for d, tid in enumerate(ids) if tid >= 0}
