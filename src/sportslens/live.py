@@ -99,7 +99,8 @@ def run_live(
     backend finds every person and each track is counted on its own
     (:class:`~sportslens.live_people.LivePeople`). A skeleton model's ``predictor`` labels the
     last seconds (:class:`LiveLabeler`). Finished repetitions, label changes, people who left
-    and the summary are written to ``events`` as JSON lines; ``annotated`` receives each analysed frame drawn (:mod:`sportslens.live_overlay`).
+    and the summary are written to ``events`` as JSON lines; ``annotated`` receives each
+    analysed frame drawn (:mod:`sportslens.live_overlay`).
     """
     several = people != "largest"
     if several and (pose is not None or predictor is not None):
