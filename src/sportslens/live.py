@@ -91,6 +91,7 @@ def run_live(
     predictor: Predictor | None = None,
     people: PeopleChoice = "largest",
     annotated: str | os.PathLike[str] | None = None,
+    on_event: Callable[[dict[str, Any]], None] | None = None,
 ) -> LiveSummary:
     """Analyse ``source`` frame by frame until it ends, stalls, fails or Ctrl-C.
 
@@ -100,7 +101,7 @@ def run_live(
     (:class:`~sportslens.live_people.LivePeople`). A skeleton model's ``predictor`` labels the
     last seconds (:class:`LiveLabeler`). Finished repetitions, label changes, people who left
     and the summary are written to ``events`` as JSON lines; ``annotated`` receives each
-    analysed frame drawn (:mod:`sportslens.live_overlay`).
+    analysed frame drawn (:mod:`sportslens.live_overlay`); ``on_event`` sees each event.
     """
     several = people != "largest"
     if several and (pose is not None or predictor is not None):
@@ -138,7 +139,9 @@ def run_live(
         if annotated is not None:
             video = stack.enter_context(AnnotatedVideo(annotated, reader.fps))
         reader.start()  # the models are loaded: frames from now on are analysed
-        summary = _analyse(reader, source, analysis, events, on_status, stall_s, video)
+        summary = _analyse(
+            reader, source, analysis, _Outputs(events, on_status, on_event, video), stall_s
+        )
     if events is not None:
         events.write(json.dumps(summary.to_dict()) + "\n")
     return summary
@@ -149,22 +152,29 @@ def _at_rate(frame_pose: Callable[[NDArray[np.uint8]], Keypoints], fps: float) -
     return lambda index, image: replace(frame_pose(image), fps=fps)
 
 
+@dataclass(frozen=True)
+class _Outputs:
+    """Where a run's results go: the events file, the live line, an event callback, the video."""
+
+    events: IO[str] | None
+    on_status: Callable[[LiveStatus], None] | None
+    on_event: Callable[[dict[str, Any]], None] | None
+    video: AnnotatedVideo | None
+
+    def emit(self, lines: list[dict[str, Any]]) -> None:
+        for line in lines:
+            if self.events is not None:
+                self.events.write(json.dumps(line) + "\n")
+                self.events.flush()
+            if self.on_event is not None:
+                self.on_event(line)
+
+
 def _analyse(
-    reader: FrameReader,
-    source: str,
-    analysis: FrameAnalysis,
-    events: IO[str] | None,
-    on_status: Callable[[LiveStatus], None] | None,
-    stall_s: float,
-    video: AnnotatedVideo | None = None,
+    reader: FrameReader, source: str, analysis: FrameAnalysis, out: _Outputs, stall_s: float
 ) -> LiveSummary:
     analysed, last, started = 0, -1, time.perf_counter()
-
-    def emit(lines: list[dict[str, Any]]) -> None:
-        for line in lines:
-            if events is not None:
-                events.write(json.dumps(line) + "\n")
-                events.flush()
+    emit, video, on_status = out.emit, out.video, out.on_status
 
     # A file waits for the analysis: only a live source can stall.
     wait = stall_s if reader.live else None

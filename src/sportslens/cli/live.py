@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -75,6 +75,13 @@ def live(
             end="\r",
         )
 
+    def left(event: dict[str, Any]) -> None:
+        if event["event"] == "person":
+            console.print(
+                f"#{event['track_id']} left: {event['count']} repetitions "
+                f"({event['first_s']:g}-{event['last_s']:g} s)" + " " * 20
+            )
+
     handle = None if events is None else events.open("w", encoding="utf-8")
     try:
         summary = run_live(
@@ -88,6 +95,7 @@ def live(
             predictor=predictor,
             people=chosen,
             annotated=annotated,
+            on_event=left,
         )
     finally:
         if handle is not None:
