@@ -2,8 +2,10 @@
 
 The frames come from :class:`~sportslens.live_source.FrameReader` (a one-frame queue: nothing
 accumulates, a frame the analysis had no time for is dropped and counted). Each analysed frame
-goes through the pose function and :class:`~sportslens.pose.live_counter.LiveCounter`; finished
-repetitions are written as JSON lines, and the summary says how the source ended.
+goes through one person's pose and :class:`~sportslens.pose.live_counter.LiveCounter`, or every
+person's pose, tracks and counters (:mod:`sportslens.live_analysis`); finished repetitions are
+written as JSON lines, the frame drawn to an optional annotated video, and the summary says how
+the source ended.
 """
 
 from __future__ import annotations
@@ -103,8 +105,7 @@ def run_live(
     and the summary are written to ``events`` as JSON lines; ``annotated`` receives each
     analysed frame drawn (:mod:`sportslens.live_overlay`); ``on_event`` sees each event.
     """
-    several = people != "largest"
-    if several and (pose is not None or predictor is not None):
+    if people != "largest" and (pose is not None or predictor is not None):
         raise ValueError(
             "--people all or N finds every person with blazepose-multi: it takes neither "
             "--keypoints (one recorded person) nor --checkpoint (labels follow one person)"
@@ -112,29 +113,11 @@ def run_live(
     with ExitStack() as stack:
         # The model first, then the source: a stream's frames sent while the model loads (about
         # a second) would be stale, and dropped, by the time it could analyse them.
-        frame_pose, multi = None, None
-        if several:
-            from sportslens.pose.backends.blazepose_multi import MultiPoseSettings, MultiPoseStream
-
-            # N: at most N people followed at once (each costs a landmark pass a frame).
-            most = MultiPoseSettings().max_people if people == "all" else int(people)
-            multi = MultiPoseStream(MultiPoseSettings(max_people=most))
-        elif pose is None:
-            from sportslens.pose.backends.mediapipe import mediapipe_frames
-
-            frame_pose = stack.enter_context(mediapipe_frames(30.0))  # fps: set per frame
+        create_analysis = _load_models(stack, people, pose, exercise, predictor)
         live = is_live(source)
         reader = FrameReader(open_source(source), live=live, realtime=realtime, start=False)
         stack.callback(reader.close)
-        analysis: FrameAnalysis
-        if multi is not None:
-            analysis = Everyone(multi, reader.fps, exercise)
-        else:
-            if pose is None:
-                assert frame_pose is not None
-                pose = _at_rate(frame_pose, reader.fps)
-            labeler = None if predictor is None else LiveLabeler(predictor, reader.fps)
-            analysis = OnePerson(pose, reader.fps, exercise, labeler)
+        analysis = create_analysis(reader.fps)
         video = None
         if annotated is not None:
             video = stack.enter_context(AnnotatedVideo(annotated, reader.fps))
@@ -145,6 +128,37 @@ def run_live(
     if events is not None:
         events.write(json.dumps(summary.to_dict()) + "\n")
     return summary
+
+
+def _load_models(
+    stack: ExitStack,
+    people: PeopleChoice,
+    pose: PoseFn | None,
+    exercise: str | None,
+    predictor: Predictor | None,
+) -> Callable[[float], FrameAnalysis]:
+    """Load the pose model now; the analysis is made from it once the source's rate is known."""
+    if people != "largest":
+        from sportslens.pose.backends.blazepose_multi import MultiPoseSettings, MultiPoseStream
+
+        # N: at most N people followed at once (each costs a landmark pass a frame).
+        most = MultiPoseSettings().max_people if people == "all" else int(people)
+        multi = MultiPoseStream(MultiPoseSettings(max_people=most))
+        return lambda fps: Everyone(multi, fps, exercise)
+    frame_pose = None
+    if pose is None:
+        from sportslens.pose.backends.mediapipe import mediapipe_frames
+
+        frame_pose = stack.enter_context(mediapipe_frames(30.0))  # fps: set per frame
+
+    def one_person(fps: float) -> FrameAnalysis:
+        labeler = None if predictor is None else LiveLabeler(predictor, fps)
+        if pose is not None:
+            return OnePerson(pose, fps, exercise, labeler)
+        assert frame_pose is not None
+        return OnePerson(_at_rate(frame_pose, fps), fps, exercise, labeler)
+
+    return one_person
 
 
 def _at_rate(frame_pose: Callable[[NDArray[np.uint8]], Keypoints], fps: float) -> PoseFn:
