@@ -78,3 +78,20 @@ def test_people_one_follows_one_person_at_a_time(crossing: Path, tmp_path: Path)
     lines = _live(crossing, tmp_path, "--people", "1", "--exercise", "squat")
     people = [e for e in lines if e["event"] == "person"]
     assert people and all(a["last_s"] < b["first_s"] for a, b in itertools.pairwise(people))
+
+
+def test_the_stream_step_gives_what_follow_people_gives_on_the_whole_video(crossing: Path) -> None:
+    from sportslens.pose.backends.blazepose_multi import (
+        MultiPoseSettings,
+        MultiPoseStream,
+        _Models,
+        follow_people,
+    )
+
+    models = _Models()
+    whole = list(follow_people(iter_frames(crossing), MultiPoseSettings(), models))
+    stream = MultiPoseStream(models=models)
+    for (index, frame), (points, scores) in zip(iter_frames(crossing), whole, strict=True):
+        live_points, live_scores = stream(frame, index)
+        np.testing.assert_array_equal(live_points, points)
+        np.testing.assert_array_equal(live_scores, scores)

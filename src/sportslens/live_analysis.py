@@ -23,8 +23,9 @@ from sportslens.pose.live_counter import LiveCounter, LiveRepetition
 PoseFn = Callable[[int, NDArray[np.uint8]], Keypoints]
 """(frame index, (H, W, 3) uint8 frame) → that frame's (1, V, 2) keypoints."""
 
-PeopleFn = Callable[[NDArray[np.uint8]], tuple[NDArray[np.float32], NDArray[np.float32]]]
-"""(H, W, 3) uint8 frame → its people, (N, 33, 2) pixels and (N, 33) scores (BlazePose-33)."""
+PeopleFn = Callable[[NDArray[np.uint8], int], tuple[NDArray[np.float32], NDArray[np.float32]]]
+"""((H, W, 3) uint8 frame, its index) → its people, (N, 33, 2) pixels and (N, 33) scores
+(BlazePose-33)."""
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ class Everyone:
         if self.tracks is None:
             size = (image.shape[1], image.shape[0])
             self.tracks = LivePeople(self.fps, self.exercise, size=size)
-        points, scores = self.find(image)  # (N, 33, 2), (N, 33)
+        points, scores = self.find(image, index)  # (N, 33, 2), (N, 33)
         frame = self.tracks.push(index, points, scores)
         return Analysed(
             frame.events, frame.points, frame.scores, frame.track_ids, self.tracks.layout,
