@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -31,10 +31,24 @@ def live(
     stall: Annotated[
         float, typer.Option(help="Seconds without a frame after which a camera or stream ends.")
     ] = 10.0,
+    people: Annotated[
+        str,
+        typer.Option(
+            help="largest (MediaPipe, one person), all or N (blazepose-multi: every person, "
+            "or the N largest in each frame, each with a track id and a count)."
+        ),
+    ] = "largest",
+    annotated: Annotated[
+        Path | None,
+        typer.Option(help="Write the analysed frames with skeletons, angle and count (mp4)."),
+    ] = None,
 ) -> None:
     """Count repetitions live; Ctrl-C or the end of the stream prints a summary."""
+    from sportslens.cli.pose import people_choice
     from sportslens.live import LiveStatus, imported_pose, run_live
     from sportslens.pose.keypoints import load_keypoints
+
+    chosen = people_choice(people)
 
     pose = None if keypoints is None else imported_pose(load_keypoints(keypoints))
     predictor = None
@@ -47,13 +61,26 @@ def live(
             raise ValueError(f"{checkpoint}: live labels need a skeleton model (tcn, stgcn, ...)")
 
     def show(status: LiveStatus) -> None:
-        angle = "-" if status.angle is None else f"{status.angle:5.1f}°"
+        if status.people or chosen != "largest":
+            from sportslens.live_overlay import status_text
+
+            who = "  ".join(status_text(p, several=True) for p in status.people) or "nobody"
+        else:
+            angle = "-" if status.angle is None else f"{status.angle:5.1f}°"
+            who = f"count {status.count}  {status.signal} {angle}"
         console.print(
-            f"count {status.count}  {status.signal} {angle}  {status.fps:4.1f} fps  "
+            f"{who}  {status.fps:4.1f} fps  "
             f"latency {status.latency_ms:4.0f} ms  dropped {status.dropped}"
             + ("" if status.label is None else f"  {status.label}"),
             end="\r",
         )
+
+    def left(event: dict[str, Any]) -> None:
+        if event["event"] == "person":
+            console.print(
+                f"#{event['track_id']} left: {event['count']} repetitions "
+                f"({event['first_s']:g}-{event['last_s']:g} s)" + " " * 20
+            )
 
     handle = None if events is None else events.open("w", encoding="utf-8")
     try:
@@ -66,12 +93,17 @@ def live(
             on_status=show,
             stall_s=stall,
             predictor=predictor,
+            people=chosen,
+            annotated=annotated,
+            on_event=left,
         )
     finally:
         if handle is not None:
             handle.close()
     console.print()
     console.print(json.dumps(summary.to_dict()))
+    if annotated is not None:
+        console.print(f"annotated video: {annotated}")
     if summary.ended == "stalled":
         console.print(f"[red]{source}: no frame for {stall:g} s; the source stalled[/red]")
     elif summary.ended.startswith("failed"):

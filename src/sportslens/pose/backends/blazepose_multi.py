@@ -197,3 +197,35 @@ def extract_blazepose_multi(
             tracker.update(index, points, scores)
             bar.advance(task)
     return tracker.people(info.num_frames, "blazepose33", info.fps, (info.width, info.height), name)
+
+
+class MultiPoseStream:
+    """:func:`follow_people` one frame at a time, for a live source: ``stream(frame, index)``
+    gives that (H, W, 3) uint8 RGB frame's people, (N, 33, 2) pixels and (N, 33) scores.
+
+    It drives the very generator a whole video goes through (fed one frame, it yields that
+    frame's people: follow_people must keep taking one frame per answer), so the detector's
+    tile sweep and the following of each person from their landmarks are the offline ones; the
+    caller tracks identities (a live :class:`Tracker`).
+    """
+
+    def __init__(
+        self, settings: MultiPoseSettings | None = None, models: _Models | None = None
+    ) -> None:
+        self._frame: tuple[int, NDArray[np.uint8]] | None = None
+        self._steps = follow_people(
+            self._frames(), settings or MultiPoseSettings(), models or _Models()
+        )
+
+    def _frames(self) -> Any:
+        while True:
+            assert self._frame is not None, "follow_people took a frame before answering one"
+            yield self._frame
+
+    def __call__(
+        self, frame: NDArray[np.uint8], index: int = 0
+    ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        self._frame = (index, frame)
+        points, scores = next(self._steps)
+        self._frame = None  # taken: a second take before the next call is caught above
+        return points, scores
