@@ -1,4 +1,4 @@
-"""``live --annotated``: the analysed frames, drawn, written as they are analysed."""
+"""``live --overlay``: the analysed frames, drawn, written as they are analysed."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def _drawn_at_joints(source: Path, drawn: Path, kp: Keypoints) -> list[float]:
 def test_annotated_video_holds_every_analysed_frame_drawn(squats: Path, tmp_path: Path) -> None:
     npz, out, events = squats.with_suffix(".npz"), tmp_path / "live.mp4", tmp_path / "ev.jsonl"
     args = ["live", str(squats), "--keypoints", str(npz), "--exercise", "squat"]
-    result = runner.invoke(app, [*args, "--annotated", str(out), "--events", str(events)])
+    result = runner.invoke(app, [*args, "--overlay", str(out), "--events", str(events)])
     assert result.exit_code == 0, result.output
     summary = json.loads(events.read_text().splitlines()[-1])
     info = probe(out)

@@ -41,7 +41,7 @@ def _live(video: Path, out: Path, *extra: str) -> list[dict[str, Any]]:
 def test_each_person_counts_what_form_people_all_counts(crossing: Path, tmp_path: Path) -> None:
     video = tmp_path / "annotated.mp4"
     lines = _live(
-        crossing, tmp_path, "--people", "all", "--exercise", "squat", "--annotated", str(video)
+        crossing, tmp_path, "--people", "all", "--exercise", "squat", "--overlay", str(video)
     )
     form = runner.invoke(
         app, ["form", str(crossing), "--people", "all", "--exercise", "squat", "--json"]

@@ -35,12 +35,14 @@ def live(
         str,
         typer.Option(
             help="largest (MediaPipe, one person), all or N (blazepose-multi: every person, "
-            "or the N largest in each frame, each with a track id and a count)."
+            "or at most N followed at once, each with a track id and a count)."
         ),
     ] = "largest",
-    annotated: Annotated[
+    overlay: Annotated[
         Path | None,
-        typer.Option(help="Write the analysed frames with skeletons, angle and count (mp4)."),
+        typer.Option(
+            help="Write the analysed frames with skeletons, angle and count (MP4), as analysed."
+        ),
     ] = None,
 ) -> None:
     """Count repetitions live; Ctrl-C or the end of the stream prints a summary."""
@@ -94,7 +96,7 @@ def live(
             stall_s=stall,
             predictor=predictor,
             people=chosen,
-            annotated=annotated,
+            annotated=overlay,
             on_event=left,
         )
     finally:
@@ -102,8 +104,8 @@ def live(
             handle.close()
     console.print()
     console.print(json.dumps(summary.to_dict()))
-    if annotated is not None:
-        console.print(f"annotated video: {annotated}")
+    if overlay is not None:
+        console.print(f"annotated video: {overlay}")
     if summary.ended == "stalled":
         console.print(f"[red]{source}: no frame for {stall:g} s; the source stalled[/red]")
     elif summary.ended.startswith("failed"):
