@@ -156,3 +156,18 @@ def test_analyze_splits_at_the_cut_it_finds_and_says_so(tmp_path: Path, joined: 
     form = json.loads((out / "analysis.json").read_text())["form"]
     assert form["shot_changes"] == [{"before": JOIN - 1, "after": JOIN, "kind": "cut"}]
     assert form["count"] == 2 and len(form["partial"]) == 2
+
+
+def test_each_person_is_split_at_the_shot_change_as_one_person_is(joined: dict) -> None:
+    """``form --people``: every track's count is split where the single-person count is."""
+    from sportslens.pose.people import People
+    from sportslens.pose.people_form import analyze_people
+
+    shots = find_shot_changes(video_thumbnails(joined["cut"]), FPS)
+    people = People.of(joined["keypoints"], track_id=4)
+    (joined_up,) = analyze_people(people, "squat")
+    (split,) = analyze_people(people, "squat", shots=shots)
+    assert joined_up.analysis is not None and split.analysis is not None
+    assert joined_up.analysis.repetitions.count == 3
+    assert (split.track_id, split.analysis.repetitions.count) == (4, 2)
+    assert len(split.analysis.repetitions.partial) == 2

@@ -126,16 +126,17 @@ def _form_people(
 ) -> None:
     """``form`` per person: a section per person, or ``{"source", "people": [...]}`` in JSON
     (with ``--person ID``, that one track only)."""
-    from sportslens.pose.people_form import analyze_people, people_from
+    from sportslens.pose.people_form import analyze_people, people_and_shots
 
     folder = save_folder("form") if save else None
     answers = []
     for source in found:
-        tracks = people_from(source, "all" if person is not None else people,
-                             cast("Backend | None", backend))  # fmt: skip
+        tracks, shots = people_and_shots(
+            source, "all" if person is not None else people, cast("Backend | None", backend)
+        )
         if person is not None:
             tracks = tracks.subset_of([person])
-        forms = analyze_people(tracks, exercise, min_score=min_score)
+        forms = analyze_people(tracks, exercise, min_score=min_score, shots=shots)
         answer = {"source": source, "people": [f.to_dict() for f in forms]}
         if folder is not None:
             (folder / f"{_stem(source)}.json").write_text(json.dumps(answer, indent=2))

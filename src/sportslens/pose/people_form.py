@@ -7,12 +7,14 @@ gets the reason instead of an analysis, so one short track never hides the other
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sportslens.pose.form import FormAnalysis, analyze_form
 from sportslens.pose.people import People, PeopleChoice, load_people
+from sportslens.shots import ShotChange, find_shot_changes, video_thumbnails
 
 if TYPE_CHECKING:
     from sportslens.pose.backends import Backend
@@ -56,14 +58,31 @@ def people_from(
     return extract_people(str(source), people_backend(backend, people), people=people)
 
 
+def people_and_shots(
+    source: str | Path, people: PeopleChoice = "all", backend: Backend | None = None
+) -> tuple[People, list[ShotChange]]:
+    """:func:`people_from` and, for a video, its shot changes (a small second decode), at which
+    each person's count is split as the single-person ``form`` splits it."""
+    found = people_from(source, people, backend)
+    if Path(source).suffix.lower() == ".npz":
+        return found, []  # a keypoint file has no frames to find shot changes in
+    return found, find_shot_changes(video_thumbnails(str(source)), found.fps)
+
+
 def analyze_people(
-    people: People, exercise: str | None = None, *, min_score: float = 0.5
+    people: People,
+    exercise: str | None = None,
+    *,
+    min_score: float = 0.5,
+    shots: Sequence[ShotChange] = (),
 ) -> list[PersonForm]:
-    """:func:`analyze_form` of each person, in track order."""
+    """:func:`analyze_form` of each person, in track order, split at ``shots``."""
     forms = []
     for index, track_id in enumerate(people.track_ids.tolist()):
         try:
-            analysis = analyze_form(people.person(index), exercise, min_score=min_score)
+            analysis = analyze_form(
+                people.person(index), exercise, min_score=min_score, shots=shots
+            )
         except ValueError as error:  # no angle measured in enough frames
             forms.append(PersonForm(int(track_id), None, str(error)))
             continue
