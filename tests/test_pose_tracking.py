@@ -144,3 +144,18 @@ def test_a_fragment_after_a_long_loss_is_stitched_within_max_stitch(
     found = tracker.people(len(a), "coco17", 30.0, (320, 200), "x")
     assert found.num_people == people
     assert (found.scores.any(axis=2).sum(axis=0) > 0).all()
+
+
+def test_matching_on_a_joint_subset_ignores_noisy_extra_joints_and_keeps_them() -> None:
+    # Six steady joints and two (a pose model's small face or hand points) that jump about:
+    # on all eight the mean distance leaves the gate every frame; on the six it never does.
+    rng = np.random.default_rng(0)
+    body = walker(100, 1, 40)[:, :8].copy()  # (T, 8, 2)
+    body[:, 6:] += rng.uniform(-90, 90, (40, 2, 2)).astype(np.float32)
+    frames = [(body[t][None], np.ones((1, 8), np.float32)) for t in range(40)]
+    assert len(run(frames).active) > 1  # every joint: the jumps break the track
+    tracker = run(frames, joints=(0, 1, 2, 3, 4, 5))  # type: ignore[arg-type]
+    assert [t.track_id for t in tracker.active] == [0]
+    history = tracker.active[0].history
+    kept = np.stack([history[t][0] for t in range(40)])  # (T, 8, 2): the history keeps all 8
+    np.testing.assert_allclose(kept, body)

@@ -53,6 +53,12 @@ class TrackerConfig:
     """Seconds: once the video is done, a track that starts at most this long after another
     ended, within ``max_relink`` body sizes of where that one was last seen, continues it
     (0: off). See :func:`_stitch`."""
+    joints: tuple[int, ...] | None = None
+    """The joints compared when matching (None: all); the tracks keep every joint. The
+    ``blazepose-multi`` backend matches on the COCO-17 subset of its 33 landmarks: the face's
+    eleven points and the hands' and feet's eight are small and noisy, and tilt the mean joint
+    distance and the body box towards them (seeds 1, 2, 3, 5: identity switches 3.4 -> 2.6
+    per person-minute, docs/benchmarks.md)."""
 
 
 @dataclass
@@ -117,7 +123,10 @@ class Tracker:
         while where they stand and how big they are does not)."""
         cfg = self.config
         self._retire(frame)
-        seen = scores > cfg.min_score  # (N, V)
+        kept = points, scores  # every joint, for the tracks' history
+        if cfg.joints is not None:
+            points, scores = points[:, cfg.joints], scores[:, cfg.joints]  # (N, J, 2), (N, J)
+        seen = scores > cfg.min_score  # (N, J)
         people = np.flatnonzero(seen.sum(axis=1) >= cfg.min_joints)
         ids = [-1] * len(points)
         cost = self._costs(frame, points[people], seen[people])  # (tracks, people)
@@ -130,12 +139,13 @@ class Tracker:
         for row, detection in pairs:
             track = self.active[row]
             self._extend(track, frame, points[detection], scores[detection])
+            track.history[frame] = (kept[0][detection], kept[1][detection])
             ids[detection] = track.track_id
         matched = {d for _, d in pairs}
         for detection in people.tolist():
             if detection not in matched:
                 track = _Track(self._next_id, points[detection], seen[detection], frame)
-                track.history[frame] = (points[detection], scores[detection])
+                track.history[frame] = (kept[0][detection], kept[1][detection])
                 self._next_id += 1
                 self.active.append(track)
                 ids[detection] = track.track_id
@@ -191,7 +201,8 @@ class Tracker:
     def _extend(
         self, track: _Track, frame: int, points: NDArray[np.float32], scores: NDArray[np.float32]
     ) -> None:
-        """Add a matched detection: update the velocity (smoothed) and the last seen joints."""
+        """Add a matched detection: update the velocity (smoothed) and the last seen joints
+        (the caller records the detection in the track's history)."""
         seen = scores > self.config.min_score
         common = seen & track.seen
         if common.any():
@@ -202,7 +213,6 @@ class Tracker:
         track.points = np.where(seen[:, None], points, moved)
         track.seen = seen | track.seen
         track.frame = frame
-        track.history[frame] = (points, scores)
 
     def _retire(self, frame: int) -> None:
         """End the tracks unseen for longer than ``max_age``."""
@@ -220,7 +230,7 @@ class Tracker:
         tracks.sort(key=lambda t: (min(t.history), t.track_id))
         if self.config.max_stitch > 0:
             gap = round(self.config.max_stitch * fps)
-            tracks = _stitch(tracks, gap, self.config.max_relink, self.config.min_score)
+            tracks = _stitch(tracks, gap, self.config)
         joints = len(next(iter(tracks[0].history.values()))[1]) if tracks else 17
         points = np.zeros((num_frames, len(tracks), joints, 2), np.float32)  # (T, P, V, 2)
         scores = np.zeros((num_frames, len(tracks), joints), np.float32)  # (T, P, V)
@@ -240,9 +250,7 @@ def _box(
     return (lo + hi) / 2, max(1.0, float(np.hypot(*(hi - lo))))
 
 
-def _stitch(
-    tracks: list[_Track], max_gap: int, max_distance: float, min_score: float
-) -> list[_Track]:
+def _stitch(tracks: list[_Track], max_gap: int, config: TrackerConfig) -> list[_Track]:
     """Tracks (sorted by start) with each fragment joined to the track it continues.
 
     Offline, with the whole video seen: a track that starts at most ``max_gap`` frames after
@@ -250,16 +258,23 @@ def _stitch(
     sizes from where it was last seen (sizes within 1.5x), is the same person lost for longer
     than ``max_age`` (hidden behind someone, or missed by the detector). Each fragment takes
     the nearest such track that no other fragment took yet."""
+    joints = slice(None) if config.joints is None else list(config.joints)
+    max_distance = config.max_relink
+
+    def box(track: _Track, frame: int) -> tuple[NDArray[Any], float]:
+        points, scores = track.history[frame]
+        return _box(points[joints], scores[joints], config.min_score)
+
     chains: list[_Track] = []
     for track in tracks:
         first = min(track.history)
-        centre, size = _box(*track.history[first], min_score)
+        centre, size = box(track, first)
         best, best_cost = None, max_distance
         for chain in chains:
             last = max(chain.history)
             if not 0 < first - last <= max_gap:
                 continue
-            other, other_size = _box(*chain.history[last], min_score)
+            other, other_size = box(chain, last)
             if max(size, other_size) > 1.5 * min(size, other_size):
                 continue
             cost = float(np.hypot(*(centre - other))) / other_size

@@ -24,8 +24,9 @@ from numpy.typing import NDArray
 
 from sportslens.pose.backends import blazepose_geometry as geo
 from sportslens.pose.keypoints import MIN_DETECTED_SCORE
+from sportslens.pose.layouts import BLAZEPOSE_TO_COCO
 from sportslens.pose.people import People
-from sportslens.pose.tracking import Tracker
+from sportslens.pose.tracking import Tracker, TrackerConfig
 from sportslens.progress import progress_bar
 from sportslens.video import Source, describe_source, iter_frames, probe
 
@@ -189,7 +190,7 @@ def extract_blazepose_multi(
     models = models or _Models()
     info = probe(source)
     name = describe_source(source)
-    tracker = Tracker(info.fps)
+    tracker = Tracker(info.fps, TrackerConfig(joints=tuple(BLAZEPOSE_TO_COCO.tolist())))
     with progress_bar(enabled=progress) as bar:
         task = bar.add_task(f"pose {Path(name).name}", total=info.num_frames)
         frames = iter_frames(source)
