@@ -159,3 +159,17 @@ def test_matching_on_a_joint_subset_ignores_noisy_extra_joints_and_keeps_them() 
     history = tracker.active[0].history
     kept = np.stack([history[t][0] for t in range(40)])  # (T, 8, 2): the history keeps all 8
     np.testing.assert_allclose(kept, body)
+
+
+def test_short_gaps_are_filled_by_interpolation_and_long_ones_left_empty() -> None:
+    a = walker(50, 2, 60)
+    ones = np.ones((1, 17), np.float32)
+    missed = set(range(10, 15)) | set(range(30, 50))  # 5 frames (1/6 s), then 20 (2/3 s)
+    frames = [(a[t][None] if t not in missed else a[:0], ones[: int(t not in missed)])
+              for t in range(60)]  # fmt: skip
+    people = run(frames, max_fill=0.3).people(60, "coco17", 30.0, (320, 200), "x")
+    assert people.num_people == 1
+    np.testing.assert_allclose(people.keypoints[10:15, 0], a[10:15], atol=1e-4)  # a straight walk
+    assert (people.scores[10:15, 0] == 1).all() and (people.scores[30:50, 0] == 0).all()
+    unfilled = run(frames).people(60, "coco17", 30.0, (320, 200), "x")
+    assert (unfilled.scores[10:15, 0] == 0).all()

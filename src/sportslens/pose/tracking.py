@@ -15,6 +15,7 @@ people pass each other. docs/pose.md gives the measurements.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,6 +54,10 @@ class TrackerConfig:
     """Seconds: once the video is done, a track that starts at most this long after another
     ended, within ``max_relink`` body sizes of where that one was last seen, continues it
     (0: off). See :func:`_stitch`."""
+    max_fill: float = 0.0
+    """Seconds: once the video is done, a track's gaps at most this long (a person hidden
+    or missed for a moment) are filled by interpolating between the frames either side
+    (0: off). See :func:`_fill_gaps`."""
     joints: tuple[int, ...] | None = None
     """The joints compared when matching (None: all); the tracks keep every joint. The
     ``blazepose-multi`` backend matches on the COCO-17 subset of its 33 landmarks: the face's
@@ -231,6 +236,9 @@ class Tracker:
         if self.config.max_stitch > 0:
             gap = round(self.config.max_stitch * fps)
             tracks = _stitch(tracks, gap, self.config)
+        if self.config.max_fill > 0:
+            for track in tracks:
+                _fill_gaps(track.history, round(self.config.max_fill * fps))
         joints = len(next(iter(tracks[0].history.values()))[1]) if tracks else 17
         points = np.zeros((num_frames, len(tracks), joints, 2), np.float32)  # (T, P, V, 2)
         scores = np.zeros((num_frames, len(tracks), joints), np.float32)  # (T, P, V)
@@ -248,6 +256,23 @@ def _box(
     seen = points[scores > min_score] if (scores > min_score).sum() > 1 else points
     lo, hi = seen.min(axis=0), seen.max(axis=0)
     return (lo + hi) / 2, max(1.0, float(np.hypot(*(hi - lo))))
+
+
+def _fill_gaps(
+    history: dict[int, tuple[NDArray[np.float32], NDArray[np.float32]]], max_gap: int
+) -> None:
+    """Fill, in place, each gap of at most ``max_gap`` missing frames between two frames of
+    ``history`` by linear interpolation of the points; a filled joint's score is the lower of
+    its two ends' (unseen at either end: unseen while filled)."""
+    frames = sorted(history)
+    for before, after in itertools.pairwise(frames):
+        if not 1 < after - before <= max_gap + 1:
+            continue
+        (a, score_a), (b, score_b) = history[before], history[after]
+        score = np.minimum(score_a, score_b)  # (V,)
+        for frame in range(before + 1, after):
+            w = (frame - before) / (after - before)
+            history[frame] = ((1 - w) * a + w * b).astype(np.float32), score
 
 
 def _stitch(tracks: list[_Track], max_gap: int, config: TrackerConfig) -> list[_Track]:

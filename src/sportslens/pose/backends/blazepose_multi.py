@@ -41,6 +41,9 @@ class MultiPoseSettings:
     tile: float = 0.7
     """Side of the detector's square tiles, as a fraction of the frame's shorter side: the
     detector was trained on people filling about half its input, and misses smaller ones."""
+    small_tile: float | None = 0.5
+    """Side of a second, finer grid of tiles swept after the first (None: none): small
+    people (a push-up seen from afar, 40 px tall) fill too little of a ``tile``-sized one."""
     tiles_per_frame: int = 1
     """Detector tiles run per frame, in turn, so a full sweep of a frame cut into ``n`` tiles
     takes ``n / tiles_per_frame`` frames (the first frame is swept whole). People already
@@ -178,7 +181,12 @@ def follow_people(frames: Any, settings: MultiPoseSettings, models: _Models) -> 
     for _index, frame in frames:  # (H, W, 3) uint8 RGB
         if not grid:
             height, width = frame.shape[:2]
-            grid = geo.tiles(width, height, round(settings.tile * min(width, height)))
+            sides = [settings.tile] + ([settings.small_tile] if settings.small_tile else [])
+            grid = [
+                tile
+                for side in sides
+                for tile in geo.tiles(width, height, round(side * min(width, height)))
+            ]
         count = len(grid) if turn < 0 else settings.tiles_per_frame  # the first frame whole
         start = max(turn, 0)
         chosen = [grid[(start + k) % len(grid)] for k in range(min(count, len(grid)))]
