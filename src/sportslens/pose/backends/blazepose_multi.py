@@ -41,9 +41,6 @@ class MultiPoseSettings:
     tile: float = 0.7
     """Side of the detector's square tiles, as a fraction of the frame's shorter side: the
     detector was trained on people filling about half its input, and misses smaller ones."""
-    small_tile: float | None = 0.5
-    """Side of a second, finer grid of tiles swept after the first (None: none): small
-    people (a push-up seen from afar, 40 px tall) fill too little of a ``tile``-sized one."""
     tiles_per_frame: int = 1
     """Detector tiles run per frame, in turn, so a full sweep of a frame cut into ``n`` tiles
     takes ``n / tiles_per_frame`` frames (the first frame is swept whole). People already
@@ -181,12 +178,7 @@ def follow_people(frames: Any, settings: MultiPoseSettings, models: _Models) -> 
     for _index, frame in frames:  # (H, W, 3) uint8 RGB
         if not grid:
             height, width = frame.shape[:2]
-            sides = [settings.tile] + ([settings.small_tile] if settings.small_tile else [])
-            grid = [
-                tile
-                for side in sides
-                for tile in geo.tiles(width, height, round(side * min(width, height)))
-            ]
+            grid = geo.tiles(width, height, round(settings.tile * min(width, height)))
         count = len(grid) if turn < 0 else settings.tiles_per_frame  # the first frame whole
         start = max(turn, 0)
         chosen = [grid[(start + k) % len(grid)] for k in range(min(count, len(grid)))]
@@ -244,7 +236,10 @@ def extract_blazepose_multi(
     models = models or _Models()
     info = probe(source)
     name = describe_source(source)
-    tracker = Tracker(info.fps, TrackerConfig(joints=tuple(BLAZEPOSE_TO_COCO.tolist())))
+    # Matched on the COCO-17 landmarks; gaps up to 0.5 s (a presence dip, a moment hidden)
+    # filled once the video is done (docs/benchmarks.md: fewer switches on crowd seeds).
+    config = TrackerConfig(joints=tuple(BLAZEPOSE_TO_COCO.tolist()), max_fill=0.5)
+    tracker = Tracker(info.fps, config)
     with progress_bar(enabled=progress) as bar:
         task = bar.add_task(f"pose {Path(name).name}", total=info.num_frames)
         frames = iter_frames(source)
