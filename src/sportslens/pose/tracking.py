@@ -16,7 +16,7 @@ people pass each other. docs/pose.md gives the measurements.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,6 +112,7 @@ class Tracker:
         self.config = config or TrackerConfig()
         self.max_gap = max(1, round(self.config.max_age * fps))  # frames
         self.coast = max(1, round(self.config.max_coast * fps))  # frames
+        self.short = max(1, round(0.2 * fps))  # frames: see _size_ratio
         self.active: list[_Track] = []
         self.finished: list[_Track] = []
         self._next_id = 0
@@ -175,16 +176,16 @@ class Tracker:
         self, frame: int, rows: list[int], points: NDArray[np.float32], seen: NDArray[np.bool_]
     ) -> NDArray[np.float64]:
         """(len(rows), N) distance between body centres in track body sizes; _NEVER where the
-        sizes differ by more than 1.5x."""
+        sizes differ by more than :func:`_size_ratio` allows."""
         cost = np.full((len(rows), len(points)), _NEVER)
         for i, row in enumerate(rows):
             track = self.active[row]
-            size = track.size()
+            size, ratio = track.size(), _size_ratio(frame - track.frame, self.short)
             for j in range(len(points)):
                 xy = points[j][seen[j]]  # (S, 2)
                 box = np.concatenate([xy.min(axis=0), xy.max(axis=0)])
                 other = max(1.0, float(np.hypot(*(box[2:] - box[:2]))))
-                if max(size, other) > 1.5 * min(size, other):
+                if max(size, other) > ratio * min(size, other):
                     continue
                 centre = (box[:2] + box[2:]) / 2
                 cost[i, j] = float(np.hypot(*(centre - track.centre(frame, self.coast)))) / size
@@ -235,7 +236,7 @@ class Tracker:
         tracks.sort(key=lambda t: (min(t.history), t.track_id))
         if self.config.max_stitch > 0:
             gap = round(self.config.max_stitch * fps)
-            tracks = _stitch(tracks, gap, self.config)
+            tracks = _stitch(tracks, gap, self.config, self.short)
         if self.config.max_fill > 0:
             for track in tracks:
                 _fill_gaps(track.history, round(self.config.max_fill * fps))
@@ -275,14 +276,35 @@ def _fill_gaps(
             history[frame] = ((1 - w) * a + w * b).astype(np.float32), score
 
 
-def _stitch(tracks: list[_Track], max_gap: int, config: TrackerConfig) -> list[_Track]:
+def _together(
+    chain: _Track, track: _Track, first: int, last: int, box: Callable[[_Track, int], Any]
+) -> bool:
+    """Whether two tracks overlapping from ``first`` to ``last`` lie on one body there: body
+    centres within half a body size of each other in every frame both have."""
+    for frame in range(first, last + 1):
+        if frame in chain.history and frame in track.history:
+            (a, size), (b, _) = box(chain, frame), box(track, frame)
+            if float(np.hypot(*(a - b))) > 0.5 * size:
+                return False
+    return True
+
+
+def _size_ratio(gap: int, short: int) -> float:
+    """Largest ratio of body sizes (box diagonals) of a lost track and a detection ``gap``
+    frames later for them to be one person: 1.5, or 3 within ``short`` frames (0.2 s), as a
+    body changes shape faster than it changes size (a somersault's tuck opening on landing
+    grows the box 2.6x in 3 frames on the demo clip)."""
+    return 3.0 if gap <= short else 1.5
+
+
+def _stitch(tracks: list[_Track], max_gap: int, config: TrackerConfig, short: int) -> list[_Track]:
     """Tracks (sorted by start) with each fragment joined to the track it continues.
 
     Offline, with the whole video seen: a track that starts at most ``max_gap`` frames after
     another ended, whose first body centre lies within ``max_distance`` of that track's body
-    sizes from where it was last seen (sizes within 1.5x), is the same person lost for longer
-    than ``max_age`` (hidden behind someone, or missed by the detector). Each fragment takes
-    the nearest such track that no other fragment took yet."""
+    sizes from where it was last seen (sizes as :func:`_size_ratio`), is the same person lost
+    for longer than ``max_age`` (hidden behind someone, or missed by the detector). Each
+    fragment takes the nearest such track that no other fragment took yet."""
     joints = slice(None) if config.joints is None else list(config.joints)
     max_distance = config.max_relink
 
@@ -297,10 +319,14 @@ def _stitch(tracks: list[_Track], max_gap: int, config: TrackerConfig) -> list[_
         best, best_cost = None, max_distance
         for chain in chains:
             last = max(chain.history)
-            if not 0 < first - last <= max_gap:
+            # A fragment may start up to ``short`` frames before the track ends: for a frame or
+            # two the following saw the person twice (a somersault's unsure landmarks).
+            if not -short <= first - last <= max_gap or first <= min(chain.history):
+                continue
+            if first <= last and not _together(chain, track, first, last, box):
                 continue
             other, other_size = box(chain, last)
-            if max(size, other_size) > 1.5 * min(size, other_size):
+            if max(size, other_size) > _size_ratio(first - last, short) * min(size, other_size):
                 continue
             cost = float(np.hypot(*(centre - other))) / other_size
             if cost <= best_cost:
