@@ -148,11 +148,12 @@ class _ScriptedModels:
         return body.T.astype(np.float32), np.ones(33, np.float32), self.presence[self.frame], region
 
 
-def _people_per_frame(models: _ScriptedModels, frames: int) -> list[int]:
+def _people_per_frame(models: _ScriptedModels, frames: int, hold: int = 0) -> list[int]:
     from sportslens.pose.backends.blazepose_multi import MultiPoseSettings, follow_people
 
     video = [(t, np.zeros((240, 320, 3), np.uint8)) for t in range(frames)]
-    found = follow_people(video, MultiPoseSettings(), models)  # type: ignore[arg-type]
+    settings = MultiPoseSettings(hold=hold)
+    found = follow_people(video, settings, models)  # type: ignore[arg-type]
     return [len(points) for points, _ in found]
 
 
@@ -166,5 +167,8 @@ def test_regions_that_converge_keep_both_people_unless_their_landmarks_agree() -
 
 def test_a_person_whose_presence_dips_is_looked_for_again_in_their_last_region() -> None:
     # Bending over drops the presence score for a few frames; the detector finds nobody then.
-    models = _ScriptedModels([(100, 120)], {100.0: 0.0}, [0.9, 0.05, 0.05, 0.9, 0.9])
-    assert _people_per_frame(models, 5) == [1, 0, 0, 1, 1]
+    def models() -> _ScriptedModels:
+        return _ScriptedModels([(100, 120)], {100.0: 0.0}, [0.9, 0.05, 0.05, 0.9, 0.9])
+
+    assert _people_per_frame(models(), 5, hold=10) == [1, 0, 0, 1, 1]
+    assert _people_per_frame(models(), 5) == [1, 0, 0, 0, 0]  # hold=0: dropped at once

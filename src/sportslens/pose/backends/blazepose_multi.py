@@ -59,9 +59,11 @@ class MultiPoseSettings:
     a person half hidden behind a nearer one has a region centred near theirs."""
     same_region: float = 0.25
     """A detection centred within this fraction of a followed region's side is that person."""
-    hold: int = 10
+    hold: int = 0
     """Frames a followed person's last region is tried again after their presence score fell
-    below ``min_presence``, before they are given up."""
+    below ``min_presence``, before they are given up (0: dropped at once). Off by default:
+    10 frames helped on 30-fps crowds (a bent-over lifter's score dips for a few frames) but at
+    10 fps a held region came back on a barbell plate beside the lifter."""
 
 
 class _Models:
