@@ -123,3 +123,52 @@ def test_the_detector_sweeps_the_whole_first_frame_then_one_tile_a_frame() -> No
     grid = geo.tiles(1280, 720, 504)  # tiles of 0.7 x 720 pixels
     assert len(grid) == 8 and models.calls[0] == grid
     assert [c for call in models.calls[1:] for c in call] == grid + grid[:1]
+
+
+class _ScriptedModels:
+    """Stands in for the two interpreters: the detector finds ``regions`` on the first frame
+    only; each region's landmarks are a 60-px stick body ``shift[x]`` pixels right of its
+    centre x, with the presence scores of ``presence`` frame after frame."""
+
+    def __init__(
+        self, regions: list[tuple[float, float]], shift: dict[float, float], presence: list[float]
+    ) -> None:
+        self.regions = [np.array([x, y, 100.0, 0.0]) for x, y in regions]
+        self.shift, self.presence, self.frame = shift, presence, -1
+
+    def detect(self, frame: object, tiles: object, score: float) -> list[np.ndarray]:
+        self.frame += 1
+        return self.regions if self.frame == 0 else []
+
+    def landmarks_in(
+        self, frame: object, region: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+        x, y = region[0] + self.shift[float(region[0])], region[1]
+        body = np.stack([np.full(33, x) + np.linspace(-10, 10, 33), y + np.linspace(-30, 30, 33)])
+        return body.T.astype(np.float32), np.ones(33, np.float32), self.presence[self.frame], region
+
+
+def _people_per_frame(models: _ScriptedModels, frames: int, hold: int = 0) -> list[int]:
+    from sportslens.pose.backends.blazepose_multi import MultiPoseSettings, follow_people
+
+    video = [(t, np.zeros((240, 320, 3), np.uint8)) for t in range(frames)]
+    settings = MultiPoseSettings(hold=hold)
+    found = follow_people(video, settings, models)  # type: ignore[arg-type]
+    return [len(points) for points, _ in found]
+
+
+def test_regions_that_converge_keep_both_people_unless_their_landmarks_agree() -> None:
+    # Three regions centred within a quarter of their side: the second holds someone half
+    # hidden 30 px to the right (landmarks elsewhere: kept), the third the first person again.
+    shift = {100.0: 0.0, 110.0: 20.0, 105.0: -5.0}
+    models = _ScriptedModels([(100, 120), (110, 120), (105, 120)], shift, [0.9] * 3)
+    assert _people_per_frame(models, 3) == [2, 2, 2]
+
+
+def test_a_person_whose_presence_dips_is_looked_for_again_in_their_last_region() -> None:
+    # Bending over drops the presence score for a few frames; the detector finds nobody then.
+    def models() -> _ScriptedModels:
+        return _ScriptedModels([(100, 120)], {100.0: 0.0}, [0.9, 0.05, 0.05, 0.9, 0.9])
+
+    assert _people_per_frame(models(), 5, hold=10) == [1, 0, 0, 1, 1]
+    assert _people_per_frame(models(), 5) == [1, 0, 0, 0, 0]  # hold=0: dropped at once

@@ -15,7 +15,8 @@ people pass each other. docs/pose.md gives the measurements.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +54,16 @@ class TrackerConfig:
     """Seconds: once the video is done, a track that starts at most this long after another
     ended, within ``max_relink`` body sizes of where that one was last seen, continues it
     (0: off). See :func:`_stitch`."""
+    max_fill: float = 0.0
+    """Seconds: once the video is done, a track's gaps at most this long (a person hidden
+    or missed for a moment) are filled by interpolating between the frames either side
+    (0: off). See :func:`_fill_gaps`."""
+    joints: tuple[int, ...] | None = None
+    """The joints compared when matching (None: all); the tracks keep every joint. The
+    ``blazepose-multi`` backend matches on the COCO-17 subset of its 33 landmarks: the face's
+    eleven points and the hands' and feet's eight are small and noisy, and tilt the mean joint
+    distance and the body box towards them (seeds 1, 2, 3, 5: identity switches 3.4 -> 2.6
+    per person-minute, docs/benchmarks.md)."""
 
 
 @dataclass
@@ -101,6 +112,7 @@ class Tracker:
         self.config = config or TrackerConfig()
         self.max_gap = max(1, round(self.config.max_age * fps))  # frames
         self.coast = max(1, round(self.config.max_coast * fps))  # frames
+        self.short = max(1, round(0.2 * fps))  # frames: see _size_ratio
         self.active: list[_Track] = []
         self.finished: list[_Track] = []
         self._next_id = 0
@@ -117,7 +129,10 @@ class Tracker:
         while where they stand and how big they are does not)."""
         cfg = self.config
         self._retire(frame)
-        seen = scores > cfg.min_score  # (N, V)
+        kept = points, scores  # every joint, for the tracks' history
+        if cfg.joints is not None:
+            points, scores = points[:, cfg.joints], scores[:, cfg.joints]  # (N, J, 2), (N, J)
+        seen = scores > cfg.min_score  # (N, J)
         people = np.flatnonzero(seen.sum(axis=1) >= cfg.min_joints)
         ids = [-1] * len(points)
         cost = self._costs(frame, points[people], seen[people])  # (tracks, people)
@@ -130,12 +145,13 @@ class Tracker:
         for row, detection in pairs:
             track = self.active[row]
             self._extend(track, frame, points[detection], scores[detection])
+            track.history[frame] = (kept[0][detection], kept[1][detection])
             ids[detection] = track.track_id
         matched = {d for _, d in pairs}
         for detection in people.tolist():
             if detection not in matched:
                 track = _Track(self._next_id, points[detection], seen[detection], frame)
-                track.history[frame] = (points[detection], scores[detection])
+                track.history[frame] = (kept[0][detection], kept[1][detection])
                 self._next_id += 1
                 self.active.append(track)
                 ids[detection] = track.track_id
@@ -160,16 +176,16 @@ class Tracker:
         self, frame: int, rows: list[int], points: NDArray[np.float32], seen: NDArray[np.bool_]
     ) -> NDArray[np.float64]:
         """(len(rows), N) distance between body centres in track body sizes; _NEVER where the
-        sizes differ by more than 1.5x."""
+        sizes differ by more than :func:`_size_ratio` allows."""
         cost = np.full((len(rows), len(points)), _NEVER)
         for i, row in enumerate(rows):
             track = self.active[row]
-            size = track.size()
+            size, ratio = track.size(), _size_ratio(frame - track.frame, self.short)
             for j in range(len(points)):
                 xy = points[j][seen[j]]  # (S, 2)
                 box = np.concatenate([xy.min(axis=0), xy.max(axis=0)])
                 other = max(1.0, float(np.hypot(*(box[2:] - box[:2]))))
-                if max(size, other) > 1.5 * min(size, other):
+                if max(size, other) > ratio * min(size, other):
                     continue
                 centre = (box[:2] + box[2:]) / 2
                 cost[i, j] = float(np.hypot(*(centre - track.centre(frame, self.coast)))) / size
@@ -191,7 +207,8 @@ class Tracker:
     def _extend(
         self, track: _Track, frame: int, points: NDArray[np.float32], scores: NDArray[np.float32]
     ) -> None:
-        """Add a matched detection: update the velocity (smoothed) and the last seen joints."""
+        """Add a matched detection: update the velocity (smoothed) and the last seen joints
+        (the caller records the detection in the track's history)."""
         seen = scores > self.config.min_score
         common = seen & track.seen
         if common.any():
@@ -202,7 +219,6 @@ class Tracker:
         track.points = np.where(seen[:, None], points, moved)
         track.seen = seen | track.seen
         track.frame = frame
-        track.history[frame] = (points, scores)
 
     def _retire(self, frame: int) -> None:
         """End the tracks unseen for longer than ``max_age``."""
@@ -220,7 +236,10 @@ class Tracker:
         tracks.sort(key=lambda t: (min(t.history), t.track_id))
         if self.config.max_stitch > 0:
             gap = round(self.config.max_stitch * fps)
-            tracks = _stitch(tracks, gap, self.config.max_relink, self.config.min_score)
+            tracks = _stitch(tracks, gap, self.config, self.short)
+        if self.config.max_fill > 0:
+            for track in tracks:
+                _fill_gaps(track.history, round(self.config.max_fill * fps))
         joints = len(next(iter(tracks[0].history.values()))[1]) if tracks else 17
         points = np.zeros((num_frames, len(tracks), joints, 2), np.float32)  # (T, P, V, 2)
         scores = np.zeros((num_frames, len(tracks), joints), np.float32)  # (T, P, V)
@@ -240,27 +259,74 @@ def _box(
     return (lo + hi) / 2, max(1.0, float(np.hypot(*(hi - lo))))
 
 
-def _stitch(
-    tracks: list[_Track], max_gap: int, max_distance: float, min_score: float
-) -> list[_Track]:
+def _fill_gaps(
+    history: dict[int, tuple[NDArray[np.float32], NDArray[np.float32]]], max_gap: int
+) -> None:
+    """Fill, in place, each gap of at most ``max_gap`` missing frames between two frames of
+    ``history`` by linear interpolation of the points; a filled joint's score is the lower of
+    its two ends' (unseen at either end: unseen while filled)."""
+    frames = sorted(history)
+    for before, after in itertools.pairwise(frames):
+        if not 1 < after - before <= max_gap + 1:
+            continue
+        (a, score_a), (b, score_b) = history[before], history[after]
+        score = np.minimum(score_a, score_b)  # (V,)
+        for frame in range(before + 1, after):
+            w = (frame - before) / (after - before)
+            history[frame] = ((1 - w) * a + w * b).astype(np.float32), score
+
+
+def _together(
+    chain: _Track, track: _Track, first: int, last: int, box: Callable[[_Track, int], Any]
+) -> bool:
+    """Whether two tracks overlapping from ``first`` to ``last`` lie on one body there: body
+    centres within half a body size of each other in every frame both have."""
+    for frame in range(first, last + 1):
+        if frame in chain.history and frame in track.history:
+            (a, size), (b, _) = box(chain, frame), box(track, frame)
+            if float(np.hypot(*(a - b))) > 0.5 * size:
+                return False
+    return True
+
+
+def _size_ratio(gap: int, short: int) -> float:
+    """Largest ratio of body sizes (box diagonals) of a lost track and a detection ``gap``
+    frames later for them to be one person: 1.5, or 3 within ``short`` frames (0.2 s), as a
+    body changes shape faster than it changes size (a somersault's tuck opening on landing
+    grows the box 2.6x in 3 frames on the demo clip)."""
+    return 3.0 if gap <= short else 1.5
+
+
+def _stitch(tracks: list[_Track], max_gap: int, config: TrackerConfig, short: int) -> list[_Track]:
     """Tracks (sorted by start) with each fragment joined to the track it continues.
 
     Offline, with the whole video seen: a track that starts at most ``max_gap`` frames after
     another ended, whose first body centre lies within ``max_distance`` of that track's body
-    sizes from where it was last seen (sizes within 1.5x), is the same person lost for longer
-    than ``max_age`` (hidden behind someone, or missed by the detector). Each fragment takes
-    the nearest such track that no other fragment took yet."""
+    sizes from where it was last seen (sizes as :func:`_size_ratio`), is the same person lost
+    for longer than ``max_age`` (hidden behind someone, or missed by the detector). Each
+    fragment takes the nearest such track that no other fragment took yet."""
+    joints = slice(None) if config.joints is None else list(config.joints)
+    max_distance = config.max_relink
+
+    def box(track: _Track, frame: int) -> tuple[NDArray[Any], float]:
+        points, scores = track.history[frame]
+        return _box(points[joints], scores[joints], config.min_score)
+
     chains: list[_Track] = []
     for track in tracks:
         first = min(track.history)
-        centre, size = _box(*track.history[first], min_score)
+        centre, size = box(track, first)
         best, best_cost = None, max_distance
         for chain in chains:
             last = max(chain.history)
-            if not 0 < first - last <= max_gap:
+            # A fragment may start up to ``short`` frames before the track ends: for a frame or
+            # two the following saw the person twice (a somersault's unsure landmarks).
+            if not -short <= first - last <= max_gap or first <= min(chain.history):
                 continue
-            other, other_size = _box(*chain.history[last], min_score)
-            if max(size, other_size) > 1.5 * min(size, other_size):
+            if first <= last and not _together(chain, track, first, last, box):
+                continue
+            other, other_size = box(chain, last)
+            if max(size, other_size) > _size_ratio(first - last, short) * min(size, other_size):
                 continue
             cost = float(np.hypot(*(centre - other))) / other_size
             if cost <= best_cost:
