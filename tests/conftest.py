@@ -72,6 +72,26 @@ def athletes(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_dataset(out, settings, classes=classes, per_class=5, workers=1, progress=False)
 
 
+def crowd_video(
+    folder: Path, people: int, seconds: float, *, seed: int = 1, size: int = 256
+) -> Path:
+    """One generated crowd scene at 10 fps (a real encoded MP4, with its true tracks beside it as
+    ``.npz`` and ``.json``)."""
+    from sportslens.synth.crowds import make_crowds
+    from sportslens.synth.settings import ClipSettings
+
+    settings = ClipSettings(size=size, fps=10.0, seed=seed).lasting(seconds)
+    (video,) = make_crowds(folder, settings, count=1, people=people, workers=1)
+    return video
+
+
+@pytest.fixture(scope="session")
+def crowd(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three athletes (two snatching twice, one passing by) in 8 s of 256 px video at 10 fps;
+    tests only read it."""
+    return crowd_video(tmp_path_factory.mktemp("crowd"), people=3, seconds=8)
+
+
 @pytest.fixture(scope="module")
 def one_torch_thread() -> Iterator[None]:
     """One torch thread for a module: tiny models gain nothing from more, and stall when other

@@ -11,10 +11,9 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from conftest import crowd_video
 from sportslens.cli import app
 from sportslens.pose import load_people
-from sportslens.synth.crowds import make_crowds
-from sportslens.synth.settings import ClipSettings
 from sportslens.video import iter_frames, probe
 
 pytest.importorskip("mediapipe", reason="the backend runs the models in MediaPipe's wheel")
@@ -26,9 +25,7 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def crossing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two squatters who swap stations in the first two seconds, one passing in front."""
-    settings = ClipSettings(size=256, fps=10.0, seed=3).lasting(6)
-    (video,) = make_crowds(tmp_path_factory.mktemp("cross"), settings, count=1, people=2, workers=1)
-    return video
+    return crowd_video(tmp_path_factory.mktemp("cross"), people=2, seconds=6, seed=3)
 
 
 def _live(video: Path, out: Path, *extra: str) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from conftest import crowd_video
 from serve_helpers import write_tiny_checkpoint, write_tiny_skeleton_checkpoint
 from sportslens.cli import app
 from sportslens.pose import (
@@ -23,19 +24,9 @@ from sportslens.pose import (
 from sportslens.pose.people import parse_people_choice
 from sportslens.pose.people_overlay import draw_people, track_colour
 from sportslens.predict import Predictor
-from sportslens.synth.crowds import make_crowds
-from sportslens.synth.settings import ClipSettings
 from sportslens.video import read_frames
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def crowd(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Three athletes (two snatching twice, one passing by) in 8 s of 256 px video at 10 fps."""
-    settings = ClipSettings(size=256, fps=10.0, seed=1).lasting(8)
-    (video,) = make_crowds(tmp_path_factory.mktemp("crowd"), settings, count=1, people=3, workers=1)
-    return video
 
 
 @pytest.fixture(scope="module")
@@ -187,8 +178,7 @@ def test_per_person_refusals_name_what_to_do(crowd: Path, run_dir: Path, tmp_pat
     plot = runner.invoke(app, ["form", npz, "--people", "all", "--plot", str(tmp_path / "a.png")])
     assert plot.exit_code != 0 and "--plot draws one person" in plot.output
     other = tmp_path / "short.mp4"
-    settings = ClipSettings(size=128, fps=10.0, seed=2).lasting(7)
-    (short,) = make_crowds(tmp_path / "short", settings, count=1, people=2, workers=1)
+    short = crowd_video(tmp_path / "short", people=2, seconds=7, seed=2, size=128)
     args = ["timeline", str(short), "--checkpoint", str(run_dir), "--keypoints", npz]
     wrong = runner.invoke(app, [*args, "--people", "all"])
     assert wrong.exit_code != 0 and "80 keypoint frames, but" in " ".join(wrong.output.split())

@@ -11,11 +11,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from conftest import crowd_video
 from serve_helpers import write_tiny_skeleton_checkpoint
 from sportslens.cli import app
 from sportslens.pose import extract_people, load_people
-from sportslens.synth.crowds import make_crowds
-from sportslens.synth.settings import ClipSettings
 
 pytest.importorskip("mediapipe", reason="blazepose-multi runs the models in MediaPipe's wheel")
 pytest.importorskip("ai_edge_litert", reason="blazepose-multi runs the models in LiteRT")
@@ -25,9 +24,7 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def two_people(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    settings = ClipSettings(size=256, fps=10.0, seed=1).lasting(6)
-    (video,) = make_crowds(tmp_path_factory.mktemp("crowd"), settings, count=1, people=2, workers=1)
-    return video
+    return crowd_video(tmp_path_factory.mktemp("crowd"), people=2, seconds=6)
 
 
 def invoke(*args: str) -> Any:

@@ -11,15 +11,6 @@ import pytest
 from serve_helpers import running_server, write_tiny_checkpoint, write_tiny_skeleton_checkpoint
 from sportslens.predict import Predictor
 from sportslens.serve import ServeSettings, create_app
-from sportslens.synth.crowds import make_crowds
-from sportslens.synth.settings import ClipSettings
-
-
-@pytest.fixture(scope="module")
-def crowd(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    settings = ClipSettings(size=256, fps=10.0, seed=1).lasting(8)
-    (video,) = make_crowds(tmp_path_factory.mktemp("crowd"), settings, count=1, people=3, workers=1)
-    return video
 
 
 @pytest.fixture(scope="module")

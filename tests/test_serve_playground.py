@@ -326,16 +326,12 @@ CANVAS_COLOURS = """([colours]) => {
 
 
 def test_every_person_is_drawn_in_its_colour_and_one_is_picked_by_track_id(
-    browser: Any, tmp_path: Path
+    browser: Any, crowd: Path, tmp_path: Path
 ) -> None:
     from sportslens.pose import load_people
     from sportslens.pose.people_overlay import track_colour
-    from sportslens.synth.crowds import make_crowds
-    from sportslens.synth.settings import ClipSettings
 
-    settings = ClipSettings(size=256, fps=10.0, seed=1).lasting(8)
-    (video,) = make_crowds(tmp_path / "crowd", settings, count=1, people=3, workers=1)
-    npz = video.with_suffix(".npz")
+    npz = crowd.with_suffix(".npz")
     truth = load_people(npz)
     app = create_app(
         write_tiny_skeleton_checkpoint(tmp_path / "run"), ServeSettings(temp_dir=tmp_path)
