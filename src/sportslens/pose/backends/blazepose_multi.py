@@ -267,8 +267,9 @@ def extract_blazepose_multi(
     name = describe_source(source)
     # Matched on the COCO-17 landmarks; gaps up to 1 s (a presence dip, a moment hidden: as
     # long as a track waits) filled once the video is done (docs/benchmarks.md: fewer switches
-    # and more exact repetition counts on crowd seeds than 0.5 s).
-    config = TrackerConfig(joints=tuple(BLAZEPOSE_TO_COCO.tolist()), max_fill=1.0)
+    # and more exact repetition counts on crowd seeds than 0.5 s); a person lost for a while
+    # may come back up to 1.5 body sizes from where they were last seen (1.0: more switches).
+    config = TrackerConfig(joints=tuple(BLAZEPOSE_TO_COCO.tolist()), max_fill=1.0, max_relink=1.5)
     tracker = Tracker(info.fps, config)
     with progress_bar(enabled=progress) as bar:
         task = bar.add_task(f"pose {Path(name).name}", total=info.num_frames)
