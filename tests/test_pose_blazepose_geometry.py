@@ -148,12 +148,14 @@ class _ScriptedModels:
         return body.T.astype(np.float32), np.ones(33, np.float32), self.presence[self.frame], region
 
 
-def _people_per_frame(models: _ScriptedModels, frames: int, hold: int = 0) -> list[int]:
+def _people_per_frame(
+    models: _ScriptedModels, frames: int, hold_s: float = 0.0, fps: float = 30.0
+) -> list[int]:
     from sportslens.pose.backends.blazepose_multi import MultiPoseSettings, follow_people
 
     video = [(t, np.zeros((240, 320, 3), np.uint8)) for t in range(frames)]
-    settings = MultiPoseSettings(hold=hold)
-    found = follow_people(video, settings, models)  # type: ignore[arg-type]
+    settings = MultiPoseSettings(hold_s=hold_s)
+    found = follow_people(video, settings, models, fps)  # type: ignore[arg-type]
     return [len(points) for points, _ in found]
 
 
@@ -170,5 +172,31 @@ def test_a_person_whose_presence_dips_is_looked_for_again_in_their_last_region()
     def models() -> _ScriptedModels:
         return _ScriptedModels([(100, 120)], {100.0: 0.0}, [0.9, 0.05, 0.05, 0.9, 0.9])
 
-    assert _people_per_frame(models(), 5, hold=10) == [1, 0, 0, 1, 1]
-    assert _people_per_frame(models(), 5) == [1, 0, 0, 0, 0]  # hold=0: dropped at once
+    assert _people_per_frame(models(), 5, hold_s=0.33) == [1, 0, 0, 1, 1]
+    assert _people_per_frame(models(), 5) == [1, 0, 0, 0, 0]  # hold_s=0: dropped at once
+
+
+def test_a_region_is_held_for_seconds_not_frames() -> None:
+    # A 4-frame dip: 0.13 s at 30 fps (held through it), 0.4 s at 10 fps (longer than 0.33 s).
+    def models() -> _ScriptedModels:
+        return _ScriptedModels([(100, 120)], {100.0: 0.0}, [0.9] + [0.05] * 4 + [0.9])
+
+    assert _people_per_frame(models(), 6, hold_s=0.33, fps=30.0) == [1, 0, 0, 0, 0, 1]
+    assert _people_per_frame(models(), 6, hold_s=0.33, fps=10.0) == [1, 0, 0, 0, 0, 0]
+
+
+Arr = np.ndarray[tuple[int, ...], np.dtype[np.float64]]
+
+
+class _MovedModels(_ScriptedModels):
+    """As :class:`_ScriptedModels`, with the landmarks 40 px to the right from frame 3 on
+    (what a held region finds beside the person: a barbell plate)."""
+
+    def landmarks_in(self, frame: object, region: Arr) -> tuple[Arr, Arr, float, Arr]:
+        body, scores, presence, follow = super().landmarks_in(frame, region)
+        return body + np.float32(40.0 if self.frame >= 3 else 0.0), scores, presence, follow
+
+
+def test_a_held_region_that_comes_back_elsewhere_is_not_the_person() -> None:
+    models = _MovedModels([(100, 120)], {100.0: 0.0}, [0.9, 0.05, 0.05, 0.9, 0.9])
+    assert _people_per_frame(models, 5, hold_s=0.33) == [1, 0, 0, 0, 0]

@@ -102,3 +102,16 @@ def test_bench_people_reports_frames_per_second_per_video(two_people: Path) -> N
     assert row["video"] == two_people.name and row["size"] == [256, 256]
     assert row["frames"] == 60 and row["tracks"] == 2 and row["people_per_frame"] > 1.5
     assert row["fps"] > 0 and row["cpu_fps"] > 0
+
+
+def test_a_held_region_counts_again_only_on_the_person_last_seen_there() -> None:
+    from sportslens.pose.backends.blazepose_multi import MultiPoseSettings, _held_back
+
+    rng = np.random.default_rng(0)
+    last = (rng.uniform(0, 100, (33, 2)) + 200).astype(np.float32)  # a 100-px body
+    settings = MultiPoseSettings()
+    moved = last + np.float32(5.0)  # the same person, a few pixels on
+    beside = last + np.float32(60.0)  # a region held beside them (a barbell plate)
+    assert _held_back(moved, 3, last, settings)
+    assert not _held_back(beside, 3, last, settings)
+    assert _held_back(beside, 0, last, settings)  # a region followed without a dip: no check

@@ -59,11 +59,16 @@ class MultiPoseSettings:
     a person half hidden behind a nearer one has a region centred near theirs."""
     same_region: float = 0.25
     """A detection centred within this fraction of a followed region's side is that person."""
-    hold: int = 0
-    """Frames a followed person's last region is tried again after their presence score fell
-    below ``min_presence``, before they are given up (0: dropped at once). Off by default:
-    10 frames helped on 30-fps crowds (a bent-over lifter's score dips for a few frames) but at
-    10 fps a held region came back on a barbell plate beside the lifter."""
+    hold_s: float = 0.33
+    """Seconds a followed person's last region is tried again after their presence score fell
+    below ``min_presence``, before they are given up (0: dropped at once): a bent-over
+    lifter's score dips for a few frames, and the detector rarely finds them again. In seconds,
+    not frames, so 10-fps video holds 3 frames where 30-fps holds 10."""
+    hold_match: float = 0.15
+    """A held region counts again only when its COCO-17 landmarks lie within this many body
+    sizes (mean distance) of the person's last landmarks: at 10 fps a region held without
+    this check came back on a barbell plate beside the lifter (the test suite's two-person
+    video: a third track at 0.2 or 0.5, two tracks at 0.15)."""
 
 
 class _Models:
@@ -147,6 +152,11 @@ def _run(interpreter: Any, tensor: NDArray[np.float32]) -> list[NDArray[np.float
     return [interpreter.get_tensor(d["index"]) for d in details]
 
 
+# A followed person: (region (cx, cy, side, angle), frames missed in a row, their last
+# landmarks (33, 2); None before the first).
+_Followed = tuple[NDArray[np.float64], int, NDArray[np.float32] | None]
+
+
 def _is_new(
     region: NDArray[np.float64], followed: list[NDArray[np.float64]], limit: float = 0.25
 ) -> bool:
@@ -172,9 +182,12 @@ def _same_person(
     return False
 
 
-def follow_people(frames: Any, settings: MultiPoseSettings, models: _Models) -> Any:
+def follow_people(
+    frames: Any, settings: MultiPoseSettings, models: _Models, fps: float = 30.0
+) -> Any:
     """For each ``(index, frame)``: (N, 33, 2) pixels and (N, 33) scores of its people."""
-    followed: list[tuple[NDArray[np.float64], int]] = []  # (region, frames missed in a row)
+    hold = round(settings.hold_s * fps)  # frames
+    followed: list[_Followed] = []
     grid: list[tuple[int, int, int]] = []
     turn = -1  # the next tile of the sweep (-1: none run yet)
     for _index, frame in frames:  # (H, W, 3) uint8 RGB
@@ -186,12 +199,12 @@ def follow_people(frames: Any, settings: MultiPoseSettings, models: _Models) -> 
         chosen = [grid[(start + k) % len(grid)] for k in range(min(count, len(grid)))]
         turn = (start + len(chosen)) % len(grid)
         found = models.detect(frame, chosen, settings.min_detection)
-        seen = [region for region, missed in followed if not missed]
+        seen = [f[0] for f in followed if not f[1]]
         new = [r for r in found if _is_new(r, seen, settings.same_region)]
         # A detection where a lost person's region waits replaces that region.
-        waiting = [(r, m) for r, m in followed if not m or all(_is_new(r, [n]) for n in new)]
-        followed = (waiting + [(r, 0) for r in new])[: settings.max_people]
-        points, scores, followed = _landmarks_step(frame, followed, settings, models)
+        waiting = [f for f in followed if not f[1] or all(_is_new(f[0], [n]) for n in new)]
+        followed = (waiting + [(r, 0, None) for r in new])[: settings.max_people]
+        points, scores, followed = _landmarks_step(frame, followed, settings, models, hold)
         yield (
             np.array(points, np.float32).reshape(-1, 33, 2),
             np.array(scores, np.float32).reshape(-1, 33),
@@ -200,29 +213,43 @@ def follow_people(frames: Any, settings: MultiPoseSettings, models: _Models) -> 
 
 def _landmarks_step(
     frame: NDArray[np.uint8],
-    followed: list[tuple[NDArray[np.float64], int]],
+    followed: list[_Followed],
     settings: MultiPoseSettings,
     models: _Models,
-) -> tuple[list[NDArray[np.float32]], list[NDArray[np.float32]], list[Any]]:
+    hold: int,
+) -> tuple[list[NDArray[np.float32]], list[NDArray[np.float32]], list[_Followed]]:
     """Landmarks (33, 2) and scores (33,) of the people in ``followed``, and the regions to
     look in next frame. A region whose presence score falls is tried again, unmoved, for up
-    to ``settings.hold`` frames: bending over (a deadlift, a snatch) drops the score for a few
-    frames, and the detector rarely finds a bent-over person to start again."""
+    to ``hold`` frames: bending over (a deadlift, a snatch) drops the score for a few frames,
+    and the detector rarely finds a bent-over person to start again. What a held region finds
+    counts only when it looks like the person last seen there (:func:`_held_back`)."""
     points: list[NDArray[np.float32]] = []
     scores: list[NDArray[np.float32]] = []
-    kept: list[tuple[NDArray[np.float64], int]] = []
-    for region, missed in followed:
+    kept: list[_Followed] = []
+    for region, missed, last in followed:
         xy, visibility, presence, follow = models.landmarks_in(frame, region)
         if _same_person(xy, points, settings.same_person):
             continue  # two regions converged on one person
-        if presence < settings.min_presence:
-            if missed < settings.hold:
-                kept.append((region, missed + 1))
+        back = presence >= settings.min_presence and _held_back(xy, missed, last, settings)
+        if not back:
+            if missed < hold:
+                kept.append((region, missed + 1, last))
             continue
         points.append(xy)
         scores.append(np.clip(visibility, MIN_DETECTED_SCORE, 1.0))
-        kept.append((follow, 0))
+        kept.append((follow, 0, xy))
     return points, scores, kept
+
+
+def _held_back(
+    points: NDArray[np.float32],
+    missed: int,
+    last: NDArray[np.float32] | None,
+    settings: MultiPoseSettings,
+) -> bool:
+    """Whether landmarks (33, 2) found in a region held for ``missed`` frames are the person
+    last seen there (``last``, (33, 2)): always for a region not held."""
+    return not missed or last is None or _same_person(points, [last], settings.hold_match)
 
 
 def extract_blazepose_multi(
@@ -238,14 +265,16 @@ def extract_blazepose_multi(
     models = models or _Models()
     info = probe(source)
     name = describe_source(source)
-    # Matched on the COCO-17 landmarks; gaps up to 0.5 s (a presence dip, a moment hidden)
-    # filled once the video is done (docs/benchmarks.md: fewer switches on crowd seeds).
-    config = TrackerConfig(joints=tuple(BLAZEPOSE_TO_COCO.tolist()), max_fill=0.5)
+    # Matched on the COCO-17 landmarks; gaps up to 1 s (a presence dip, a moment hidden: as
+    # long as a track waits) filled once the video is done (docs/benchmarks.md: fewer switches
+    # and more exact repetition counts on crowd seeds than 0.5 s); a person lost for a while
+    # may come back up to 1.5 body sizes from where they were last seen (1.0: more switches).
+    config = TrackerConfig(joints=tuple(BLAZEPOSE_TO_COCO.tolist()), max_fill=1.0, max_relink=1.5)
     tracker = Tracker(info.fps, config)
     with progress_bar(enabled=progress) as bar:
         task = bar.add_task(f"pose {Path(name).name}", total=info.num_frames)
         frames = iter_frames(source)
-        for index, (points, scores) in enumerate(follow_people(frames, settings, models)):
+        for index, (points, scores) in enumerate(follow_people(frames, settings, models, info.fps)):
             tracker.update(index, points, scores)
             bar.advance(task)
     return tracker.people(info.num_frames, "blazepose33", info.fps, (info.width, info.height), name)
