@@ -85,9 +85,10 @@ def test_the_stream_step_gives_what_follow_people_gives_on_the_whole_video(cross
         follow_people,
     )
 
+    fps = probe(crossing).fps  # 10: a person's region is held for as many frames as offline
     models = _Models()
-    whole = list(follow_people(iter_frames(crossing), MultiPoseSettings(), models))
-    stream = MultiPoseStream(models=models)
+    whole = list(follow_people(iter_frames(crossing), MultiPoseSettings(), models, fps))
+    stream = MultiPoseStream(models=models).at_rate(fps)
     for (index, frame), (points, scores) in zip(iter_frames(crossing), whole, strict=True):
         live_points, live_scores = stream(frame, index)
         np.testing.assert_array_equal(live_points, points)

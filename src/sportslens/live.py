@@ -144,7 +144,7 @@ def _load_models(
         # N: at most N people followed at once (each costs a landmark pass a frame).
         most = MultiPoseSettings().max_people if people == "all" else int(people)
         multi = MultiPoseStream(MultiPoseSettings(max_people=most))
-        return lambda fps: Everyone(multi, fps, exercise)
+        return lambda fps: Everyone(multi.at_rate(fps), fps, exercise)
     frame_pose = None
     if pose is None:
         from sportslens.pose.backends.mediapipe import mediapipe_frames

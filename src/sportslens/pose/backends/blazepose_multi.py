@@ -291,12 +291,19 @@ class MultiPoseStream:
     """
 
     def __init__(
-        self, settings: MultiPoseSettings | None = None, models: _Models | None = None
+        self,
+        settings: MultiPoseSettings | None = None,
+        models: _Models | None = None,
+        fps: float = 30.0,
     ) -> None:
+        self.settings, self.models = settings or MultiPoseSettings(), models or _Models()
         self._frame: tuple[int, NDArray[np.uint8]] | None = None
-        self._steps = follow_people(
-            self._frames(), settings or MultiPoseSettings(), models or _Models()
-        )
+        # fps: how many frames ``hold_s`` is, as for a whole video
+        self._steps = follow_people(self._frames(), self.settings, self.models, fps)
+
+    def at_rate(self, fps: float) -> MultiPoseStream:
+        """A new stream for a source of ``fps`` frames a second, on the models loaded here."""
+        return MultiPoseStream(self.settings, self.models, fps)
 
     def _frames(self) -> Any:
         while True:
