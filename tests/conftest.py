@@ -92,6 +92,18 @@ def crowd(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return crowd_video(tmp_path_factory.mktemp("crowd"), people=3, seconds=8)
 
 
+@pytest.fixture(scope="session")
+def two_people(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two athletes in 6 s of 256 px video at 10 fps; tests only read it."""
+    return crowd_video(tmp_path_factory.mktemp("crowd"), people=2, seconds=6)
+
+
+@pytest.fixture(scope="session")
+def crossing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two squatters who swap stations in the first two seconds, one passing in front."""
+    return crowd_video(tmp_path_factory.mktemp("cross"), people=2, seconds=6, seed=3)
+
+
 @pytest.fixture(scope="module")
 def one_torch_thread() -> Iterator[None]:
     """One torch thread for a module: tiny models gain nothing from more, and stall when other

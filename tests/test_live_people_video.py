@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from conftest import crowd_video
 from sportslens.cli import app
 from sportslens.pose import load_people
 from sportslens.video import iter_frames, probe
@@ -20,12 +19,6 @@ pytest.importorskip("mediapipe", reason="the backend runs the models in MediaPip
 pytest.importorskip("ai_edge_litert", reason="the backend runs the models in LiteRT")
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def crossing(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Two squatters who swap stations in the first two seconds, one passing in front."""
-    return crowd_video(tmp_path_factory.mktemp("cross"), people=2, seconds=6, seed=3)
 
 
 def _live(video: Path, out: Path, *extra: str) -> list[dict[str, Any]]:

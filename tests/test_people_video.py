@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from conftest import crowd_video
 from serve_helpers import write_tiny_skeleton_checkpoint
 from sportslens.cli import app
 from sportslens.pose import extract_people, load_people
@@ -20,11 +19,6 @@ pytest.importorskip("mediapipe", reason="blazepose-multi runs the models in Medi
 pytest.importorskip("ai_edge_litert", reason="blazepose-multi runs the models in LiteRT")
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def two_people(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return crowd_video(tmp_path_factory.mktemp("crowd"), people=2, seconds=6)
 
 
 def invoke(*args: str) -> Any:

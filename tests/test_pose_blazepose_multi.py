@@ -11,20 +11,11 @@ from typer.testing import CliRunner
 
 from sportslens.cli import app
 from sportslens.pose import extract_keypoints, extract_people, load_people
-from sportslens.synth.crowds import make_crowds
-from sportslens.synth.settings import ClipSettings
 
 pytest.importorskip("mediapipe", reason="the backend runs the models in MediaPipe's wheel")
 pytest.importorskip("ai_edge_litert", reason="the backend runs the models in LiteRT")
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def two_people(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    settings = ClipSettings(size=256, fps=10.0, seed=1).lasting(6)
-    (video,) = make_crowds(tmp_path_factory.mktemp("crowd"), settings, count=1, people=2, workers=1)
-    return video
 
 
 def test_every_person_is_found_tracked_and_placed_near_the_truth(two_people: Path) -> None:
@@ -68,14 +59,6 @@ def test_a_bad_people_value_is_named(two_people: Path, tmp_path: Path) -> None:
     args = ["pose", str(two_people), "--people", "some", "--out-file", str(tmp_path / "x.npz")]
     result = runner.invoke(app, args)
     assert result.exit_code != 0 and "'some'" in result.output
-
-
-@pytest.fixture(scope="module")
-def crossing(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Two squatters who swap stations in the first two seconds, one passing in front."""
-    settings = ClipSettings(size=256, fps=10.0, seed=3).lasting(6)
-    (video,) = make_crowds(tmp_path_factory.mktemp("cross"), settings, count=1, people=2, workers=1)
-    return video
 
 
 def test_two_people_crossing_are_followed_without_a_swap(crossing: Path) -> None:
