@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from sportslens.pose.keypoints import Keypoints
-from sportslens.serve.live_limits import FramePose
+from sportslens.serve.live_limits import FramePose, LiveSessions
 
 
 def athlete(
@@ -75,6 +75,18 @@ class NoPose:
         while self.left < self.entered and time.monotonic() < deadline:
             time.sleep(0.01)
         return self.left == self.entered
+
+
+def all_sessions_closed(sessions: LiveSessions, timeout_s: float = 10.0) -> bool:
+    """Whether every live session is released within ``timeout_s``.
+
+    The server releases a session in its handler's last ``finally``, just after the session
+    leaves its pose model, so a test that saw the client go must wait for that step too.
+    """
+    deadline = time.monotonic() + timeout_s
+    while sessions.open and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return sessions.open == 0
 
 
 def _nobody(frame: NDArray[np.uint8], fps: float) -> Keypoints:

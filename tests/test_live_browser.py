@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from live_helpers import NoPose, athlete
+from live_helpers import NoPose, all_sessions_closed, athlete
 from serve_helpers import running_server, write_tiny_checkpoint
 from sportslens.serve import ServeSettings, create_app
 from sportslens.serve.live_limits import LiveSettings
@@ -73,7 +73,7 @@ def test_the_camera_mode_counts_the_athletes_repetitions(
         page.screenshot(path=str(tmp_path / "live.png"))
         page.close()  # the browser leaves: the server must release the session
         assert pose.wait_until_left()
-        assert app.state.live.open == 0
+        assert all_sessions_closed(app.state.live)
     assert truth >= 3 and shown == truth
     assert drawn >= 2 * FPS  # frames went out and came back drawn
     assert angle is not None and angle.startswith("knees ")
@@ -114,6 +114,6 @@ def test_a_camera_that_stops_ends_the_session(camera_browser: Any, tmp_path: Pat
         message = page.text_content("#live-message")
         assert pose.wait_until_left()
         page.close()
-        assert app.state.live.open == 0
+        assert all_sessions_closed(app.state.live)
     assert message == "The camera stopped."
     assert len(pose.frames) >= 3

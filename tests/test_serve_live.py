@@ -22,7 +22,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from live_helpers import NoPose, athlete, jpeg
+from live_helpers import NoPose, all_sessions_closed, athlete, jpeg
 from serve_helpers import running_server, write_tiny_checkpoint
 from sportslens.serve import ServeSettings, create_app
 from sportslens.serve.live_limits import LiveSettings
@@ -67,10 +67,7 @@ def test_the_camera_mode_counts_a_generated_athletes_squats(checkpoint: Path) ->
                 ws.send_bytes(jpeg(frame))
                 results.append(answer(ws))
             assert app.state.live.open == 1
-        deadline = time.monotonic() + 10
-        while app.state.live.open and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert app.state.live.open == 0 and pose.wait_until_left()
+        assert all_sessions_closed(app.state.live) and pose.wait_until_left()
     assert ready["event"] == "ready" and ready["mode"] == "camera" and ready["edges"]
     assert truth >= 2 and results[-1]["count"] == truth
     assert [r["frame"] for r in results] == list(range(len(frames)))
@@ -223,9 +220,7 @@ def test_a_client_that_vanishes_mid_session_releases_it(checkpoint: Path) -> Non
         assert app.state.live.open == 1
         conn.shutdown(socket.SHUT_RDWR)  # gone: no close frame, the TCP connection just ends
         conn.close()
-        while app.state.live.open and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert app.state.live.open == 0 and pose.entered == pose.left == 1
+        assert all_sessions_closed(app.state.live) and pose.entered == pose.left == 1
 
 
 @contextmanager
@@ -364,10 +359,7 @@ def test_a_client_that_leaves_a_stream_session_releases_it(
             assert ws.receive_bytes()[:2] == b"\xff\xd8"  # a frame, as JPEG
             assert answer(ws)["frame"] == 0
         assert pose.wait_until_left()
-        deadline = time.monotonic() + 10
-        while app.state.live.open and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert app.state.live.open == 0
+        assert all_sessions_closed(app.state.live)
     assert 1 <= len(pose.frames) < len(frames)  # it stopped reading when the client left
 
 
