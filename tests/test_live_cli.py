@@ -188,14 +188,17 @@ def _slow_to_load(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_live_realtime_with_mediapipe_counts_what_form_counts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The file's clock starts once MediaPipe is loaded: its first repetition is not dropped."""
+    """The file's clock starts once MediaPipe is loaded: its first repetition is not dropped.
+
+    At 10 fps a frame has 100 ms to be analysed before the next one is due, so the count does
+    not depend on how busy the machine is (at 30 fps a loaded CI machine dropped frames)."""
     pytest.importorskip("mediapipe", reason="the pose extra is not installed")
     from sportslens.synth.clips import sample_clip_spec, write_clip
     from sportslens.synth.settings import ClipSettings
 
     _slow_to_load(monkeypatch)
 
-    spec = sample_clip_spec("squat", 0, ClipSettings(num_frames=90, size=256, seed=0))
+    spec = sample_clip_spec("squat", 0, ClipSettings(num_frames=30, fps=10.0, size=256, seed=0))
     video = write_clip(spec, tmp_path / "squat.mp4")
     events = tmp_path / "events.jsonl"
     args = ["live", str(video), "--exercise", "squat", "--realtime", "--events", str(events)]
@@ -208,8 +211,8 @@ def test_live_realtime_with_mediapipe_counts_what_form_counts(
     )
     summary = json.loads(events.read_text().splitlines()[-1])
     assert summary["count"] == form["count"] == int(np.load(video.with_suffix(".npz"))["reps"])
-    assert summary["analysed"] + summary["dropped"] == 90
-    assert summary["dropped"] < 15  # not the second of frames played while the model loaded
+    assert summary["analysed"] + summary["dropped"] == 30
+    assert summary["dropped"] < 5  # not the second of frames played while the model loaded
 
 
 def test_live_reads_an_http_stream_once_the_model_is_loaded(
