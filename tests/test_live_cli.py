@@ -218,19 +218,21 @@ def test_live_realtime_with_mediapipe_counts_what_form_counts(
 def test_live_reads_an_http_stream_once_the_model_is_loaded(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A camera over HTTP starts sending on connection: connect only when MediaPipe is ready."""
+    """A camera over HTTP starts sending on connection: connect only when MediaPipe is ready.
+
+    At 10 fps, so that a busy machine still analyses every frame in time."""
     pytest.importorskip("mediapipe", reason="the pose extra is not installed")
     from live_helpers import athlete
     from sportslens.synth.files import write_y4m
     from test_serve_live import stream_server
 
     _slow_to_load(monkeypatch)
-    frames, truth = athlete(3.0, 30)
-    write_y4m(tmp_path / "camera.y4m", frames, 30)
+    frames, truth = athlete(3.0, 10)
+    write_y4m(tmp_path / "camera.y4m", frames, 10)
     events = tmp_path / "events.jsonl"
-    with stream_server((tmp_path / "camera.y4m").read_bytes(), 30) as url:
+    with stream_server((tmp_path / "camera.y4m").read_bytes(), 10) as url:
         result = runner.invoke(app, ["live", url, "--exercise", "squat", "--events", str(events)])
     assert result.exit_code == 0, result.output
     summary = json.loads(events.read_text().splitlines()[-1])
     assert summary["ended"] == "end" and summary["frames"] == len(frames)
-    assert summary["dropped"] < 30 and summary["count"] == truth >= 2  # not the load's second
+    assert summary["dropped"] < 10 and summary["count"] == truth >= 2  # not the load's second
