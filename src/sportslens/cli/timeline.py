@@ -34,7 +34,6 @@ from sportslens.cli.export import RuntimeChoice, RuntimeOpt, runtime_of
 from sportslens.cli.pose import PeopleOpt, people_choice
 
 if TYPE_CHECKING:
-    from sportslens.pose.people import PeopleChoice
     from sportslens.predict import Predictor
     from sportslens.timeline import Timeline, TimelineOptions
     from sportslens.timeline.windows import Unit
@@ -135,10 +134,9 @@ def timeline(
     )  # fmt: skip
     chosen = people_choice(people)
     if chosen != "largest":
-        if any(paths[name] for name in ("csv", "plot", "overlay", "clips")):
-            raise ValueError("--people all or N writes the JSON only (--out-file, --save)")
-        _timeline_people(predictor, sources, options, keypoints, chosen, paths["out"], save,
-                         as_json)  # fmt: skip
+        from sportslens.cli.timeline_lanes import timeline_people
+
+        timeline_people(predictor, sources, options, keypoints, chosen, paths, save, as_json)
         return
     folder = save_folder("timeline") if save else None
     answers = []
@@ -162,46 +160,6 @@ def timeline(
         results_saved(folder, as_json=as_json)
     if not result.complete:
         raise typer.Exit(130)
-
-
-def _timeline_people(
-    predictor: Predictor,
-    sources: list[str],
-    options: TimelineOptions,
-    keypoints: Path | None,
-    people: PeopleChoice,
-    out: Path | None,
-    save: bool,
-    as_json: bool,
-) -> None:
-    """``timeline --people all|N``: a lane per person; a section per person in the text."""
-    import json
-
-    from sportslens.timeline.export import write_atomic
-
-    folder = save_folder("timeline") if save else None
-    answers = []
-    for video in sources:
-        lanes = predictor.timeline_people(
-            video, people, options=options, keypoints=keypoints, show_progress=not as_json
-        )
-        answer = lanes.to_dict()
-        answers.append(answer)
-        target = folder / f"{Path(video.split('?')[0]).stem or 'video'}.json" if folder else out
-        if target is not None:
-            write_atomic(target, json.dumps(answer, indent=2))
-            errors.print(f"wrote {target}", highlight=False, soft_wrap=True)
-        if as_json:
-            continue
-        if not lanes.lanes:
-            console.print(f"{video}: nobody found", highlight=False, soft_wrap=True)
-        for track_id, lane in zip(lanes.track_ids, lanes.lanes, strict=True):
-            console.rule(f"{video}: person #{track_id}", style="bold")
-            _print_segments(lane)
-    if as_json:
-        print_json(answers[0] if len(answers) == 1 else answers)
-    if folder is not None:
-        results_saved(folder, as_json=as_json)
 
 
 def _saved_paths(folder: Path, video: str) -> dict[str, Path | None]:
