@@ -143,7 +143,7 @@ def timeline(
     for video in sources:
         result = _score(predictor, video, options, keypoints)
         if folder is not None:
-            paths = _saved_paths(folder, video)
+            paths = saved_paths(folder, video)
         try:
             _write_outputs(result, video, **paths)
         except KeyboardInterrupt:
@@ -151,7 +151,7 @@ def timeline(
             raise typer.Exit(130) from None
         answers.append(result.to_dict())
         if not as_json:
-            _print_segments(result)
+            print_segments(result)
         if not result.complete:
             break
     if as_json:
@@ -162,7 +162,7 @@ def timeline(
         raise typer.Exit(130)
 
 
-def _saved_paths(folder: Path, video: str) -> dict[str, Path | None]:
+def saved_paths(folder: Path, video: str) -> dict[str, Path | None]:
     """Where ``--save`` writes one video's files: ``<stem>.json/.csv/.png/.mp4``."""
     stem = Path(video.split("?")[0]).stem or "video"
     return {
@@ -196,7 +196,7 @@ def _score(
     scoring = predictor.timeline_scoring(
         video, keypoints=keypoints, batch_size=options.batch_size, show_progress=True
     )
-    with _progress("timeline", info.duration, "s") as advance:
+    with progress_bar("timeline", info.duration, "s") as advance:
         result = predictor.timeline(
             video,
             options=options,
@@ -238,19 +238,19 @@ def _plot(result: Timeline, path: Path) -> None:
 def _overlay(result: Timeline, video: str, path: Path) -> None:
     from sportslens.timeline.overlay import write_overlay
 
-    with _progress("overlay", result.duration, "s") as advance:
+    with progress_bar("overlay", result.duration, "s") as advance:
         write_overlay(result, video, path, progress=lambda done: advance(done / result.fps))
 
 
 def _clips(result: Timeline, video: str, path: Path) -> None:
     from sportslens.timeline.export import write_clips
 
-    with _progress("clips", len(result.actions), "") as advance:
+    with progress_bar("clips", len(result.actions), "") as advance:
         write_clips(result, video, path, progress=lambda done: advance(float(done)))
 
 
 @contextmanager
-def _progress(name: str, total: float, unit: str) -> Iterator[Callable[[float], None]]:
+def progress_bar(name: str, total: float, unit: str) -> Iterator[Callable[[float], None]]:
     """A progress bar on stderr; ``advance(done)`` sets how much of ``total`` is done."""
     columns = (
         TextColumn(name),
@@ -263,7 +263,7 @@ def _progress(name: str, total: float, unit: str) -> Iterator[Callable[[float], 
         yield lambda done: bar.update(task, completed=done)
 
 
-def _print_segments(result: Timeline) -> None:
+def print_segments(result: Timeline) -> None:
     # The count in the title is the table's row count: actions plus background (dim) rows.
     actions, background = len(result.actions), len(result.segments) - len(result.actions)
     title = (

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from sportslens.cli.app import console, errors, print_json, results_saved, save_folder
-from sportslens.cli.timeline import _print_segments, _progress, _saved_paths
+from sportslens.cli.timeline import print_segments, progress_bar, saved_paths
 
 if TYPE_CHECKING:
     from sportslens.pose.people import PeopleChoice
@@ -39,7 +39,7 @@ def timeline_people(
         )
         answers.append(lanes.to_dict())
         try:
-            _write_lanes(lanes, video, **(_saved_paths(folder, video) if folder else paths))
+            _write_lanes(lanes, video, **(saved_paths(folder, video) if folder else paths))
         except KeyboardInterrupt:
             errors.print("[yellow]interrupted[/]: the files listed above are complete")
             raise typer.Exit(130) from None
@@ -91,7 +91,7 @@ def _clips(lanes: TimelineLanes, video: str, path: Path) -> None:
     from sportslens.timeline.export import write_lane_clips
 
     total = sum(len(lane.actions) for lane in lanes.lanes)
-    with _progress("clips", total, "") as advance:
+    with progress_bar("clips", total, "") as advance:
         write_lane_clips(lanes, video, path, progress=lambda done: advance(float(done)))
 
 
@@ -100,4 +100,4 @@ def _print_lanes(lanes: TimelineLanes, video: str) -> None:
         console.print(f"{video}: nobody found", highlight=False, soft_wrap=True)
     for track_id, lane in zip(lanes.track_ids, lanes.lanes, strict=True):
         console.rule(f"{video}: person #{track_id}", style="bold")
-        _print_segments(lane)
+        print_segments(lane)
