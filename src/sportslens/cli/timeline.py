@@ -34,7 +34,6 @@ from sportslens.cli.export import RuntimeChoice, RuntimeOpt, runtime_of
 from sportslens.cli.pose import PeopleOpt, people_choice
 
 if TYPE_CHECKING:
-    from sportslens.pose.people import PeopleChoice
     from sportslens.predict import Predictor
     from sportslens.timeline import Timeline, TimelineOptions
     from sportslens.timeline.windows import Unit
@@ -135,17 +134,16 @@ def timeline(
     )  # fmt: skip
     chosen = people_choice(people)
     if chosen != "largest":
-        if any(paths[name] for name in ("csv", "plot", "overlay", "clips")):
-            raise ValueError("--people all or N writes the JSON only (--out-file, --save)")
-        _timeline_people(predictor, sources, options, keypoints, chosen, paths["out"], save,
-                         as_json)  # fmt: skip
+        from sportslens.cli.timeline_lanes import timeline_people
+
+        timeline_people(predictor, sources, options, keypoints, chosen, paths, save, as_json)
         return
     folder = save_folder("timeline") if save else None
     answers = []
     for video in sources:
         result = _score(predictor, video, options, keypoints)
         if folder is not None:
-            paths = _saved_paths(folder, video)
+            paths = saved_paths(folder, video)
         try:
             _write_outputs(result, video, **paths)
         except KeyboardInterrupt:
@@ -153,7 +151,7 @@ def timeline(
             raise typer.Exit(130) from None
         answers.append(result.to_dict())
         if not as_json:
-            _print_segments(result)
+            print_segments(result)
         if not result.complete:
             break
     if as_json:
@@ -164,47 +162,7 @@ def timeline(
         raise typer.Exit(130)
 
 
-def _timeline_people(
-    predictor: Predictor,
-    sources: list[str],
-    options: TimelineOptions,
-    keypoints: Path | None,
-    people: PeopleChoice,
-    out: Path | None,
-    save: bool,
-    as_json: bool,
-) -> None:
-    """``timeline --people all|N``: a lane per person; a section per person in the text."""
-    import json
-
-    from sportslens.timeline.export import write_atomic
-
-    folder = save_folder("timeline") if save else None
-    answers = []
-    for video in sources:
-        lanes = predictor.timeline_people(
-            video, people, options=options, keypoints=keypoints, show_progress=not as_json
-        )
-        answer = lanes.to_dict()
-        answers.append(answer)
-        target = folder / f"{Path(video.split('?')[0]).stem or 'video'}.json" if folder else out
-        if target is not None:
-            write_atomic(target, json.dumps(answer, indent=2))
-            errors.print(f"wrote {target}", highlight=False, soft_wrap=True)
-        if as_json:
-            continue
-        if not lanes.lanes:
-            console.print(f"{video}: nobody found", highlight=False, soft_wrap=True)
-        for track_id, lane in zip(lanes.track_ids, lanes.lanes, strict=True):
-            console.rule(f"{video}: person #{track_id}", style="bold")
-            _print_segments(lane)
-    if as_json:
-        print_json(answers[0] if len(answers) == 1 else answers)
-    if folder is not None:
-        results_saved(folder, as_json=as_json)
-
-
-def _saved_paths(folder: Path, video: str) -> dict[str, Path | None]:
+def saved_paths(folder: Path, video: str) -> dict[str, Path | None]:
     """Where ``--save`` writes one video's files: ``<stem>.json/.csv/.png/.mp4``."""
     stem = Path(video.split("?")[0]).stem or "video"
     return {
@@ -238,7 +196,7 @@ def _score(
     scoring = predictor.timeline_scoring(
         video, keypoints=keypoints, batch_size=options.batch_size, show_progress=True
     )
-    with _progress("timeline", info.duration, "s") as advance:
+    with progress_bar("timeline", info.duration, "s") as advance:
         result = predictor.timeline(
             video,
             options=options,
@@ -280,19 +238,19 @@ def _plot(result: Timeline, path: Path) -> None:
 def _overlay(result: Timeline, video: str, path: Path) -> None:
     from sportslens.timeline.overlay import write_overlay
 
-    with _progress("overlay", result.duration, "s") as advance:
+    with progress_bar("overlay", result.duration, "s") as advance:
         write_overlay(result, video, path, progress=lambda done: advance(done / result.fps))
 
 
 def _clips(result: Timeline, video: str, path: Path) -> None:
     from sportslens.timeline.export import write_clips
 
-    with _progress("clips", len(result.actions), "") as advance:
+    with progress_bar("clips", len(result.actions), "") as advance:
         write_clips(result, video, path, progress=lambda done: advance(float(done)))
 
 
 @contextmanager
-def _progress(name: str, total: float, unit: str) -> Iterator[Callable[[float], None]]:
+def progress_bar(name: str, total: float, unit: str) -> Iterator[Callable[[float], None]]:
     """A progress bar on stderr; ``advance(done)`` sets how much of ``total`` is done."""
     columns = (
         TextColumn(name),
@@ -305,7 +263,7 @@ def _progress(name: str, total: float, unit: str) -> Iterator[Callable[[float], 
         yield lambda done: bar.update(task, completed=done)
 
 
-def _print_segments(result: Timeline) -> None:
+def print_segments(result: Timeline) -> None:
     # The count in the title is the table's row count: actions plus background (dim) rows.
     actions, background = len(result.actions), len(result.segments) - len(result.actions)
     title = (

@@ -8,6 +8,7 @@ label ``#<track id>`` sits above its head (the highest joint seen).
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,16 +47,19 @@ def draw_people(
     edges: Edges,
     *,
     frame_number: int | None = None,
+    labels: Sequence[str] | None = None,
 ) -> NDArray[np.uint8]:
     """A copy of ``frame`` (H, W, 3) with each person of ``keypoints`` (P, V, 2) pixels /
-    ``scores`` (P, V) drawn in its track's colour and labelled; people with no joint seen are
-    skipped."""
+    ``scores`` (P, V) drawn in its track's colour and labelled (``labels``, one text per person,
+    or ``#<track id>``); people with no joint seen are skipped."""
     image = Image.fromarray(np.ascontiguousarray(frame, dtype=np.uint8))
     draw = ImageDraw.Draw(image)
     height, width = frame.shape[:2]
     thickness = max(1, round(min(height, width) / 120))
     font = bundled_font(max(10, height // 24))
-    for points, seen, track_id in zip(keypoints, scores > 0, track_ids.tolist(), strict=True):
+    ids = track_ids.tolist()
+    texts = [f"#{track_id}" for track_id in ids] if labels is None else list(labels)
+    for points, seen, track_id, text in zip(keypoints, scores > 0, ids, texts, strict=True):
         if not seen.any():
             continue
         colour = track_colour(track_id)
@@ -67,7 +71,7 @@ def draw_people(
             r = thickness + 1
             draw.ellipse((x - r, y - r, x + r, y + r), fill=colour, outline=(0, 0, 0))
         top = points[seen][np.argmin(points[seen][:, 1])]  # (2,) the highest joint seen
-        _label(draw, f"#{track_id}", (float(top[0]), float(top[1]) - 4 * thickness), colour, font)
+        _label(draw, text, (float(top[0]), float(top[1]) - 4 * thickness), colour, font)
     if frame_number is not None:
         _label(draw, str(frame_number), (4, 4), (0, 0, 0), font, anchor="la")
     return np.asarray(image, dtype=np.uint8)

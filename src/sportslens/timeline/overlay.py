@@ -64,14 +64,11 @@ def write_overlay(
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     colours = palette(timeline.classes)
-    shown = _shown_scores(timeline)  # (W,) score of each window's displayed label
-    centres = timeline.centres  # (W,)
+    shown = shown_scores(timeline)  # (W,) score of each window's displayed label
     with VideoWriter(out, timeline.fps) as writer:
         for index, frame in iter_frames(source, end=timeline.num_frames - 1):
             seconds = index / timeline.fps
-            segment = timeline.segment_at(seconds)
-            nearest = int(np.abs(centres - seconds).argmin())
-            score = shown[segment.label][nearest]
+            segment, score = label_at(timeline, shown, seconds)
             if timeline.keypoints is not None:
                 frame = _draw_skeleton(frame, timeline.keypoints, index)
             writer.write(draw_overlay(even_size(frame), timeline, segment, score, seconds, colours))
@@ -117,7 +114,17 @@ def _draw_skeleton(frame: NDArray[Any], kp: Keypoints, index: int) -> NDArray[An
     return draw_pose(frame, points, kp.scores[index], layout_edges(kp.layout))
 
 
-def _shown_scores(timeline: Timeline) -> dict[str, NDArray[Any]]:
+def label_at(
+    timeline: Timeline, shown: dict[str, NDArray[Any]], seconds: float
+) -> tuple[Segment, float]:
+    """The segment at ``seconds`` and its label's score in the nearest window; ``shown`` is
+    :func:`shown_scores` of ``timeline``."""
+    segment = timeline.segment_at(seconds)
+    nearest = int(np.abs(timeline.centres - seconds).argmin())  # centres: (W,)
+    return segment, float(shown[segment.label][nearest])
+
+
+def shown_scores(timeline: Timeline) -> dict[str, NDArray[Any]]:
     """For every label, its smoothed score per window, (W,) each; background as in segments."""
     smoothed = timeline.smoothed  # (W, K)
     shown = {name: smoothed[:, i] for i, name in enumerate(timeline.classes)}
