@@ -45,6 +45,12 @@ from sportslens.pose.signal import Span
 
 QUIET_SPAN = 0.4
 """A span moving less than this fraction of the widest span's range counts no repetitions."""
+SET_DEPTH_FRACTION = 0.5
+"""An excursion out to this fraction of the span's typical repetition depth is a repetition,
+even under the ``high`` threshold: the rule :data:`~sportslens.pose.partial.MIN_RANGE_FRACTION`
+applies to a set's edges (half a repetition is not one; more than half is). Estimated keypoints
+of one leg or one lift can read shallower than the others (a lunge on the far leg), and the
+span's scale is set by its deepest repetitions."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,12 +124,11 @@ def _cycles(
             continue
         level = np.clip((piece.smoothed - piece.lo) / span_range, 0.0, 1.0)  # (S,)
         level = 1.0 - level if rest_high else level
-        last = len(level) - 1
         cycles = hysteresis_cycles(level, cfg.low, cfg.high)
-        cut = [
-            (s == 0 and level[0] >= cfg.low) or (e == last and level[last] >= cfg.low)
-            for s, e in cycles
-        ]
+        relaxed = _set_threshold(level, cycles, _cut_by_span(level, cycles, cfg), span_range, cfg)
+        if relaxed < cfg.high:
+            cycles = hysteresis_cycles(level, cfg.low, relaxed)
+        cut = _cut_by_span(level, cycles, cfg)
         if signals is not None:
             kept = [i for i, c in enumerate(cut) if not c]
             window = slice(piece.span.start, piece.span.end + 1)
@@ -137,6 +142,39 @@ def _cycles(
         for start, end in shallow_edges(level, piece.smoothed, cycles, whole, cfg.low):
             found.append(_Cycle(piece.span.start + start, piece.span.start + end, True))
     return sorted(found, key=lambda c: c.start)
+
+
+def _cut_by_span(
+    level: NDArray[np.float64], cycles: list[tuple[int, int]], cfg: CountConfig
+) -> list[bool]:
+    """Per cycle, whether the span's first or last frame cuts it: away from rest there."""
+    last = len(level) - 1
+    return [
+        (s == 0 and level[0] >= cfg.low) or (e == last and level[last] >= cfg.low)
+        for s, e in cycles
+    ]
+
+
+def _set_threshold(
+    level: NDArray[np.float64],
+    cycles: list[tuple[int, int]],
+    cut: list[bool],
+    span_range: float,
+    cfg: CountConfig,
+) -> float:
+    """The far threshold of a span given its first count (``cycles``, ``cut`` by the span).
+
+    :data:`SET_DEPTH_FRACTION` of the median depth (peak of the (S,) ``level``, 0-1) of its
+    whole repetitions, but never over ``high`` and never under either floor: the middle of the
+    hysteresis band (half of it still separates the two thresholds, so jitter around one cannot
+    count twice) and ``min_range`` degrees out of the span's ``span_range`` (a movement that
+    small is noise, as it is for a whole span). Without a whole repetition, ``high``.
+    """
+    depths = [float(level[s : e + 1].max()) for (s, e), c in zip(cycles, cut, strict=True) if not c]
+    if not depths:
+        return cfg.high
+    floor = max((cfg.low + cfg.high) / 2, cfg.min_range / max(span_range, 1e-9))
+    return min(cfg.high, max(floor, SET_DEPTH_FRACTION * float(np.median(depths))))
 
 
 def _rest_high(track: _Track, exercise: str | None, cfg: CountConfig) -> bool:
