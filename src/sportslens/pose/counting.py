@@ -51,6 +51,9 @@ even under the ``high`` threshold: the rule :data:`~sportslens.pose.partial.MIN_
 applies to a set's edges (half a repetition is not one; more than half is). Estimated keypoints
 of one leg or one lift can read shallower than the others (a lunge on the far leg), and the
 span's scale is set by its deepest repetitions."""
+MIN_DEPTH_REPS = 2
+"""Whole repetitions a span needs before its depth sets the threshold: one repetition is no set
+(on a one-repetition clip with 5 px of keypoint noise, half its depth let a noise bump count)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -168,10 +171,11 @@ def _set_threshold(
     whole repetitions, but never over ``high`` and never under either floor: the middle of the
     hysteresis band (half of it still separates the two thresholds, so jitter around one cannot
     count twice) and ``min_range`` degrees out of the span's ``span_range`` (a movement that
-    small is noise, as it is for a whole span). Without a whole repetition, ``high``.
+    small is noise, as it is for a whole span). With fewer than :data:`MIN_DEPTH_REPS` whole
+    repetitions, ``high``.
     """
     depths = [float(level[s : e + 1].max()) for (s, e), c in zip(cycles, cut, strict=True) if not c]
-    if not depths:
+    if len(depths) < MIN_DEPTH_REPS:
         return cfg.high
     floor = max((cfg.low + cfg.high) / 2, cfg.min_range / max(span_range, 1e-9))
     return min(cfg.high, max(floor, SET_DEPTH_FRACTION * float(np.median(depths))))
