@@ -311,3 +311,10 @@ def test_an_inner_dip_under_min_range_degrees_never_counts() -> None:
     # Deep dips of 30°: an inner one of 17° is past half of them but under min_range (20°).
     knee = _alternating(145.0, 158.0)
     assert count_in_spans(angles_with(knee), whole(len(knee)), "squat").count == 3
+
+
+def test_one_repetition_is_no_set_to_measure_a_smaller_dip_against() -> None:
+    # After a single squat, a dip of 56% of it is a half repetition, not a second one.
+    knee = np.concatenate([hold(0.5), dips(1), dips(1, 1.5, 175.0, 125.0), hold(0.5)])
+    report = count_in_spans(angles_with(knee), whole(len(knee)), "squat")
+    assert report.count == 1 and len(report.partial) == 1

@@ -45,15 +45,16 @@ from sportslens.pose.signal import Span
 
 QUIET_SPAN = 0.4
 """A span moving less than this fraction of the widest span's range counts no repetitions."""
-SET_DEPTH_FRACTION = 0.5
-"""An excursion out to this fraction of the span's typical repetition depth is a repetition,
-even under the ``high`` threshold: the rule :data:`~sportslens.pose.partial.MIN_RANGE_FRACTION`
-applies to a set's edges (half a repetition is not one; more than half is). Estimated keypoints
-of one leg or one lift can read shallower than the others (a lunge on the far leg), and the
-span's scale is set by its deepest repetitions."""
-MIN_DEPTH_REPS = 2
-"""Whole repetitions a span needs before its depth sets the threshold: one repetition is no set
-(on a one-repetition clip with 5 px of keypoint noise, half its depth let a noise bump count)."""
+SET_HIGH = 0.5
+"""The far threshold (fraction of the span's range) once the span shows a set: an excursion
+past half the set's range is a repetition, as for the set's edges (``MIN_RANGE_FRACTION`` of
+:mod:`~sportslens.pose.partial`: half a repetition is not one, more is). The first count, at
+``high`` (0.6), finds the set with a margin; repetitions reaching 0.6 confirm that the span's
+scale is the set's depth. Estimated keypoints can read one side much shallower (a lunge on the
+leg whose knee the pose model puts near the hip-ankle line peaks at 0.55 of the span)."""
+MIN_SET_REPS = 2
+"""Whole repetitions that make a set: one is no set (on one-repetition clips with 5 px of
+keypoint noise, a bump past half its depth counted)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -128,7 +129,7 @@ def _cycles(
         level = np.clip((piece.smoothed - piece.lo) / span_range, 0.0, 1.0)  # (S,)
         level = 1.0 - level if rest_high else level
         cycles = hysteresis_cycles(level, cfg.low, cfg.high)
-        relaxed = _set_threshold(level, cycles, _cut_by_span(level, cycles, cfg), span_range, cfg)
+        relaxed = _set_threshold(_cut_by_span(level, cycles, cfg), span_range, cfg)
         if relaxed < cfg.high:
             cycles = hysteresis_cycles(level, cfg.low, relaxed)
         cut = _cut_by_span(level, cycles, cfg)
@@ -158,27 +159,16 @@ def _cut_by_span(
     ]
 
 
-def _set_threshold(
-    level: NDArray[np.float64],
-    cycles: list[tuple[int, int]],
-    cut: list[bool],
-    span_range: float,
-    cfg: CountConfig,
-) -> float:
-    """The far threshold of a span given its first count (``cycles``, ``cut`` by the span).
+def _set_threshold(cut: list[bool], span_range: float, cfg: CountConfig) -> float:
+    """The far threshold of a span whose first count found cycles, ``cut`` or not by the span.
 
-    :data:`SET_DEPTH_FRACTION` of the median depth (peak of the (S,) ``level``, 0-1) of its
-    whole repetitions, but never over ``high`` and never under either floor: the middle of the
-    hysteresis band (half of it still separates the two thresholds, so jitter around one cannot
-    count twice) and ``min_range`` degrees out of the span's ``span_range`` (a movement that
-    small is noise, as it is for a whole span). With fewer than :data:`MIN_DEPTH_REPS` whole
-    repetitions, ``high``.
+    With :data:`MIN_SET_REPS` whole repetitions, :data:`SET_HIGH`, but never under ``min_range``
+    degrees of the span's ``span_range`` (a movement that small is noise, as it is for a whole
+    span) nor over ``high``; else ``high``.
     """
-    depths = [float(level[s : e + 1].max()) for (s, e), c in zip(cycles, cut, strict=True) if not c]
-    if len(depths) < MIN_DEPTH_REPS:
+    if sum(not c for c in cut) < MIN_SET_REPS:
         return cfg.high
-    floor = max((cfg.low + cfg.high) / 2, cfg.min_range / max(span_range, 1e-9))
-    return min(cfg.high, max(floor, SET_DEPTH_FRACTION * float(np.median(depths))))
+    return min(cfg.high, max(SET_HIGH, cfg.min_range / max(span_range, 1e-9)))
 
 
 def _rest_high(track: _Track, exercise: str | None, cfg: CountConfig) -> bool:
