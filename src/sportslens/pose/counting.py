@@ -51,7 +51,7 @@ past half the set's range is a repetition, as for the set's edges (``MIN_RANGE_F
 :mod:`~sportslens.pose.partial`: half a repetition is not one, more is). The first count, at
 ``high`` (0.6), finds the set with a margin; repetitions reaching 0.6 confirm that the span's
 scale is the set's depth. Estimated keypoints can read one side much shallower (a lunge on the
-leg whose knee the pose model puts near the hip-ankle line peaks at 0.55 of the span)."""
+leg whose knee the pose model puts near the hip-ankle line peaks near 0.57 of the span)."""
 MIN_SET_REPS = 2
 """Whole repetitions that make a set: one is no set (on one-repetition clips with 5 px of
 keypoint noise, a bump past half its depth counted)."""
