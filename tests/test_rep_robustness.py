@@ -266,3 +266,55 @@ def test_a_shallow_dip_after_the_set_is_a_partial_repetition() -> None:
     report = count_in_spans(angles_with(knee), whole(len(knee)), "squat")
     assert report.count == 4 and len(report.partial) == 1
     assert report.partial[0].angle_min == pytest.approx(135.0, abs=3.0)
+
+
+def test_a_lunge_whose_leading_left_leg_reads_shallow_counts_every_repetition() -> None:
+    # A pose model placing the left knee near the hip-ankle line whenever that leg leads (as
+    # blazepose-multi does in a crowd): the mean of both knees dips 36° on those lunges and 71°
+    # on the others, short of the far threshold of a span scaled by the deep ones.
+    from dataclasses import replace
+
+    from sportslens.pose.angles import joint_angles
+
+    kp = _athlete("lunge", 60.0)
+    angles = joint_angles(kp)
+    leads = angles["left_knee"] < angles["right_knee"]  # (T,) the left leg in front
+    points = kp.keypoints.copy()  # (T, 17, 2) COCO-17
+    towards_line = (points[:, 11] + points[:, 15]) / 2 - points[:, 13]  # knee to hip-ankle middle
+    points[leads, 13] += 0.8 * towards_line[leads]
+    shallow = replace(kp, keypoints=points)
+    knees = joint_angles(shallow)
+    mean = (knees["left_knee"] + knees["right_knee"]) / 2  # (T,)
+    assert np.nanmin(mean[leads]) > 140.0 > 110.0 > np.nanmin(mean[~leads])  # one side shallow
+    assert analyze_form(shallow, "lunge").repetitions.count == 5
+
+
+def _alternating(deep: float, shallow: float, reps: int = 3) -> np.ndarray:
+    """(T,) knee: ``reps`` dips to ``deep`` with a dip to ``shallow`` after each but the last."""
+    parts = [hold(0.5)]
+    for rep in range(reps):
+        parts.append(dips(1, 1.5, 175.0, deep))
+        if rep < reps - 1:
+            parts.append(dips(1, 1.5, 175.0, shallow))
+    return np.concatenate([*parts, hold(0.5)])
+
+
+def test_an_inner_dip_past_half_the_sets_depth_counts_and_one_short_of_it_does_not() -> None:
+    # Deep dips of 90°: an inner one of 50° (56%) is a repetition, one of 36° (40%) is not.
+    counted = _alternating(85.0, 125.0)
+    assert count_in_spans(angles_with(counted), whole(len(counted)), "squat").count == 5
+    short = _alternating(85.0, 139.0)
+    assert count_in_spans(angles_with(short), whole(len(short)), "squat").count == 3
+
+
+def test_an_inner_dip_under_min_range_degrees_never_counts() -> None:
+    # Deep dips of 30°: an inner one of 17° is past half of them but under min_range (20°).
+    knee = _alternating(145.0, 158.0)
+    assert count_in_spans(angles_with(knee), whole(len(knee)), "squat").count == 3
+
+
+def test_one_repetition_is_no_set_to_measure_a_smaller_dip_against() -> None:
+    # After a single squat, a dip of 56% of it is a half repetition, not a second one.
+    knee = np.concatenate([hold(0.5), dips(1), dips(1, 1.5, 175.0, 125.0), hold(0.5)])
+    report = count_in_spans(angles_with(knee), whole(len(knee)), "squat")
+    assert report.count == 1 and len(report.partial) == 1

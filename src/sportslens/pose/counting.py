@@ -45,6 +45,16 @@ from sportslens.pose.signal import Span
 
 QUIET_SPAN = 0.4
 """A span moving less than this fraction of the widest span's range counts no repetitions."""
+SET_HIGH = 0.5
+"""The far threshold (fraction of the span's range) once the span shows a set: an excursion
+past half the set's range is a repetition, as for the set's edges (``MIN_RANGE_FRACTION`` of
+:mod:`~sportslens.pose.partial`: half a repetition is not one, more is). The first count, at
+``high`` (0.6), finds the set with a margin; repetitions reaching 0.6 confirm that the span's
+scale is the set's depth. Estimated keypoints can read one side much shallower (a lunge on the
+leg whose knee the pose model puts near the hip-ankle line peaks near 0.57 of the span)."""
+MIN_SET_REPS = 2
+"""Whole repetitions that make a set: one is no set (on one-repetition clips with 5 px of
+keypoint noise, a bump past half its depth counted)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,12 +128,11 @@ def _cycles(
             continue
         level = np.clip((piece.smoothed - piece.lo) / span_range, 0.0, 1.0)  # (S,)
         level = 1.0 - level if rest_high else level
-        last = len(level) - 1
         cycles = hysteresis_cycles(level, cfg.low, cfg.high)
-        cut = [
-            (s == 0 and level[0] >= cfg.low) or (e == last and level[last] >= cfg.low)
-            for s, e in cycles
-        ]
+        relaxed = _set_threshold(_cut_by_span(level, cycles, cfg), span_range, cfg)
+        if relaxed < cfg.high:
+            cycles = hysteresis_cycles(level, cfg.low, relaxed)
+        cut = _cut_by_span(level, cycles, cfg)
         if signals is not None:
             kept = [i for i, c in enumerate(cut) if not c]
             window = slice(piece.span.start, piece.span.end + 1)
@@ -137,6 +146,29 @@ def _cycles(
         for start, end in shallow_edges(level, piece.smoothed, cycles, whole, cfg.low):
             found.append(_Cycle(piece.span.start + start, piece.span.start + end, True))
     return sorted(found, key=lambda c: c.start)
+
+
+def _cut_by_span(
+    level: NDArray[np.float64], cycles: list[tuple[int, int]], cfg: CountConfig
+) -> list[bool]:
+    """Per cycle, whether the span's first or last frame cuts it: away from rest there."""
+    last = len(level) - 1
+    return [
+        (s == 0 and level[0] >= cfg.low) or (e == last and level[last] >= cfg.low)
+        for s, e in cycles
+    ]
+
+
+def _set_threshold(cut: list[bool], span_range: float, cfg: CountConfig) -> float:
+    """The far threshold of a span whose first count found cycles, ``cut`` or not by the span.
+
+    With :data:`MIN_SET_REPS` whole repetitions, :data:`SET_HIGH`, but never under ``min_range``
+    degrees of the span's ``span_range`` (a movement that small is noise, as it is for a whole
+    span) nor over ``high``; else ``high``.
+    """
+    if sum(not c for c in cut) < MIN_SET_REPS:
+        return cfg.high
+    return min(cfg.high, max(SET_HIGH, cfg.min_range / max(span_range, 1e-9)))
 
 
 def _rest_high(track: _Track, exercise: str | None, cfg: CountConfig) -> bool:
