@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from sportslens.cli.app import console, errors, print_json, results_saved, save_folder
-from sportslens.cli.timeline import print_segments, progress_bar, saved_paths
+from sportslens.cli.timeline_output import print_segments, progress_bar, saved_paths
 
 if TYPE_CHECKING:
     from sportslens.pose.people import PeopleChoice
