@@ -8,13 +8,14 @@ A WebSocket's close frame carries a code and a reason the page shows: the codes 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
+from sportslens.live_analysis import PeopleFn
 from sportslens.pose.keypoints import Keypoints
 
 MB = 1024 * 1024
@@ -33,6 +34,11 @@ FramePose = Callable[[NDArray[np.uint8]], Keypoints]
 """One (H, W, 3) uint8 RGB frame → its (1, V, 2) keypoints."""
 LivePose = Callable[[float], AbstractContextManager[FramePose]]
 """Given the stream's fps, a context holding one session's pose model (entered per session)."""
+PeopleAtRate = Callable[[float], PeopleFn]
+"""Given the source's fps, a people finder on the models loaded (``MultiPoseStream.at_rate``)."""
+LivePeoplePose = Callable[[int], AbstractContextManager[PeopleAtRate]]
+"""Given the most people followed at once, a context holding one ``?people=`` session's
+multi-person models (entered per session)."""
 
 
 @dataclass(frozen=True)
@@ -55,9 +61,14 @@ class LiveSettings:
     (code 4408): a vanished client or a stalled camera releases its session."""
     streams: bool = True
     """Whether a page may name a stream URL for the server to read (``?source=rtsp://...``)."""
+    max_people: int = 8
+    """People a ``?people=`` session follows at once (``all`` is this many; ``N`` may not be
+    more): each costs a landmark pass a frame. 8 is blazepose-multi's own default cap."""
 
     def __post_init__(self) -> None:
-        if self.max_sessions < 0 or self.max_frame_bytes < 1 or self.max_frame_pixels < 1:
+        if min(self.max_frame_bytes, self.max_frame_pixels, self.max_people) < 1 or (
+            self.max_sessions < 0
+        ):
             raise ValueError(f"LiveSettings: limits must be positive (got {self})")
         for name in ("max_fps", "default_fps", "idle_timeout_s"):
             if not 0 < getattr(self, name) < math.inf:
@@ -69,9 +80,15 @@ class LiveSettings:
 class LiveSessions:
     """How many live sessions are open; each one enters ``pose`` for its own model."""
 
-    def __init__(self, settings: LiveSettings, pose: LivePose | None = None) -> None:
+    def __init__(
+        self,
+        settings: LiveSettings,
+        pose: LivePose | None = None,
+        people_pose: LivePeoplePose | None = None,
+    ) -> None:
         self.settings = settings
         self.pose = pose or _mediapipe_pose
+        self.people_pose = people_pose or _blazepose_multi
         self.open = 0
 
     def try_open(self) -> bool:
@@ -90,6 +107,14 @@ def _mediapipe_pose(fps: float) -> AbstractContextManager[FramePose]:
     # Not quiet: pointing descriptor 2 elsewhere is process-wide, and sessions come and go in
     # threads while the server logs.
     return mediapipe_frames(fps, quiet=False)
+
+
+@contextmanager
+def _blazepose_multi(most: int) -> Iterator[PeopleAtRate]:
+    from sportslens.pose.backends.blazepose_multi import MultiPoseSettings, MultiPoseStream
+
+    # The models load here, once per session; at_rate makes the stream once the fps is known.
+    yield MultiPoseStream(MultiPoseSettings(max_people=most)).at_rate
 
 
 class RateBucket:

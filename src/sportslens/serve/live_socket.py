@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import io
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -28,7 +27,6 @@ from typing import Any
 import numpy as np
 from fastapi import APIRouter, WebSocket
 from numpy.typing import NDArray
-from PIL import Image
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from sportslens.live_label import LiveLabeler, is_skeleton_model
@@ -37,6 +35,7 @@ from sportslens.live_times import StreamTimes
 from sportslens.pose.keypoints import MIN_DETECTED_SCORE, Keypoints
 from sportslens.pose.layouts import layout_edges
 from sportslens.pose.live_counter import LiveCounter
+from sportslens.serve.live_frames import ClosingError, decode_jpeg, encode_jpeg, joints
 from sportslens.serve.live_limits import (
     CLOSE_BUSY,
     CLOSE_ENDED,
@@ -50,17 +49,9 @@ from sportslens.serve.live_limits import (
     LiveSettings,
     RateBucket,
 )
+from sportslens.serve.live_people_session import PeopleAnalysis, people_parameter
 
 live_router = APIRouter()
-
-
-class ClosingError(Exception):
-    """End the session with this WebSocket close code and reason."""
-
-    def __init__(self, code: int, reason: str) -> None:
-        super().__init__(reason)
-        # A close frame's reason holds at most 123 bytes of UTF-8.
-        self.code, self.reason = code, reason.encode()[:123].decode(errors="ignore")
 
 
 @live_router.websocket("/v1/live")
@@ -89,8 +80,9 @@ async def live(websocket: WebSocket) -> None:
 
 def _parameters(
     websocket: WebSocket, settings: LiveSettings
-) -> tuple[str | None, float, str | None]:
-    """(exercise, fps, stream URL) from the query; the API key checked."""
+) -> tuple[str | None, float, str | None, int | None]:
+    """(exercise, fps, stream URL, most people or None for one) from the query; the API key
+    checked."""
     query = websocket.query_params
     expected = websocket.app.state.server.settings.api_key
     # A browser cannot set headers on a WebSocket: the key comes as ?key=.
@@ -120,7 +112,7 @@ def _parameters(
             raise ClosingError(
                 CLOSE_POLICY, f"a stream URL must start with one of {', '.join(STREAM_SCHEMES)}://"
             )
-    return exercise, fps, source
+    return exercise, fps, source, people_parameter(query.get("people"), settings)
 
 
 async def _run_session(
@@ -129,6 +121,7 @@ async def _run_session(
     exercise: str | None,
     fps: float,
     source: str | None,
+    people: int | None,
 ) -> None:
     # One thread per session: MediaPipe's graph is entered, used and left on the same thread.
     pool = ThreadPoolExecutor(1, thread_name_prefix="sportslens-live")
@@ -136,7 +129,13 @@ async def _run_session(
     stack = ExitStack()
     try:
         # The model first, then the stream: frames sent while it loads would be stale.
-        pose = await loop.run_in_executor(pool, stack.enter_context, sessions.pose(fps))
+        pose, at_rate = None, None
+        if people is None:
+            pose = await loop.run_in_executor(pool, stack.enter_context, sessions.pose(fps))
+        else:
+            at_rate = await loop.run_in_executor(
+                pool, stack.enter_context, sessions.people_pose(people)
+            )
         reader = None
         if source is not None:
             reader = await _open_stream(source)
@@ -144,7 +143,9 @@ async def _run_session(
             fps = reader.fps
         session = _Session(websocket, pool, pose, LiveCounter(fps, exercise))
         predictor = websocket.app.state.server.predictor
-        if is_skeleton_model(predictor):  # the action of the last seconds, as it changes
+        if at_rate is not None and people is not None:  # labels follow one person: none here
+            session.people = PeopleAnalysis(at_rate(fps), fps, exercise, people)
+        elif is_skeleton_model(predictor):  # the action of the last seconds, as it changes
             session.labeler = LiveLabeler(predictor, fps)
         await websocket.send_json(session.ready(fps, sessions.settings, source))
         if reader is None:
@@ -176,18 +177,23 @@ class _Session:
     """One session's pose model, counter and socket."""
 
     def __init__(
-        self, websocket: WebSocket, pool: ThreadPoolExecutor, pose: FramePose, counter: LiveCounter
+        self,
+        websocket: WebSocket,
+        pool: ThreadPoolExecutor,
+        pose: FramePose | None,
+        counter: LiveCounter,
     ) -> None:
         self.websocket, self.pool, self.pose, self.counter = websocket, pool, pose, counter
         self.dropped = 0
         self.analysed = 0
         self.labeler: LiveLabeler | None = None
+        self.people: PeopleAnalysis | None = None  # ?people=: every person, not ``pose``
         self.times = StreamTimes()
         self.started = time.perf_counter()
         self.camera_mode = True
 
     def ready(self, fps: float, settings: LiveSettings, source: str | None) -> dict[str, Any]:
-        return {
+        message = {
             "event": "ready",
             "mode": "camera" if source is None else "stream",
             "layout": "blazepose33",
@@ -199,6 +205,9 @@ class _Session:
                 "max_frame_pixels": settings.max_frame_pixels,
             },
         }
+        if self.people is not None:
+            message["people"] = self.people.most
+        return message
 
     async def camera(self, settings: LiveSettings) -> None:
         """Receive JPEG frames and analyse the newest; until the client leaves or breaks a limit."""
@@ -231,7 +240,7 @@ class _Session:
                 item, newest[0] = newest[0], None
                 if item is not None:
                     index, data, arrived = item
-                    image = await self._in_thread(_decode_jpeg, data, settings.max_frame_pixels)
+                    image = await self._in_thread(decode_jpeg, data, settings.max_frame_pixels)
                     await self.analyse(index, image, arrived)
 
         await _first_to_end(receive(), analyse())
@@ -251,11 +260,11 @@ class _Session:
             ) is not None:
                 index, image, arrived = item
                 self.dropped = reader.dropped
-                await self.websocket.send_bytes(await self._in_thread(_encode_jpeg, image))
+                await self.websocket.send_bytes(await self._in_thread(encode_jpeg, image))
                 await self.analyse(index, image, arrived)
             self.dropped = reader.dropped
-            for rep in self.counter.finish():
-                await self.websocket.send_json(self.times.place(rep).to_dict())
+            for event in self._finish():
+                await self.websocket.send_json(event)
             if reader.ended == "stalled":
                 raise ClosingError(
                     CLOSE_IDLE, f"no frame from the stream for {settings.idle_timeout_s:g} s"
@@ -269,6 +278,9 @@ class _Session:
 
     async def analyse(self, index: int, image: NDArray[np.uint8], arrived: float) -> None:
         """Pose and count one (H, W, 3) frame; send its result and any repetition it ended."""
+        if self.people is not None:
+            await self._analyse_people(self.people, index, image, arrived)
+            return
         # A camera's frames are timed by their arrival; a stream's by its frame rate.
         seconds = arrived - self.started if self.camera_mode else index / self.counter.fps
         keypoints, reps = await self._in_thread(self._pose_and_count, index, seconds, image)
@@ -280,7 +292,9 @@ class _Session:
                 "event": "frame",
                 "frame": index,
                 "size": list(keypoints.size),
-                "keypoints": _joints(keypoints),
+                "keypoints": joints(
+                    keypoints.keypoints[0], keypoints.scores[0], MIN_DETECTED_SCORE
+                ),
                 "count": self.counter.count,
                 "angle": None if self.counter.angle is None else round(self.counter.angle, 1),
                 "signal": self.counter.signal,
@@ -291,17 +305,43 @@ class _Session:
             }
         )
 
+    async def _analyse_people(
+        self, people: PeopleAnalysis, index: int, image: NDArray[np.uint8], arrived: float
+    ) -> None:
+        """Every person of one frame: the events it ended, then its ``frame`` message."""
+        events, found, size = await self._in_thread(people.push, index, image)
+        self.analysed += 1
+        for event in events:
+            await self.websocket.send_json(event)
+        await self.websocket.send_json(
+            {
+                "event": "frame",
+                "frame": index,
+                "size": list(size),
+                "people": found,
+                "latency_ms": round(1000 * (time.perf_counter() - arrived), 1),
+                "dropped": self.dropped,
+            }
+        )
+
+    def _finish(self) -> list[dict[str, Any]]:
+        """The stream ended: the repetitions (and, for people, ``person`` events) it ended."""
+        if self.people is not None:
+            return self.people.finish()
+        return [self.times.place(rep).to_dict() for rep in self.counter.finish()]
+
     def summary(self) -> dict[str, Any]:
-        return {
-            "event": "summary",
-            "analysed": self.analysed,
-            "dropped": self.dropped,
-            "count": self.counter.count,
-        }
+        counted = (
+            {"count": self.counter.count}
+            if self.people is None
+            else {"people": self.people.summary()}
+        )
+        return {"event": "summary", "analysed": self.analysed, "dropped": self.dropped, **counted}
 
     def _pose_and_count(
         self, index: int, seconds: float, image: NDArray[np.uint8]
     ) -> tuple[Keypoints, list[Any]]:
+        assert self.pose is not None, "a ?people= session poses through PeopleAnalysis"
         keypoints = self.pose(image)
         if self.labeler is not None:
             self.labeler.push(keypoints)
@@ -339,41 +379,6 @@ async def _first_to_end(*work: Any) -> None:
     for task in done:
         if (error := task.exception()) is not None:
             raise error
-
-
-def _decode_jpeg(data: bytes, max_pixels: int) -> NDArray[np.uint8]:
-    """(H, W, 3) uint8 RGB of one frame; its size checked from the header before decoding."""
-    try:
-        image = Image.open(io.BytesIO(data))
-        width, height = image.size
-        if width * height > max_pixels:
-            raise ClosingError(
-                CLOSE_TOO_BIG, f"a {width}x{height} frame is over the limit of {max_pixels} pixels"
-            )
-        return np.asarray(image.convert("RGB"))
-    except ClosingError:
-        raise
-    except Exception as error:  # PIL's errors for a broken image
-        raise ClosingError(CLOSE_POLICY, f"a frame is not a readable image: {error}") from None
-
-
-def _encode_jpeg(image: NDArray[np.uint8]) -> bytes:
-    """A stream frame for the page to draw: JPEG, at most 640 px wide."""
-    picture = Image.fromarray(image)
-    if picture.width > 640:
-        picture = picture.resize((640, round(picture.height * 640 / picture.width)))
-    out = io.BytesIO()
-    picture.save(out, format="JPEG", quality=70)
-    return out.getvalue()
-
-
-def _joints(keypoints: Keypoints) -> list[list[float] | None]:
-    """Frame 0's joints as [x, y] pixels, None where no joint was found."""
-    found = keypoints.scores[0] >= MIN_DETECTED_SCORE  # (V,)
-    return [
-        [round(float(x), 1), round(float(y), 1)] if ok else None
-        for (x, y), ok in zip(keypoints.keypoints[0], found, strict=True)
-    ]
 
 
 async def _close(websocket: WebSocket, code: int, reason: str) -> None:
