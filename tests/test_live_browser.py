@@ -8,6 +8,7 @@ answer; the count the page shows must reach the clip's true count.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from serve_helpers import running_server, write_tiny_checkpoint
 from sportslens.serve import ServeSettings, create_app
 from sportslens.serve.live_limits import LiveSettings
 from sportslens.synth.files import write_y4m
+from sportslens.video import iter_frames, probe
 from test_serve_playground import CHROMIUM, CHROMIUM_ARGS, skip_unless_ci
 
 FPS = 15
@@ -33,21 +35,36 @@ def camera(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
 
 
 @pytest.fixture(scope="module")
-def camera_browser(camera: tuple[Path, int]) -> Iterator[Any]:
+def playwright() -> Iterator[Any]:
+    """One Playwright per module: its sync API cannot be started twice at once."""
     playwright_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).is_file():
         skip_unless_ci("Debian's chromium is not installed (apt-get install chromium)")
+    with playwright_api.sync_playwright() as running:
+        yield running
+
+
+@contextmanager
+def browser_with_camera(playwright: Any, y4m: Path) -> Iterator[Any]:
+    """Chromium whose camera plays ``y4m`` (looping)."""
     fake_camera = [
         "--use-fake-device-for-media-stream",
         "--use-fake-ui-for-media-stream",  # grant the camera without asking
-        f"--use-file-for-fake-video-capture={camera[0]}",
+        f"--use-file-for-fake-video-capture={y4m}",
     ]
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *fake_camera]
-        )
+    launched = playwright.chromium.launch(
+        executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *fake_camera]
+    )
+    try:
         yield launched
+    finally:
         launched.close()
+
+
+@pytest.fixture(scope="module")
+def camera_browser(playwright: Any, camera: tuple[Path, int]) -> Iterator[Any]:
+    with browser_with_camera(playwright, camera[0]) as browser:
+        yield browser
 
 
 def test_the_camera_mode_counts_the_athletes_repetitions(
@@ -117,3 +134,31 @@ def test_a_camera_that_stops_ends_the_session(camera_browser: Any, tmp_path: Pat
         assert all_sessions_closed(app.state.live)
     assert message == "The camera stopped."
     assert len(pose.frames) >= 3
+
+
+def test_every_person_is_drawn_with_their_track(
+    playwright: Any, crossing: Path, tmp_path: Path
+) -> None:
+    """ "Every person" on a camera that films two squatters: both drawn, each with their id."""
+    pytest.importorskip("mediapipe", reason="the backend runs the models in MediaPipe's wheel")
+    pytest.importorskip("ai_edge_litert", reason="the backend runs the models in LiteRT")
+    y4m = tmp_path / "two.y4m"
+    write_y4m(y4m, [frame for _, frame in iter_frames(crossing)], probe(crossing).fps)
+    app = create_app(write_tiny_checkpoint(tmp_path / "run"), ServeSettings(), live_pose=NoPose())
+    with browser_with_camera(playwright, y4m) as browser, running_server(app) as url:
+        page = browser.new_page()
+        page.goto(url)
+        page.check("#live-everyone")
+        page.click("#live-camera")
+        page.wait_for_function(
+            "+document.getElementById('live-canvas').dataset.people === 2", timeout=120_000
+        )
+        options = page.eval_on_selector_all("#live-person option", "os => os.map(o => o.value)")
+        who = page.text_content("#live-who")
+        page.select_option("#live-person", options[-1])  # the picker shows that person's count
+        picked = page.text_content("#live-who")
+        page.screenshot(path=str(tmp_path / "live-people.png"))
+        page.close()
+        assert all_sessions_closed(app.state.live)
+    assert sorted(options) == ["0", "1"] and who in ("#0 ", "#1 ")
+    assert picked == f"#{options[-1]} "
