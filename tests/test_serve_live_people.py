@@ -18,6 +18,7 @@ from serve_helpers import write_tiny_checkpoint
 from sportslens.cli import app as cli_app
 from sportslens.serve import ServeSettings, create_app
 from sportslens.serve.live_limits import LiveSettings
+from sportslens.synth.files import write_y4m
 from sportslens.video import iter_frames, probe
 
 LEAVE_FRAMES = 25
@@ -109,3 +110,56 @@ def test_a_bad_people_value_closes_with_a_reason(checkpoint: Path, query: str, r
         ws.receive_json()
     assert (closed.value.code, closed.value.reason) == (1008, reason)
     assert app.state.live.open == 0
+
+
+def test_a_stream_with_people_ends_with_each_person_and_a_summary(
+    checkpoint: Path, crossing: Path, tmp_path: Path
+) -> None:
+    pytest.importorskip("mediapipe", reason="the backend runs the models in MediaPipe's wheel")
+    pytest.importorskip("ai_edge_litert", reason="the backend runs the models in LiteRT")
+    from test_serve_live import stream_server
+
+    fps = probe(crossing).fps
+    y4m = tmp_path / "camera.y4m"
+    write_y4m(y4m, [frame for _, frame in iter_frames(crossing)], fps)
+    app = _app(checkpoint)
+    messages: list[dict[str, Any]] = []
+    with (
+        stream_server(y4m.read_bytes(), fps) as url,
+        TestClient(app) as client,
+        client.websocket_connect(f"/v1/live?people=2&exercise=squat&source={url}") as ws,
+    ):
+        ready = ws.receive_json()
+        with pytest.raises(WebSocketDisconnect) as closed:
+            while True:
+                message = ws.receive()
+                if message.get("text") is not None:
+                    messages.append(json.loads(message["text"]))
+                elif message.get("bytes") is None:
+                    raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
+    assert all_sessions_closed(app.state.live)
+    assert ready["mode"] == "stream" and ready["people"] == 2
+    assert (closed.value.code, closed.value.reason) == (1000, "the stream ended")
+    summary = messages[-1]
+    left = [{"track_id": m["track_id"], "count": m["count"]} for m in messages[:-1]
+            if m["event"] == "person"]  # fmt: skip
+    # the stream's end finishes everyone still followed: each person once, in the summary
+    assert summary["event"] == "summary" and summary["people"] == left and len(left) >= 2
+    assert summary["analysed"] + summary["dropped"] == probe(crossing).num_frames
+    assert "count" not in summary and all(len(m["people"]) <= 2 for m in messages[:-1]
+                                          if m["event"] == "frame")  # fmt: skip
+
+
+def test_a_session_without_people_sends_the_one_person_messages(checkpoint: Path) -> None:
+    """Leaving ``people`` out keeps the one-person messages, field for field and in order."""
+    frames = [np.zeros((64, 64, 3), np.uint8)]
+    app = _app(checkpoint)
+    with TestClient(app) as client, client.websocket_connect("/v1/live") as ws:
+        ready = ws.receive_json()
+        ws.send_bytes(jpeg(frames[0]))
+        frame = ws.receive_json()
+    assert list(ready) == ["event", "mode", "layout", "edges", "fps", "limits"]
+    assert list(frame) == [
+        "event", "frame", "size", "keypoints", "count", "angle", "signal",
+        "latency_ms", "dropped", "label", "label_score",
+    ]  # fmt: skip
