@@ -10,7 +10,9 @@ while the last is analysed replace each other (only the newest is analysed, the 
 dropped), so a session's memory and latency stay bounded.
 
 Messages the server sends (JSON text): ``ready`` (layout, edges, fps, limits), ``frame`` (one
-analysed frame), ``repetition`` (one that ended), ``summary`` (a stream ended). Errors close the
+analysed frame), ``repetition`` (one that ended), ``summary`` (a stream ended). With
+``?people=all|N`` the session follows every person instead (:mod:`.live_people_session`: a
+``people`` list per frame, a ``track_id`` per repetition, ``person`` events). Errors close the
 socket with a code and a reason; see :mod:`sportslens.serve.live_limits`.
 """
 
