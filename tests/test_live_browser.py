@@ -153,12 +153,15 @@ def test_every_person_is_drawn_with_their_track(
         page.wait_for_function(
             "+document.getElementById('live-canvas').dataset.people === 2", timeout=120_000
         )
+        tracks = (page.get_attribute("#live-canvas", "data-tracks") or "").split()
         options = page.eval_on_selector_all("#live-person option", "os => os.map(o => o.value)")
         who = page.text_content("#live-who")
-        page.select_option("#live-person", options[-1])  # the picker shows that person's count
+        page.select_option("#live-person", tracks[-1])  # the picker shows that person's count
         picked = page.text_content("#live-who")
         page.screenshot(path=str(tmp_path / "live-people.png"))
         page.close()
         assert all_sessions_closed(app.state.live)
-    assert sorted(options) == ["0", "1"] and who in ("#0 ", "#1 ")
-    assert picked == f"#{options[-1]} "
+    # The camera loops the clip: at its restart a person may come back with a new id while the
+    # old one is still followed (for a second), so the ids drawn are checked, not 0 and 1.
+    assert len(set(tracks)) == 2 and set(tracks) <= set(options)
+    assert who in {f"#{option} " for option in options} and picked == f"#{tracks[-1]} "
