@@ -136,6 +136,16 @@ def test_a_camera_that_stops_ends_the_session(camera_browser: Any, tmp_path: Pat
     assert len(pose.frames) >= 3
 
 
+_TWO_PEOPLE_SHOWN = """() => {
+    const canvas = document.getElementById('live-canvas');
+    if (+canvas.dataset.people !== 2) return null;
+    const options = [...document.querySelectorAll('#live-person option')].map(o => o.value);
+    const tracks = (canvas.dataset.tracks || '').split(' ').filter(Boolean);
+    if (!tracks.every(t => options.includes(t))) return null;
+    return {tracks, options, who: document.getElementById('live-who').textContent};
+}"""
+
+
 def test_every_person_is_drawn_with_their_track(
     playwright: Any, crossing: Path, tmp_path: Path
 ) -> None:
@@ -150,12 +160,9 @@ def test_every_person_is_drawn_with_their_track(
         page.goto(url)
         page.check("#live-everyone")
         page.click("#live-camera")
-        page.wait_for_function(
-            "+document.getElementById('live-canvas').dataset.people === 2", timeout=120_000
-        )
-        tracks = (page.get_attribute("#live-canvas", "data-tracks") or "").split()
-        options = page.eval_on_selector_all("#live-person option", "os => os.map(o => o.value)")
-        who = page.text_content("#live-who")
+        # One snapshot of what the page shows (frames keep arriving between separate reads).
+        shown = page.wait_for_function(_TWO_PEOPLE_SHOWN, timeout=120_000).json_value()
+        tracks, options, who = shown["tracks"], shown["options"], shown["who"]
         page.select_option("#live-person", tracks[-1])  # the picker shows that person's count
         picked = page.text_content("#live-who")
         page.screenshot(path=str(tmp_path / "live-people.png"))
