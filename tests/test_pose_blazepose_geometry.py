@@ -119,7 +119,7 @@ def test_the_detector_sweeps_the_whole_first_frame_then_one_tile_a_frame() -> No
 
     frames = [(t, np.zeros((720, 1280, 3), np.uint8)) for t in range(10)]
     models = _CountingModels()
-    list(follow_people(frames, MultiPoseSettings(fine_tile=0.0), models))  # type: ignore[arg-type]
+    list(follow_people(frames, MultiPoseSettings(), models))  # type: ignore[arg-type]
     grid = geo.tiles(1280, 720, 504)  # tiles of 0.7 x 720 pixels
     assert len(grid) == 8 and models.calls[0] == grid
     assert [c for call in models.calls[1:] for c in call] == grid + grid[:1]
@@ -130,7 +130,8 @@ def test_a_finer_sweep_runs_beside_the_coarse_one_one_tile_a_frame_each() -> Non
 
     frames = [(t, np.zeros((720, 1280, 3), np.uint8)) for t in range(30)]
     models = _CountingModels()
-    list(follow_people(frames, MultiPoseSettings(), models))  # type: ignore[arg-type]
+    settings = MultiPoseSettings(fine_tile=0.5)
+    list(follow_people(frames, settings, models))  # type: ignore[arg-type]
     coarse, fine = geo.tiles(1280, 720, 504), geo.tiles(1280, 720, 360)  # 0.7 and 0.5 x 720
     assert len(fine) > len(coarse)
     assert models.calls[0] == coarse and models.calls[1] == fine  # the first frame whole
@@ -169,7 +170,7 @@ def _people_per_frame(
     from sportslens.pose.backends.blazepose_multi import MultiPoseSettings, follow_people
 
     video = [(t, np.zeros((240, 320, 3), np.uint8)) for t in range(frames)]
-    settings = MultiPoseSettings(hold_s=hold_s, fine_tile=0.0)  # one detector call a frame
+    settings = MultiPoseSettings(hold_s=hold_s)
     found = follow_people(video, settings, models, fps)  # type: ignore[arg-type]
     return [len(points) for points, _ in found]
 
@@ -244,10 +245,10 @@ def test_a_weak_detection_is_followed_only_once_the_landmark_model_confirms_it()
     found = [(100.0, 0.9), (200.0, 0.4), (300.0, 0.4)]
     models = _CandidateModels(found, {100.0: 0.3, 200.0: 0.3, 300.0: 0.9})
     video = [(t, np.zeros((240, 400, 3), np.uint8)) for t in range(3)]
-    settings = MultiPoseSettings(fine_tile=0.0)
+    settings = MultiPoseSettings(weak_detection=0.3)
     people = [p for p, _ in follow_people(video, settings, models)]  # type: ignore[arg-type]
     assert [sorted(np.round(p[:, :, 0].mean(axis=1)).tolist()) for p in people] == [[100, 300]] * 3
-    strict = MultiPoseSettings(fine_tile=0.0, weak_detection=0.5)  # weak detections ignored
+    strict = MultiPoseSettings()  # the default: weak detections ignored
     models = _CandidateModels(found, {100.0: 0.3, 200.0: 0.3, 300.0: 0.9})
     people = [p for p, _ in follow_people(video, strict, models)]  # type: ignore[arg-type]
     assert [len(p) for p in people] == [1] * 3

@@ -134,34 +134,3 @@ def tiles(width: int, height: int, tile: int, overlap: float = 0.25) -> list[tup
         return sorted({round(v) for v in np.linspace(0, length - side, count)})
 
     return [(x, y, side) for y in starts(height) for x in starts(width)]
-
-
-def smooth_region(
-    previous: NDArray[np.float64],
-    current: NDArray[np.float64],
-    speed: NDArray[np.float64],
-    fps: float,
-    cutoff: float,
-    beta: float,
-    speed_cutoff: float = 1.0,
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """One step of a One-Euro filter (Casiez et al., 2012) on a region ``(cx, cy, side,
-    angle)``: the smoothed region and its smoothed rate of change per second (4,).
-
-    ``previous`` is the last smoothed region, ``current`` the new raw one, ``speed`` the last
-    smoothed rate. Centre and side are measured in the previous side (so ``beta`` is in Hz per
-    side per second at every scale) and the angle in radians, its change wrapped to [-pi, pi).
-    """
-
-    def alpha(hz: float | NDArray[np.float64]) -> Any:
-        return 1.0 / (1.0 + fps / (2.0 * math.pi * hz))
-
-    unit = np.array([previous[2], previous[2], previous[2], 1.0])  # (4,)
-    change = (current - previous) / unit
-    change[3] = (change[3] + math.pi) % (2 * math.pi) - math.pi
-    rate = speed + alpha(speed_cutoff) * (change * fps - speed)  # (4,) units per second
-    pace = float(np.linalg.norm(rate[:3]))  # sides per second
-    step = alpha(cutoff + beta * pace) * change
-    region = previous + step * unit
-    region[3] = (region[3] + math.pi) % (2 * math.pi) - math.pi
-    return region, rate

@@ -15,7 +15,7 @@ behind it, which the LiteRT interpreter (``ai-edge-litert``) runs on their own:
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,10 +47,14 @@ class MultiPoseSettings:
     followed are followed from their landmarks, so the sweep only has to find newcomers."""
     min_detection: float = 0.5
     """Detector score a person needs (MediaPipe's own threshold)."""
-    weak_detection: float = 0.3
+    weak_detection: float = 0.5
     """Detector score from which a person is a candidate, followed only once the landmark model
-    confirms them (``confirm_presence``, ``confirm_overlap``): people near a tile's border (a
-    lifter standing 20 px from the frame's edge) score between 0.3 and 0.5 tile after tile."""
+    confirms them (``confirm_presence``, ``confirm_overlap``); at ``min_detection`` (the
+    default) there are no weak detections. People near a tile's border (a lifter standing
+    20 px from the frame's edge) score between 0.3 and 0.5 tile after tile. Off by default: at
+    0.3 the crowd seeds' coverage and identities barely moved (docs/benchmarks.md), and in the
+    test suite's crossing video the person passing behind is found for three more frames on
+    each side of the crossing, and the tracker then swaps the two."""
     min_presence: float = 0.1
     """Landmark model's person-presence score below which a followed person is dropped. Lower
     than MediaPipe's 0.5: on people seen side-on or bent over (a deadlift) the score swings
@@ -73,13 +77,16 @@ class MultiPoseSettings:
     sizes (mean distance) of the person's last landmarks: at 10 fps a region held without
     this check came back on a barbell plate beside the lifter (the test suite's two-person
     video: a third track at 0.2 or 0.5, two tracks at 0.15)."""
-    fine_tile: float = 0.5
-    """Side of a second sweep's finer tiles, as a fraction of the frame's shorter side (0: no
-    second sweep), one tile a frame beside the coarse sweep's. The detector misses some small
-    or lying people at the coarse scale (a 40-px push-up, a lifter beside another) and finds
-    them in tiles about twice their height; it also finds more false people there, hence
-    ``confirm_presence`` and ``confirm_overlap``: what it finds is a candidate, as a weak
-    detection."""
+    fine_tile: float = 0.0
+    """Side of a second sweep's finer tiles, as a fraction of the frame's shorter side (0, the
+    default: no second sweep), one tile a frame beside the coarse sweep's; what it finds is a
+    candidate, as a weak detection. The detector misses some small or lying people at the
+    coarse scale (a 40-px push-up, a lifter beside another) and finds them in tiles about
+    twice their height. Off by default: on the crowd seeds it found people twice as soon
+    (0.5: 6.6 frames after they appear against 12.3) and covered more person-frames (0.864
+    against 0.845, seeds 2 and 5), but what it adds is followed worse (a lying figure's
+    landmarks slide onto a neighbour, two regions on one lying body): IDF1 0.837 against
+    0.844 and 3.3 identity switches per person-minute against 2.4 (docs/benchmarks.md)."""
     confirm_presence: float = 0.5
     """Presence score the landmark model must give a candidate (a weak detection, or one of the
     finer sweep's) on their first frame (MediaPipe's own threshold): a region on part of a
@@ -88,13 +95,6 @@ class MultiPoseSettings:
     """A candidate is dropped when more than this fraction of their COCO-17 joints lie inside
     someone already followed (their joints' box): weak detections and finer tiles see parts of
     a followed body (an upper body, a pair of legs) as people of their own."""
-    smooth_cutoff: float = 0.0
-    """One-euro filter on the region a person is followed into (MediaPipe smooths it too): its
-    cutoff at rest, in Hz (0: no smoothing). A region that jitters from frame to frame crops
-    the body differently each frame, and the landmarks jitter with it."""
-    smooth_beta: float = 10.0
-    """How fast the cutoff rises with the region's speed (Hz per region side per second), so a
-    person moving or turning is followed without lag."""
 
 
 class _Models:
@@ -190,8 +190,6 @@ class _Followed:
     unsure: bool = False
     """Found by a weak detection or the finer sweep alone, not yet confirmed
     (:func:`_confirmed`)."""
-    speed: NDArray[np.float64] = field(default_factory=lambda: np.zeros(4))
-    """(4,) the region's smoothed rate of change per second (:func:`geo.smooth_region`)."""
 
 
 def _is_new(
@@ -244,7 +242,7 @@ def follow_people(
         waiting = [f for f in followed if not f.missed or all(_is_new(f.region, [n]) for n in new)]
         followed = waiting + [_Followed(r) for r in new]
         followed = (followed + [_Followed(r, unsure=True) for r in newer])[: settings.max_people]
-        points, scores, followed = _landmarks_step(frame, followed, settings, models, hold, fps)
+        points, scores, followed = _landmarks_step(frame, followed, settings, models, hold)
         yield (
             np.array(points, np.float32).reshape(-1, 33, 2),
             np.array(scores, np.float32).reshape(-1, 33),
@@ -289,7 +287,6 @@ def _landmarks_step(
     settings: MultiPoseSettings,
     models: _Models,
     hold: int,
-    fps: float,
 ) -> tuple[list[NDArray[np.float32]], list[NDArray[np.float32]], list[_Followed]]:
     """Landmarks (33, 2) and scores (33,) of the people in ``followed``, and the regions to
     look in next frame. A region whose presence score falls is tried again, unmoved, for up
@@ -306,25 +303,16 @@ def _landmarks_step(
             continue  # two regions converged on one person
         if person.unsure and not _confirmed(xy, presence, points, settings):
             continue
-        back = presence >= settings.min_presence and _held_back(xy, person, settings)
+        back = presence >= settings.min_presence and _held_back(
+            xy, person.missed, person.last, settings
+        )
         if not back:
             if person.missed < hold:
                 kept.append(_Followed(person.region, person.missed + 1, person.last))
             continue
         points.append(xy)
         scores.append(np.clip(visibility, MIN_DETECTED_SCORE, 1.0))
-        if settings.smooth_cutoff > 0 and person.last is not None and not person.missed:
-            follow, speed = geo.smooth_region(
-                person.region,
-                follow,
-                person.speed,
-                fps,
-                settings.smooth_cutoff,
-                settings.smooth_beta,
-            )
-        else:
-            speed = np.zeros(4)
-        kept.append(_Followed(follow, 0, xy, speed=speed))
+        kept.append(_Followed(follow, 0, xy))
     return points, scores, kept
 
 
@@ -352,11 +340,15 @@ def _confirmed(
     return True
 
 
-def _held_back(points: NDArray[np.float32], person: _Followed, settings: MultiPoseSettings) -> bool:
-    """Whether landmarks (33, 2) found in a region held for ``person.missed`` frames are the
-    person last seen there (``person.last``, (33, 2)): always for a region not held."""
-    last = person.last
-    return not person.missed or last is None or _same_person(points, [last], settings.hold_match)
+def _held_back(
+    points: NDArray[np.float32],
+    missed: int,
+    last: NDArray[np.float32] | None,
+    settings: MultiPoseSettings,
+) -> bool:
+    """Whether landmarks (33, 2) found in a region held for ``missed`` frames are the person
+    last seen there (``last``, (33, 2)): always for a region not held."""
+    return not missed or last is None or _same_person(points, [last], settings.hold_match)
 
 
 def extract_blazepose_multi(
