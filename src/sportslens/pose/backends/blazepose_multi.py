@@ -52,9 +52,10 @@ class MultiPoseSettings:
     confirms them (``confirm_presence``, ``confirm_overlap``); at ``min_detection`` (the
     default) there are no weak detections. People near a tile's border (a lifter standing
     20 px from the frame's edge) score between 0.3 and 0.5 tile after tile. Off by default: at
-    0.3 the crowd seeds' coverage and identities barely moved (docs/benchmarks.md), and in the
-    test suite's crossing video the person passing behind is found for three more frames on
-    each side of the crossing, and the tracker then swaps the two."""
+    0.3 the four crowd seeds gained little (person-frames covered 0.849 against 0.841, IDF1
+    0.845 against 0.841, switches unchanged; docs/benchmarks.md), and in the test suite's
+    crossing video the person passing behind is found for three more frames on each side of
+    the crossing, and the tracker then swaps the two."""
     min_presence: float = 0.1
     """Landmark model's person-presence score below which a followed person is dropped. Lower
     than MediaPipe's 0.5: on people seen side-on or bent over (a deadlift) the score swings
@@ -82,11 +83,11 @@ class MultiPoseSettings:
     default: no second sweep), one tile a frame beside the coarse sweep's; what it finds is a
     candidate, as a weak detection. The detector misses some small or lying people at the
     coarse scale (a 40-px push-up, a lifter beside another) and finds them in tiles about
-    twice their height. Off by default: on the crowd seeds it found people twice as soon
-    (0.5: 6.6 frames after they appear against 12.3) and covered more person-frames (0.864
-    against 0.845, seeds 2 and 5), but what it adds is followed worse (a lying figure's
-    landmarks slide onto a neighbour, two regions on one lying body): IDF1 0.837 against
-    0.844 and 3.3 identity switches per person-minute against 2.4 (docs/benchmarks.md)."""
+    twice their height. Off by default: at 0.5, with weak detections, the four crowd seeds'
+    people were found twice as soon (5.6 frames after they appear against 13.6), but what it
+    adds is followed worse (a lying figure's landmarks slide onto a neighbour, two regions on
+    one lying body): IDF1 0.832 against 0.841, 2.7 identity switches per person-minute
+    against 2.1 (docs/benchmarks.md)."""
     confirm_presence: float = 0.5
     """Presence score the landmark model must give a candidate (a weak detection, or one of the
     finer sweep's) on their first frame (MediaPipe's own threshold): a region on part of a
