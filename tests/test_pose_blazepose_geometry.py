@@ -125,6 +125,22 @@ def test_the_detector_sweeps_the_whole_first_frame_then_one_tile_a_frame() -> No
     assert [c for call in models.calls[1:] for c in call] == grid + grid[:1]
 
 
+def test_a_finer_sweep_runs_beside_the_coarse_one_one_tile_a_frame_each() -> None:
+    from sportslens.pose.backends.blazepose_multi import MultiPoseSettings, follow_people
+
+    frames = [(t, np.zeros((720, 1280, 3), np.uint8)) for t in range(30)]
+    models = _CountingModels()
+    settings = MultiPoseSettings(fine_tile=0.5)
+    list(follow_people(frames, settings, models))  # type: ignore[arg-type]
+    coarse, fine = geo.tiles(1280, 720, 504), geo.tiles(1280, 720, 360)  # 0.7 and 0.5 x 720
+    assert len(fine) > len(coarse)
+    assert models.calls[0] == coarse and models.calls[1] == fine  # the first frame whole
+    later = models.calls[2:]  # then one coarse tile and one fine tile a frame
+    assert all(len(call) == 1 for call in later) and len(later) == 2 * 29
+    assert [c for call in later[0::2] for c in call] == (coarse * 4)[:29]
+    assert [c for call in later[1::2] for c in call] == (fine * 3)[:29]
+
+
 class _ScriptedModels:
     """Stands in for the two interpreters: the detector finds ``regions`` on the first frame
     only; each region's landmarks are a 60-px stick body ``shift[x]`` pixels right of its
@@ -136,9 +152,9 @@ class _ScriptedModels:
         self.regions = [np.array([x, y, 100.0, 0.0]) for x, y in regions]
         self.shift, self.presence, self.frame = shift, presence, -1
 
-    def detect(self, frame: object, tiles: object, score: float) -> list[np.ndarray]:
+    def detect(self, frame: object, tiles: object, score: float) -> list[tuple[np.ndarray, float]]:
         self.frame += 1
-        return self.regions if self.frame == 0 else []
+        return [(r, 0.9) for r in self.regions] if self.frame == 0 else []
 
     def landmarks_in(
         self, frame: object, region: np.ndarray
@@ -200,3 +216,51 @@ class _MovedModels(_ScriptedModels):
 def test_a_held_region_that_comes_back_elsewhere_is_not_the_person() -> None:
     models = _MovedModels([(100, 120)], {100.0: 0.0}, [0.9, 0.05, 0.05, 0.9, 0.9])
     assert _people_per_frame(models, 5, hold_s=0.33) == [1, 0, 0, 0, 0]
+
+
+class _CandidateModels:
+    """Stands in for the two interpreters: the detector finds ``found`` (x, score) on the first
+    frame only, each a 100-px region at y = 120; the landmark model finds a 60-px stick body
+    at the region's centre with the presence ``presence[x]``."""
+
+    def __init__(self, found: list[tuple[float, float]], presence: dict[float, float]) -> None:
+        self.found, self.presence, self.frame = found, presence, -1
+
+    def detect(self, frame: object, tiles: object, score: float) -> list[tuple[Arr, float]]:
+        self.frame += 1
+        regions = [(np.array([x, 120.0, 100.0, 0.0]), s) for x, s in self.found]
+        return [(r, s) for r, s in regions if s >= score] if self.frame == 0 else []
+
+    def landmarks_in(self, frame: object, region: Arr) -> tuple[Arr, Arr, float, Arr]:
+        x, y = region[0], region[1]
+        body = np.stack([np.full(33, x) + np.linspace(-10, 10, 33), y + np.linspace(-30, 30, 33)])
+        return body.T, np.ones(33), self.presence[float(x)], region
+
+
+def test_a_weak_detection_is_followed_only_once_the_landmark_model_confirms_it() -> None:
+    from sportslens.pose.backends.blazepose_multi import MultiPoseSettings, follow_people
+
+    # x=100: a sure detection, followed at a low presence; x=200: a weak one the landmark
+    # model barely sees (dropped); x=300: a weak one it sees clearly (followed).
+    found = [(100.0, 0.9), (200.0, 0.4), (300.0, 0.4)]
+    models = _CandidateModels(found, {100.0: 0.3, 200.0: 0.3, 300.0: 0.9})
+    video = [(t, np.zeros((240, 400, 3), np.uint8)) for t in range(3)]
+    settings = MultiPoseSettings(weak_detection=0.3)
+    people = [p for p, _ in follow_people(video, settings, models)]  # type: ignore[arg-type]
+    assert [sorted(np.round(p[:, :, 0].mean(axis=1)).tolist()) for p in people] == [[100, 300]] * 3
+    strict = MultiPoseSettings()  # the default: weak detections ignored
+    models = _CandidateModels(found, {100.0: 0.3, 200.0: 0.3, 300.0: 0.9})
+    people = [p for p, _ in follow_people(video, strict, models)]  # type: ignore[arg-type]
+    assert [len(p) for p in people] == [1] * 3
+
+
+def test_a_candidate_mostly_inside_someone_followed_is_a_part_of_them() -> None:
+    from sportslens.pose.backends.blazepose_multi import MultiPoseSettings, _confirmed
+
+    settings = MultiPoseSettings()
+    body = np.stack([np.full(33, 100.0), np.linspace(60, 180, 33)], axis=1)  # a 120-px body
+    legs = np.stack([np.full(33, 101.0), np.linspace(130, 180, 33)], axis=1)  # its lower part
+    beside = body + np.array([60.0, 0.0])
+    assert _confirmed(beside.astype(np.float32), 0.9, [body.astype(np.float32)], settings)
+    assert not _confirmed(legs.astype(np.float32), 0.9, [body.astype(np.float32)], settings)
+    assert not _confirmed(beside.astype(np.float32), 0.3, [body.astype(np.float32)], settings)

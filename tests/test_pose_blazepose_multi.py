@@ -98,3 +98,49 @@ def test_a_held_region_counts_again_only_on_the_person_last_seen_there() -> None
     assert _held_back(moved, 3, last, settings)
     assert not _held_back(beside, 3, last, settings)
     assert _held_back(beside, 0, last, settings)  # a region followed without a dip: no check
+
+
+@pytest.fixture(scope="module")
+def push_up_crowd(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A push-up (lying flat, about 30 px tall), a jumping jack and a lunge: 8 s at 10 fps."""
+    from conftest import crowd_video
+
+    video = crowd_video(tmp_path_factory.mktemp("pushup"), people=3, seconds=8, seed=5)
+    with np.load(video.with_suffix(".npz")) as data:
+        assert "push_up" in [str(label) for label in data["labels"]]
+    return video
+
+
+def _frames_found(video: Path, settings: object, person: int) -> tuple[int, list[int]]:
+    """The first frame ``person`` is seen (truth) and the frames where a found person's hips
+    lie within 10 px of theirs."""
+    from sportslens.pose.backends.blazepose_multi import _Models, follow_people
+    from sportslens.video import iter_frames
+
+    truth = load_people(video.with_suffix(".npz"))
+    hips = truth.keypoints[:, person, 11:13].mean(axis=1)  # (T, 2)
+    seen = (truth.scores[:, person] > 0).any(axis=1)  # (T,)
+    found = []
+    steps = follow_people(iter_frames(video), settings, _Models(), truth.fps)  # type: ignore[arg-type]
+    for t, (points, _) in enumerate(steps):
+        if seen[t] and len(points):
+            gaps = np.linalg.norm(points[:, [23, 24]].mean(axis=1) - hips[t], axis=1)
+            if gaps.min() < 10.0:
+                found.append(t)
+    return int(np.flatnonzero(seen)[0]), found
+
+
+def test_the_finer_sweep_finds_a_person_lying_flat_from_their_first_frames(
+    push_up_crowd: Path,
+) -> None:
+    from sportslens.pose.backends.blazepose_multi import MultiPoseSettings
+
+    with np.load(push_up_crowd.with_suffix(".npz")) as data:
+        person = [str(label) for label in data["labels"]].index("push_up")
+    first, found = _frames_found(push_up_crowd, MultiPoseSettings(fine_tile=0.5), person)
+    # the finer sweep (its candidates confirmed by the landmark model) finds them at once ...
+    assert found and found[0] - first <= 2, (first, found[:5])
+    # ... where the coarse sweep alone took a second (12 frames when written)
+    coarse = MultiPoseSettings()
+    _, before = _frames_found(push_up_crowd, coarse, person)
+    assert not before or (before[0] - first > 5 and len(found) > len(before)), before[:5]

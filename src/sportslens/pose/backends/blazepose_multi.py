@@ -47,6 +47,15 @@ class MultiPoseSettings:
     followed are followed from their landmarks, so the sweep only has to find newcomers."""
     min_detection: float = 0.5
     """Detector score a person needs (MediaPipe's own threshold)."""
+    weak_detection: float = 0.5
+    """Detector score from which a person is a candidate, followed only once the landmark model
+    confirms them (``confirm_presence``, ``confirm_overlap``); at ``min_detection`` (the
+    default) there are no weak detections. People near a tile's border (a lifter standing
+    20 px from the frame's edge) score between 0.3 and 0.5 tile after tile. Off by default: at
+    0.3 the four crowd seeds gained little (person-frames covered 0.849 against 0.841, IDF1
+    0.845 against 0.841, switches unchanged; docs/benchmarks.md), and in the test suite's
+    crossing video the person passing behind is found for three more frames on each side of
+    the crossing, and the tracker then swaps the two."""
     min_presence: float = 0.1
     """Landmark model's person-presence score below which a followed person is dropped. Lower
     than MediaPipe's 0.5: on people seen side-on or bent over (a deadlift) the score swings
@@ -69,6 +78,24 @@ class MultiPoseSettings:
     sizes (mean distance) of the person's last landmarks: at 10 fps a region held without
     this check came back on a barbell plate beside the lifter (the test suite's two-person
     video: a third track at 0.2 or 0.5, two tracks at 0.15)."""
+    fine_tile: float = 0.0
+    """Side of a second sweep's finer tiles, as a fraction of the frame's shorter side (0, the
+    default: no second sweep), one tile a frame beside the coarse sweep's; what it finds is a
+    candidate, as a weak detection. The detector misses some small or lying people at the
+    coarse scale (a 40-px push-up, a lifter beside another) and finds them in tiles about
+    twice their height. Off by default: at 0.5, with weak detections, the four crowd seeds'
+    people were found twice as soon (5.6 frames after they appear against 13.6), but what it
+    adds is followed worse (a lying figure's landmarks slide onto a neighbour, two regions on
+    one lying body): IDF1 0.832 against 0.841, 2.7 identity switches per person-minute
+    against 2.1 (docs/benchmarks.md)."""
+    confirm_presence: float = 0.5
+    """Presence score the landmark model must give a candidate (a weak detection, or one of the
+    finer sweep's) on their first frame (MediaPipe's own threshold): a region on part of a
+    body, or on nobody, scores lower."""
+    confirm_overlap: float = 0.5
+    """A candidate is dropped when more than this fraction of their COCO-17 joints lie inside
+    someone already followed (their joints' box): weak detections and finer tiles see parts of
+    a followed body (an upper body, a pair of legs) as people of their own."""
 
 
 class _Models:
@@ -81,9 +108,9 @@ class _Models:
 
     def detect(
         self, frame: NDArray[np.uint8], tiles: list[tuple[int, int, int]], min_score: float
-    ) -> list[Any]:
+    ) -> list[tuple[NDArray[np.float64], float]]:
         """Regions (cx, cy, side, angle) of the people the detector finds in ``tiles`` of
-        ``frame`` (squares ``(x, y, side)`` in pixels)."""
+        ``frame`` (squares ``(x, y, side)`` in pixels), with their scores, best first."""
         import cv2
 
         faces, hips, ends, scores = [], [], [], []
@@ -99,9 +126,8 @@ class _Models:
             scores.append(score)
         face, score = np.concatenate(faces), np.concatenate(scores)
         hip, end = np.concatenate(hips), np.concatenate(ends)
-        return [
-            geo.region_from_points(hip[i], end[i]) for i in geo.non_max_suppression(face, score)
-        ]
+        kept = geo.non_max_suppression(face, score)
+        return [(geo.region_from_points(hip[i], end[i]), float(score[i])) for i in kept]
 
     def landmarks_in(
         self, frame: NDArray[np.uint8], region: NDArray[np.float64]
@@ -152,9 +178,19 @@ def _run(interpreter: Any, tensor: NDArray[np.float32]) -> list[NDArray[np.float
     return [interpreter.get_tensor(d["index"]) for d in details]
 
 
-# A followed person: (region (cx, cy, side, angle), frames missed in a row, their last
-# landmarks (33, 2); None before the first).
-_Followed = tuple[NDArray[np.float64], int, NDArray[np.float32] | None]
+@dataclass
+class _Followed:
+    """A person followed from frame to frame."""
+
+    region: NDArray[np.float64]
+    """(cx, cy, side, angle): where to run the landmark model on the next frame."""
+    missed: int = 0
+    """Frames missed in a row (their region held)."""
+    last: NDArray[np.float32] | None = None
+    """Their last landmarks (33, 2); None before the first."""
+    unsure: bool = False
+    """Found by a weak detection or the finer sweep alone, not yet confirmed
+    (:func:`_confirmed`)."""
 
 
 def _is_new(
@@ -188,27 +224,62 @@ def follow_people(
     """For each ``(index, frame)``: (N, 33, 2) pixels and (N, 33) scores of its people."""
     hold = round(settings.hold_s * fps)  # frames
     followed: list[_Followed] = []
-    grid: list[tuple[int, int, int]] = []
-    turn = -1  # the next tile of the sweep (-1: none run yet)
+    coarse, fine = _Sweep(settings.tile), _Sweep(settings.fine_tile)
     for _index, frame in frames:  # (H, W, 3) uint8 RGB
-        if not grid:
-            height, width = frame.shape[:2]
-            grid = geo.tiles(width, height, round(settings.tile * min(width, height)))
-        count = len(grid) if turn < 0 else settings.tiles_per_frame  # the first frame whole
-        start = max(turn, 0)
-        chosen = [grid[(start + k) % len(grid)] for k in range(min(count, len(grid)))]
-        turn = (start + len(chosen)) % len(grid)
-        found = models.detect(frame, chosen, settings.min_detection)
-        seen = [f[0] for f in followed if not f[1]]
-        new = [r for r in found if _is_new(r, seen, settings.same_region)]
+        found = _detect(models, frame, coarse.next(frame, settings), settings)
+        extra = _detect(models, frame, fine.next(frame, settings), settings)
+        sure = [r for r, score in found if score >= settings.min_detection]
+        # weak coarse detections and the finer sweep's need the landmark model's confirmation
+        height, width = frame.shape[:2]  # a region centred off the frame: no one
+        unsure = [r for r, score in found if score < settings.min_detection] + [
+            r for r, score in extra if score >= settings.min_detection
+        ]
+        unsure = [r for r in unsure if 0 <= r[0] < width and 0 <= r[1] < height]
+        seen = [f.region for f in followed if not f.missed]
+        new = [r for r in sure if _is_new(r, seen, settings.same_region)]
+        newer = [r for r in unsure if _is_new(r, seen + new, settings.same_region)]
+        newer = [r for k, r in enumerate(newer) if _is_new(r, newer[:k], settings.same_region)]
         # A detection where a lost person's region waits replaces that region.
-        waiting = [f for f in followed if not f[1] or all(_is_new(f[0], [n]) for n in new)]
-        followed = (waiting + [(r, 0, None) for r in new])[: settings.max_people]
+        waiting = [f for f in followed if not f.missed or all(_is_new(f.region, [n]) for n in new)]
+        followed = waiting + [_Followed(r) for r in new]
+        followed = (followed + [_Followed(r, unsure=True) for r in newer])[: settings.max_people]
         points, scores, followed = _landmarks_step(frame, followed, settings, models, hold)
         yield (
             np.array(points, np.float32).reshape(-1, 33, 2),
             np.array(scores, np.float32).reshape(-1, 33),
         )
+
+
+def _detect(
+    models: _Models,
+    frame: NDArray[np.uint8],
+    tiles: list[tuple[int, int, int]],
+    settings: MultiPoseSettings,
+) -> list[tuple[NDArray[np.float64], float]]:
+    """Regions and scores of the people the detector finds in ``tiles``, from the weak score."""
+    return models.detect(frame, tiles, settings.weak_detection) if tiles else []
+
+
+class _Sweep:
+    """Detector tiles of one size (``tile``: a fraction of the frame's shorter side; 0: none),
+    one a frame in turn, the first frame's whole grid at once."""
+
+    def __init__(self, tile: float) -> None:
+        self.tile, self.grid, self.turn = tile, list[tuple[int, int, int]](), -1
+
+    def next(
+        self, frame: NDArray[np.uint8], settings: MultiPoseSettings
+    ) -> list[tuple[int, int, int]]:
+        if self.tile <= 0:
+            return []
+        if not self.grid:
+            height, width = frame.shape[:2]
+            self.grid = geo.tiles(width, height, round(self.tile * min(width, height)))
+        count = len(self.grid) if self.turn < 0 else settings.tiles_per_frame
+        start, size = max(self.turn, 0), len(self.grid)
+        chosen = [self.grid[(start + k) % size] for k in range(min(count, size))]
+        self.turn = (start + len(chosen)) % size
+        return chosen
 
 
 def _landmarks_step(
@@ -222,23 +293,52 @@ def _landmarks_step(
     look in next frame. A region whose presence score falls is tried again, unmoved, for up
     to ``hold`` frames: bending over (a deadlift, a snatch) drops the score for a few frames,
     and the detector rarely finds a bent-over person to start again. What a held region finds
-    counts only when it looks like the person last seen there (:func:`_held_back`)."""
+    counts only when it looks like the person last seen there (:func:`_held_back`); a
+    candidate, only when :func:`_confirmed`."""
     points: list[NDArray[np.float32]] = []
     scores: list[NDArray[np.float32]] = []
     kept: list[_Followed] = []
-    for region, missed, last in followed:
-        xy, visibility, presence, follow = models.landmarks_in(frame, region)
+    for person in followed:
+        xy, visibility, presence, follow = models.landmarks_in(frame, person.region)
         if _same_person(xy, points, settings.same_person):
             continue  # two regions converged on one person
-        back = presence >= settings.min_presence and _held_back(xy, missed, last, settings)
+        if person.unsure and not _confirmed(xy, presence, points, settings):
+            continue
+        back = presence >= settings.min_presence and _held_back(
+            xy, person.missed, person.last, settings
+        )
         if not back:
-            if missed < hold:
-                kept.append((region, missed + 1, last))
+            if person.missed < hold:
+                kept.append(_Followed(person.region, person.missed + 1, person.last))
             continue
         points.append(xy)
         scores.append(np.clip(visibility, MIN_DETECTED_SCORE, 1.0))
-        kept.append((follow, 0, xy))
+        kept.append(_Followed(follow, 0, xy))
     return points, scores, kept
+
+
+def _confirmed(
+    points: NDArray[np.float32],
+    presence: float,
+    others: list[NDArray[np.float32]],
+    settings: MultiPoseSettings,
+) -> bool:
+    """Whether a candidate's landmarks (33, 2) are a person not followed yet: a
+    presence of at least ``confirm_presence``, and at most ``confirm_overlap`` of their COCO-17
+    joints inside the joints' box of a person in ``others`` (each (33, 2)), grown by a tenth of
+    their body size."""
+    if presence < settings.confirm_presence:
+        return False
+    mine = points[BLAZEPOSE_TO_COCO]  # (17, 2)
+    for other in others:
+        theirs = other[BLAZEPOSE_TO_COCO]
+        low, high = theirs.min(axis=0), theirs.max(axis=0)
+        margin = 0.1 * float(np.hypot(*(high - low)))  # a side-on body's box is narrow
+        low, high = low - margin, high + margin
+        inside = np.all((mine >= low) & (mine <= high), axis=1)  # (17,)
+        if float(inside.mean()) > settings.confirm_overlap:
+            return False
+    return True
 
 
 def _held_back(
