@@ -146,7 +146,8 @@ class _Models:
         raw = outputs[0].reshape(39, 5)  # x, y, z (crop pixels), visibility, presence logits
         presence = float(outputs[1].reshape(-1)[0])
         points = geo.to_frame(raw[:, :2], matrix)  # (39, 2) frame pixels
-        visibility = 1.0 / (1.0 + np.exp(-raw[:33, 3]))
+        # a sigmoid of the logits, clipped: exp overflows (a RuntimeWarning) past about 88
+        visibility = 1.0 / (1.0 + np.exp(-np.clip(raw[:33, 3], -60.0, 60.0)))
         # Landmarks 33 and 34 are the model's own alignment points for the next region.
         follow = geo.region_from_points(points[33], points[34])
         return points[:33], visibility.astype(np.float32), presence, follow
