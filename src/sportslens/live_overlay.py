@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw
 
 from sportslens.live_people import PersonStatus
 from sportslens.pose.layouts import layout_edges
-from sportslens.pose.overlay import bundled_font, draw_pose
+from sportslens.pose.overlay import bundled_font, draw_pose, pad_even
 from sportslens.pose.people_overlay import draw_people, track_colour
 from sportslens.writer import VideoWriter
 
@@ -75,9 +75,7 @@ class AnnotatedVideo:
 
     def write(self, index: int, frame: NDArray[np.uint8]) -> None:
         """Append drawn frame ``index`` (H, W, 3) at its stream time."""
-        height, width = frame.shape[:2]
-        even = np.pad(frame, ((0, height % 2), (0, width % 2), (0, 0)))  # H.264: even sizes
-        self._writer.write(even, timestamp=index / self.fps)
+        self._writer.write(pad_even(frame), timestamp=index / self.fps)
         self.frames += 1
 
     def close(self) -> None:

@@ -20,7 +20,7 @@ from sportslens.pose.angles import ANGLE_JOINTS
 from sportslens.pose.form import FormAnalysis
 from sportslens.pose.keypoints import Keypoints
 from sportslens.pose.layouts import layout_edges
-from sportslens.pose.overlay import bundled_font, draw_pose
+from sportslens.pose.overlay import bundled_font, draw_pose, pad_even
 from sportslens.pose.reps import candidate_signals
 from sportslens.video import Source, iter_frames
 from sportslens.writer import VideoWriter
@@ -105,8 +105,7 @@ def write_annotated_video(
                 drawn = annotate_frame(frame, notes, index)
                 if index in wanted:
                     kept[index] = drawn
-                height, width = drawn.shape[:2]
-                writer.write(np.pad(drawn, ((0, height % 2), (0, width % 2), (0, 0))))
+                writer.write(pad_even(drawn))
         tmp.replace(out)
     except BaseException:
         tmp.unlink(missing_ok=True)

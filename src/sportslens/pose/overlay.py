@@ -121,7 +121,7 @@ def write_drawn(
             task = bar.add_task(f"overlay {out.name}", total=frames)
             for index, frame in iter_frames(video):  # (H, W, 3) uint8
                 scale = np.array(frame.shape[1::-1], dtype=np.float32) / np.array(kp.size)
-                writer.write(_even(draw(frame, index, scale.astype(np.float32))))
+                writer.write(pad_even(draw(frame, index, scale.astype(np.float32))))
                 bar.advance(task)
         tmp.replace(out)
     except BaseException:
@@ -130,8 +130,9 @@ def write_drawn(
     return out
 
 
-def _even(frame: NDArray[np.uint8]) -> NDArray[np.uint8]:
-    """Pad an (H, W, 3) frame with black to an even height and width."""
+def pad_even(frame: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """Pad an (H, W, 3) frame with black to an even height and width (H.264 in yuv420p needs
+    both even)."""
     height, width = frame.shape[:2]
     if height % 2 == 0 and width % 2 == 0:
         return frame
