@@ -266,7 +266,9 @@ class _Sweep:
     one a frame in turn, the first frame's whole grid at once."""
 
     def __init__(self, tile: float) -> None:
-        self.tile, self.grid, self.turn = tile, list[tuple[int, int, int]](), -1
+        self.tile = tile
+        self.grid: list[tuple[int, int, int]] = []  # squares (x, y, side), made on the first frame
+        self.turn = -1  # the next tile of the sweep (-1: none run yet)
 
     def next(
         self, frame: NDArray[np.uint8], settings: MultiPoseSettings
