@@ -205,3 +205,29 @@ def test_a_track_that_begins_as_a_duplicate_just_before_another_ends_continues_i
         frames.append((np.stack(people), np.stack([ones] * len(people))))
     people = run(frames).people(40, "coco17", 30.0, (320, 200), "x")
     assert people.num_people == 1 and (people.scores[:, 0] > 0).all()
+
+
+def crossing_frames() -> tuple[np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+    """Two walkers crossing (a right, b left, 3 px a frame) seen as one body for frames 10-19:
+    first the landmarks' blend of both (10-12), then b in front (13-19); a is back at 20."""
+    a, b = walker(100, 3, 40), walker(180, -3, 40)
+    ones = np.ones(17, np.float32)
+    frames = []
+    for t in range(40):
+        people = [a[t], b[t]] if not 10 <= t < 20 else [(a[t] + b[t]) / 2] if t < 13 else [b[t]]
+        frames.append((np.stack(people), np.stack([ones] * len(people))))
+    return a, b, frames
+
+
+def test_a_crossing_the_tracker_got_wrong_is_swapped_back_by_motion_offline() -> None:
+    # The lost track waits where b vanished (max_coast: one frame), so the track on the blend
+    # follows b out of the crossing and b's old track takes a when a reappears: a swap.
+    a, b, frames = crossing_frames()
+    swapped = run(frames, max_coast=0.0, crossings=None).people(40, "coco17", 30.0, (320, 200), "x")
+    assert swapped.num_people == 2
+    np.testing.assert_allclose(swapped.keypoints[30, 0], b[30])  # track 0 began as a
+    people = run(frames, max_coast=0.0).people(40, "coco17", 30.0, (320, 200), "x")
+    assert people.num_people == 2
+    for t in (0, 9, 20, 30, 39):
+        np.testing.assert_allclose(people.keypoints[t, 0], a[t])
+        np.testing.assert_allclose(people.keypoints[t, 1], b[t])

@@ -7,6 +7,8 @@ body size (so the gate means the same near and far from the camera). SciPy's
 ``linear_sum_assignment`` solves each frame's assignment. A track that finds no detection keeps
 its place for ``max_age`` seconds, predicted forward, so a person hidden for a moment behind
 another gets their own id back; after that it ends, and a returning person gets a new id.
+Once the video is done, :meth:`Tracker.people` stitches fragments, undoes crossings the
+frame-by-frame matching got wrong (:mod:`sportslens.pose.crossings`) and fills short gaps.
 
 ByteTrack (the ``trackers`` package) was the other candidate; its wheel needs numpy>=2, which the
 pinned MediaPipe 0.10.21 cannot load, and it matches boxes only, which cross exactly when two
@@ -23,6 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from sportslens.pose.crossings import CrossingSettings, History, uncross
 from sportslens.pose.people import People
 
 __all__ = ["Tracker", "TrackerConfig", "track_people"]
@@ -58,6 +61,12 @@ class TrackerConfig:
     """Seconds: once the video is done, a track's gaps at most this long (a person hidden
     or missed for a moment) are filled by interpolating between the frames either side
     (0: off). See :func:`_fill_gaps`."""
+    crossings: CrossingSettings | None = field(default_factory=CrossingSettings)
+    """Once the video is done, two tracks that met swap their futures when each one's motion
+    before the meeting continues into the other's after it (None: off). See
+    :mod:`sportslens.pose.crossings`: on the held-out crowd seeds 7, 8 and 9 of
+    ``bench tracking --detections blazepose-multi``, IDF1 0.742 -> 0.767 and 15 -> 13
+    identity switches (docs/benchmarks.md); no change on simulated detections."""
     joints: tuple[int, ...] | None = None
     """The joints compared when matching (None: all); the tracks keep every joint. The
     ``blazepose-multi`` backend matches on the COCO-17 subset of its 33 landmarks: the face's
@@ -237,6 +246,9 @@ class Tracker:
         if self.config.max_stitch > 0:
             gap = round(self.config.max_stitch * fps)
             tracks = _stitch(tracks, gap, self.config, self.short)
+        if self.config.crossings is not None:
+            histories = [t.history for t in tracks]
+            uncross(histories, _body_box(self.config), self.config.crossings, fps)
         if self.config.max_fill > 0:
             for track in tracks:
                 _fill_gaps(track.history, round(self.config.max_fill * fps))
@@ -257,6 +269,17 @@ def _box(
     seen = points[scores > min_score] if (scores > min_score).sum() > 1 else points
     lo, hi = seen.min(axis=0), seen.max(axis=0)
     return (lo + hi) / 2, max(1.0, float(np.hypot(*(hi - lo))))
+
+
+def _body_box(config: TrackerConfig) -> Callable[[History, int], tuple[NDArray[Any], float]]:
+    """(history, frame) -> (body centre (2,), size) on the joints the tracker matches on."""
+    joints = slice(None) if config.joints is None else list(config.joints)
+
+    def box(history: History, frame: int) -> tuple[NDArray[Any], float]:
+        points, scores = history[frame]
+        return _box(points[joints], scores[joints], config.min_score)
+
+    return box
 
 
 def _fill_gaps(
@@ -305,12 +328,11 @@ def _stitch(tracks: list[_Track], max_gap: int, config: TrackerConfig, short: in
     sizes from where it was last seen (sizes as :func:`_size_ratio`), is the same person lost
     for longer than ``max_age`` (hidden behind someone, or missed by the detector). Each
     fragment takes the nearest such track that no other fragment took yet."""
-    joints = slice(None) if config.joints is None else list(config.joints)
     max_distance = config.max_relink
+    body = _body_box(config)
 
     def box(track: _Track, frame: int) -> tuple[NDArray[Any], float]:
-        points, scores = track.history[frame]
-        return _box(points[joints], scores[joints], config.min_score)
+        return body(track.history, frame)
 
     chains: list[_Track] = []
     for track in tracks:
