@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sportslens.pose.crossings import CrossingSettings, History, uncross
+from sportslens.pose.crossings import Box, CrossingSettings, History, uncross
 from sportslens.pose.people import People
 
 __all__ = ["Tracker", "TrackerConfig", "track_people"]
@@ -65,7 +65,7 @@ class TrackerConfig:
     """Once the video is done, two tracks that met swap their futures when each one's motion
     before the meeting continues into the other's after it (None: off). See
     :mod:`sportslens.pose.crossings`: on the held-out crowd seeds 7, 8 and 9 of
-    ``bench tracking --detections blazepose-multi``, IDF1 0.742 -> 0.767 and 15 -> 13
+    ``bench tracking --detections blazepose-multi``, IDF1 0.742 -> 0.745 and 15 -> 13
     identity switches (docs/benchmarks.md); no change on simulated detections."""
     joints: tuple[int, ...] | None = None
     """The joints compared when matching (None: all); the tracks keep every joint. The
@@ -271,7 +271,7 @@ def _box(
     return (lo + hi) / 2, max(1.0, float(np.hypot(*(hi - lo))))
 
 
-def _body_box(config: TrackerConfig) -> Callable[[History, int], tuple[NDArray[Any], float]]:
+def _body_box(config: TrackerConfig) -> Box:
     """(history, frame) -> (body centre (2,), size) on the joints the tracker matches on."""
     joints = slice(None) if config.joints is None else list(config.joints)
 
@@ -282,9 +282,7 @@ def _body_box(config: TrackerConfig) -> Callable[[History, int], tuple[NDArray[A
     return box
 
 
-def _fill_gaps(
-    history: dict[int, tuple[NDArray[np.float32], NDArray[np.float32]]], max_gap: int
-) -> None:
+def _fill_gaps(history: History, max_gap: int) -> None:
     """Fill, in place, each gap of at most ``max_gap`` missing frames between two frames of
     ``history`` by linear interpolation of the points; a filled joint's score is the lower of
     its two ends' (unseen at either end: unseen while filled)."""
