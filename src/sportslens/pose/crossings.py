@@ -57,10 +57,11 @@ def uncross(histories: list[History], box: Box, settings: CrossingSettings, fps:
     track; returns how many swaps were made. The meetings are found first, then judged in
     the order they begin, each on the histories as the swaps before it left them."""
     longest, window = round(settings.longest * fps), max(3, round(settings.window * fps))
+    bodies = [{frame: box(h, frame) for frame in h} for h in histories]  # each box once
     meetings = []
     for a in range(len(histories)):
         for b in range(a + 1, len(histories)):
-            for meeting in _meetings(histories[a], histories[b], box, settings.reach, longest):
+            for meeting in _meetings(bodies[a], bodies[b], settings.reach, longest):
                 meetings.append((meeting.first, a, b, meeting))
     swaps = 0
     for _, a, b, meeting in sorted(meetings, key=lambda m: m[:3]):
@@ -70,7 +71,11 @@ def uncross(histories: list[History], box: Box, settings: CrossingSettings, fps:
     return swaps
 
 
-def _meetings(one: History, two: History, box: Box, reach: float, longest: int) -> list[_Meeting]:
+_Bodies = dict[int, tuple[NDArray[Any], float]]
+"""frame -> (body centre (2,), body size) of one track."""
+
+
+def _meetings(one: _Bodies, two: _Bodies, reach: float, longest: int) -> list[_Meeting]:
     """The runs of frames where the two tracks meet (see the module's docstring), at most
     ``longest`` frames long. A meeting's split is the first frame one of them is missing in
     (from there on who is who was a guess), or else the frame they came nearest."""
@@ -83,7 +88,7 @@ def _meetings(one: History, two: History, box: Box, reach: float, longest: int) 
         both = frame in one and frame in two
         distance = np.inf
         if both:
-            (a, size_a), (b, size_b) = box(one, frame), box(two, frame)
+            (a, size_a), (b, size_b) = one[frame], two[frame]
             distance = float(np.hypot(*(a - b))) / min(size_a, size_b)  # body sizes
         if first is None:
             if distance < reach:
