@@ -7,7 +7,8 @@ block keeps a failure to that item. Items and results travel pickled, in a binar
 Failures: an exception the worker raises comes back as that item's error. An actor whose process
 dies (a crash in native code) is restarted and its item tried again, at most ``_RETRIES`` times;
 after that the item's block is dropped (``max_errored_blocks=-1`` lets the rest go on) and the
-item is reported as failed when the run ends.
+item is reported as failed when the run ends. An actor holds one item at a time, so no item is
+queued behind one that kills it and shares its retries.
 """
 
 from __future__ import annotations
@@ -59,7 +60,10 @@ def run_ray(
                 fn_constructor_args=(make_worker, stop_on),
                 batch_size=1,
                 batch_format="numpy",
-                concurrency=actors,
+                # One item in flight per actor: an item queued behind one that kills the actor
+                # would share its retries and be lost with it (and a video is long enough that
+                # prefetching the next path buys nothing).
+                compute=ray.data.ActorPoolStrategy(size=actors, max_tasks_in_flight_per_actor=1),
                 num_cpus=settings.cpus_per_worker,
                 num_gpus=settings.gpus_per_worker or None,
                 # Ray Data's default retries a task whose actor died forever: a video that
