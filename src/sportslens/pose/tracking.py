@@ -7,7 +7,8 @@ body size (so the gate means the same near and far from the camera). SciPy's
 ``linear_sum_assignment`` solves each frame's assignment. A track that finds no detection keeps
 its place for ``max_age`` seconds, predicted forward, so a person hidden for a moment behind
 another gets their own id back; after that it ends, and a returning person gets a new id.
-Once the video is done, :meth:`Tracker.people` stitches fragments, undoes crossings the
+Once the video is done, :meth:`Tracker.people` stitches fragments, drops second skeletons
+fitted to a body already followed (:mod:`sportslens.pose.shadows`), undoes crossings the
 frame-by-frame matching got wrong (:mod:`sportslens.pose.crossings`) and fills short gaps.
 
 ByteTrack (the ``trackers`` package) was the other candidate; its wheel needs numpy>=2, which the
@@ -27,6 +28,7 @@ from numpy.typing import NDArray
 
 from sportslens.pose.crossings import Box, CrossingSettings, History, uncross
 from sportslens.pose.people import People
+from sportslens.pose.shadows import Corners, ShadowSettings, find_shadows
 
 __all__ = ["Tracker", "TrackerConfig", "track_people"]
 
@@ -67,6 +69,12 @@ class TrackerConfig:
     :mod:`sportslens.pose.crossings`: on the held-out crowd seeds 7, 8 and 9 of
     ``bench tracking --detections blazepose-multi``, IDF1 0.742 -> 0.745 and 15 -> 13
     identity switches (docs/benchmarks.md); no change on simulated detections."""
+    shadows: ShadowSettings | None = field(default_factory=ShadowSettings)
+    """Once the video is done, a track that is there almost only while a longer one is, with
+    its joints' box inside that one's most of the time, is a second skeleton on that body and
+    is dropped (None: off). See :mod:`sportslens.pose.shadows`: a real deadlift clip's lifter
+    had three such tracks; on the crowd seeds 1-3, 5 and 7-12 two tracks were dropped, IDF1
+    the same or higher (docs/benchmarks.md)."""
     joints: tuple[int, ...] | None = None
     """The joints compared when matching (None: all); the tracks keep every joint. The
     ``blazepose-multi`` backend matches on the COCO-17 subset of its 33 landmarks: the face's
@@ -246,6 +254,10 @@ class Tracker:
         if self.config.max_stitch > 0:
             gap = round(self.config.max_stitch * fps)
             tracks = _stitch(tracks, gap, self.config, self.short)
+        if self.config.shadows is not None:
+            corners = _joint_corners(self.config)
+            shadows = find_shadows([t.history for t in tracks], corners, self.config.shadows)
+            tracks = [t for i, t in enumerate(tracks) if i not in shadows]
         if self.config.crossings is not None:
             histories = [t.history for t in tracks]
             uncross(histories, _body_box(self.config), self.config.crossings, fps)
@@ -266,9 +278,17 @@ def _box(
     points: NDArray[np.float32], scores: NDArray[np.float32], min_score: float
 ) -> tuple[NDArray[Any], float]:
     """(centre (2,), diagonal) of the joints scored above ``min_score`` (all when none are)."""
-    seen = points[scores > min_score] if (scores > min_score).sum() > 1 else points
-    lo, hi = seen.min(axis=0), seen.max(axis=0)
+    corners = _corners(points, scores, min_score)
+    lo, hi = corners[:2], corners[2:]
     return (lo + hi) / 2, max(1.0, float(np.hypot(*(hi - lo))))
+
+
+def _corners(
+    points: NDArray[np.float32], scores: NDArray[np.float32], min_score: float
+) -> NDArray[Any]:
+    """(x0, y0, x1, y1) of the joints scored above ``min_score`` (all when under two are)."""
+    seen = points[scores > min_score] if (scores > min_score).sum() > 1 else points
+    return np.concatenate([seen.min(axis=0), seen.max(axis=0)])
 
 
 def _body_box(config: TrackerConfig) -> Box:
@@ -280,6 +300,17 @@ def _body_box(config: TrackerConfig) -> Box:
         return _box(points[joints], scores[joints], config.min_score)
 
     return box
+
+
+def _joint_corners(config: TrackerConfig) -> Corners:
+    """(history, frame) -> box (x0, y0, x1, y1) of the matched joints seen at that frame."""
+    joints = slice(None) if config.joints is None else list(config.joints)
+
+    def corners(history: History, frame: int) -> NDArray[Any]:
+        points, scores = history[frame]
+        return _corners(points[joints], scores[joints], config.min_score)
+
+    return corners
 
 
 def _fill_gaps(history: History, max_gap: int) -> None:

@@ -1,0 +1,65 @@
+"""Second skeletons on one body (sportslens.pose.shadows): which tracks are shadows, which not."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from sportslens.pose.crossings import History
+from sportslens.pose.shadows import ShadowSettings, find_shadows
+
+
+def box_track(frames: range, x: float, width: float, height: float, y: float = 0.0) -> History:
+    """A track whose (2, 2) "joints" are the corners of a box at (x, y) of the given size."""
+    ones = np.ones(2, np.float32)
+    corners = np.array([[x, y], [x + width, y + height]], np.float32)
+    return dict.fromkeys(frames, (corners, ones))
+
+
+def corners(history: History, frame: int) -> Any:
+    points = history[frame][0]
+    return np.concatenate([points.min(axis=0), points.max(axis=0)])
+
+
+def test_a_second_skeleton_inside_a_lifters_body_the_whole_time_is_a_shadow() -> None:
+    lifter = box_track(range(300), 100, 150, 270)
+    partial = box_track(range(20, 120), 120, 80, 190, y=60)  # inside the lifter's box
+    assert find_shadows([lifter, partial], corners, ShadowSettings()) == {1}
+
+
+def test_the_longer_track_is_kept_whichever_comes_first() -> None:
+    lifter = box_track(range(300), 100, 150, 270)
+    partial = box_track(range(0, 100), 120, 80, 190, y=60)
+    assert find_shadows([partial, lifter], corners, ShadowSettings()) == {0}
+
+
+def test_a_person_passing_behind_another_is_not_a_shadow() -> None:
+    # inside the front person's box only for the 20 frames of the crossing, out of 100
+    ones = np.ones(2, np.float32)
+    front = box_track(range(100), 200, 100, 200)
+    passer = {
+        t: (np.array([[5.0 * t, 20], [5.0 * t + 60, 200]], np.float32), ones) for t in range(100)
+    }
+    assert find_shadows([front, passer], corners, ShadowSettings()) == set()
+
+
+def test_a_smaller_person_half_inside_a_nearer_ones_box_is_not_a_shadow() -> None:
+    near = box_track(range(200), 100, 150, 300)
+    beside = box_track(range(200), 200, 100, 200, y=50)  # half of its box outside the near one's
+    assert find_shadows([near, beside], corners, ShadowSettings()) == set()
+
+
+def test_a_track_that_outlives_the_other_is_not_a_shadow() -> None:
+    # inside the lifter's box while both are there, but mostly there after the lifter left
+    lifter = box_track(range(100), 100, 150, 270)
+    stays = box_track(range(50, 250), 120, 80, 190, y=60)
+    assert find_shadows([lifter, stays], corners, ShadowSettings()) == set()
+
+
+def test_a_shadow_of_a_shadow_is_judged_against_real_tracks_only() -> None:
+    lifter = box_track(range(300), 100, 150, 270)
+    shadow = box_track(range(250), 120, 100, 200, y=40)
+    inner = box_track(range(200), 130, 60, 100, y=60)  # inside both
+    assert find_shadows([lifter, shadow, inner], corners, ShadowSettings()) == {1, 2}
+    assert find_shadows([lifter, shadow], corners, ShadowSettings(inside=1.01)) == set()
