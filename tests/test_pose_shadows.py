@@ -34,32 +34,43 @@ def test_the_longer_track_is_kept_whichever_comes_first() -> None:
     assert find_shadows([partial, lifter], corners, ShadowSettings()) == {0}
 
 
+def test_a_spotter_behind_a_lifter_for_the_whole_set_is_not_a_shadow() -> None:
+    # further from the camera, so smaller and inside the lifter's box, but there as long
+    lifter = box_track(range(300), 100, 150, 270)
+    spotter = box_track(range(10, 290), 120, 100, 220, y=20)
+    assert find_shadows([lifter, spotter], corners, ShadowSettings()) == set()
+    assert find_shadows([lifter, spotter], corners, ShadowSettings(longest=1.0)) == {1}
+
+
 def test_a_person_passing_behind_another_is_not_a_shadow() -> None:
     # inside the front person's box only for the 20 frames of the crossing, out of 100
     ones = np.ones(2, np.float32)
-    front = box_track(range(100), 200, 100, 200)
+    front = box_track(range(300), 200, 100, 200)
     passer = {
-        t: (np.array([[5.0 * t, 20], [5.0 * t + 60, 200]], np.float32), ones) for t in range(100)
+        t: (np.array([[5.0 * (t - 100), 20], [5.0 * (t - 100) + 60, 200]], np.float32), ones)
+        for t in range(100, 200)
     }
     assert find_shadows([front, passer], corners, ShadowSettings()) == set()
 
 
 def test_a_smaller_person_half_inside_a_nearer_ones_box_is_not_a_shadow() -> None:
     near = box_track(range(200), 100, 150, 300)
-    beside = box_track(range(200), 200, 100, 200, y=50)  # half of its box outside the near one's
+    beside = box_track(range(50, 130), 200, 100, 200, y=50)  # half outside the near one's box
     assert find_shadows([near, beside], corners, ShadowSettings()) == set()
+    assert find_shadows([near, beside], corners, ShadowSettings(inside=0.4)) == {1}
 
 
 def test_a_track_that_outlives_the_other_is_not_a_shadow() -> None:
     # inside the lifter's box while both are there, but mostly there after the lifter left
-    lifter = box_track(range(100), 100, 150, 270)
-    stays = box_track(range(50, 250), 120, 80, 190, y=60)
+    lifter = box_track(range(300), 100, 150, 270)
+    stays = box_track(range(250, 380), 120, 80, 190, y=60)
     assert find_shadows([lifter, stays], corners, ShadowSettings()) == set()
+    assert find_shadows([lifter, stays], corners, ShadowSettings(shared=0.3)) == {1}
 
 
 def test_a_shadow_of_a_shadow_is_judged_against_real_tracks_only() -> None:
     lifter = box_track(range(300), 100, 150, 270)
-    shadow = box_track(range(250), 120, 100, 200, y=40)
-    inner = box_track(range(200), 130, 60, 100, y=60)  # inside both
+    shadow = box_track(range(140), 120, 100, 200, y=40)
+    inner = box_track(range(60), 130, 60, 100, y=60)  # inside both
     assert find_shadows([lifter, shadow, inner], corners, ShadowSettings()) == {1, 2}
     assert find_shadows([lifter, shadow], corners, ShadowSettings(inside=1.01)) == set()

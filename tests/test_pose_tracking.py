@@ -234,7 +234,7 @@ def test_a_crossing_the_tracker_got_wrong_is_swapped_back_by_motion_offline() ->
 
 
 def test_a_second_skeleton_fitted_inside_one_body_is_dropped_offline() -> None:
-    # A backend fits a second skeleton on the lifter for frames 10-59, its joints scattered
+    # A backend fits a second skeleton on the lifter for frames 35-59, its joints scattered
     # over the lifter's body (here upside down and smaller): a shadow.
     lifter = walker(100, 0, 60)
     centre = lifter.mean(axis=1, keepdims=True)  # (T, 1, 2)
@@ -242,7 +242,7 @@ def test_a_second_skeleton_fitted_inside_one_body_is_dropped_offline() -> None:
     ones = np.ones(17, np.float32)
     frames = []
     for t in range(60):
-        people = [lifter[t], shadow[t]] if t >= 10 else [lifter[t]]
+        people = [lifter[t], shadow[t]] if t >= 35 else [lifter[t]]
         frames.append((np.stack(people), np.stack([ones] * len(people))))
     assert run(frames, shadows=None).people(60, "coco17", 30.0, (320, 200), "x").num_people == 2
     people = run(frames).people(60, "coco17", 30.0, (320, 200), "x")

@@ -131,7 +131,7 @@ def test_every_person_box_above_the_threshold_is_kept_and_tracked(
     )
     from sportslens.pose.backends.vitpose import extract_vitpose_people
 
-    everyone = TrackerConfig(min_score=0.0, min_frames=1, max_distance=1e6)
+    everyone = TrackerConfig(min_score=0.0, min_frames=1, max_distance=1e6, shadows=None)
     tracked = extract_vitpose_people(video, loose, tracker=everyone)
     assert tracked.num_frames == 6 and tracked.num_people >= max(boxes)
     one = extract_people(video, "vitpose", vitpose=loose)  # largest: the best box, as before

@@ -5,9 +5,10 @@ follows: on a bent-over lifter, a detection on part of the body starts a region 
 landmarks lie scattered over that same body, too far from the first skeleton's to be merged
 with it (`blazepose-multi` on a real deadlift clip gave one lifter four tracks). Frame by frame
 such a *shadow* cannot be told from someone standing just behind the lifter. Over the whole
-video it can: a shadow is there almost only while a longer track is, and its joints' box lies
-inside that track's box most of that time, while a person behind someone is inside their box
-only while passing.
+video it can: a shadow comes and goes while its host stays (it is there almost only while the
+host is, and for at most half as long), and its joints' box lies inside the host's most of
+that time. A person walking behind someone is inside their box only while passing; a spotter
+behind a lifter for the whole set is there about as long as the lifter.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ class ShadowSettings:
     it, and IDF1 stayed the same or rose without them)."""
     shared: float = 0.9
     """The fraction of the track's frames the other (longer) track must be in too."""
+    longest: float = 0.5
+    """A shadow is seen in at most this fraction of as many frames as its host (the real
+    deadlift's shadows: 2-17 %)."""
 
 
 def find_shadows(histories: list[History], corners: Corners, settings: ShadowSettings) -> set[int]:
@@ -54,8 +58,12 @@ def find_shadows(histories: list[History], corners: Corners, settings: ShadowSet
 def _is_shadow(
     track: dict[int, NDArray[Any]], host: dict[int, NDArray[Any]], settings: ShadowSettings
 ) -> bool:
+    """Whether ``track``'s boxes (frame -> (4,)) are mostly inside ``host``'s while both are
+    there, and ``host`` is there for nearly all of ``track``'s frames and many more."""
+    if not track or len(track) > settings.longest * len(host):
+        return False
     shared = [frame for frame in track if frame in host]
-    if not track or len(shared) < settings.shared * len(track):
+    if len(shared) < settings.shared * len(track):
         return False
     mine = np.array([track[f] for f in shared], np.float64)  # (S, 4)
     theirs = np.array([host[f] for f in shared], np.float64)  # (S, 4)

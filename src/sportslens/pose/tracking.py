@@ -70,9 +70,9 @@ class TrackerConfig:
     ``bench tracking --detections blazepose-multi``, IDF1 0.742 -> 0.745 and 15 -> 13
     identity switches (docs/benchmarks.md); no change on simulated detections."""
     shadows: ShadowSettings | None = field(default_factory=ShadowSettings)
-    """Once the video is done, a track that is there almost only while a longer one is, with
-    its joints' box inside that one's most of the time, is a second skeleton on that body and
-    is dropped (None: off). See :mod:`sportslens.pose.shadows`: a real deadlift clip's lifter
+    """Once the video is done, a track that is there almost only while a much longer one is,
+    with its joints' box inside that one's most of the time, is a second skeleton on that body
+    and is dropped (None: off). See :mod:`sportslens.pose.shadows`: a real deadlift clip's lifter
     had three such tracks; on the crowd seeds 1-3, 5 and 7-12 two tracks were dropped, IDF1
     the same or higher (docs/benchmarks.md)."""
     joints: tuple[int, ...] | None = None
