@@ -4,13 +4,14 @@ track per person, for as long as each is seen, and no track on a body already fo
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from sportslens.pose.people import People
-from sportslens.pose.tracking import Tracker, TrackerConfig
+from sportslens.pose.tracking import Tracker
 from sportslens.video import iter_frames, probe
 
 pytest.importorskip("mediapipe", reason="the backend runs the models in MediaPipe's wheel")
@@ -48,18 +49,22 @@ def test_the_demo_clips_two_people_are_followed_each_on_one_track(shared_clips: 
 def test_a_second_skeleton_on_a_bent_over_lifter_is_not_a_second_person(
     shared_clips: Path,
 ) -> None:
-    from sportslens.pose.backends.blazepose_multi import MultiPoseSettings, _Models, follow_people
-    from sportslens.pose.layouts import BLAZEPOSE_TO_COCO
+    from sportslens.pose.backends.blazepose_multi import (
+        TRACKING,
+        MultiPoseSettings,
+        _Models,
+        follow_people,
+    )
 
     video = clip(shared_clips, "reps/jurisimo__deadlift.mp4")
-    fps = probe(video).fps
+    info = probe(video)
     frames = itertools.islice(iter_frames(video), 320)  # two pulls; a shadow in frames 0-104
-    found = list(follow_people(frames, MultiPoseSettings(), _Models(), fps))
-    joints = tuple(BLAZEPOSE_TO_COCO.tolist())
+    found = list(follow_people(frames, MultiPoseSettings(), _Models(), info.fps))
     counts = []
-    for shadows in (None, TrackerConfig().shadows):
-        tracker = Tracker(fps, TrackerConfig(joints=joints, max_fill=1.0, shadows=shadows))
+    for config in (replace(TRACKING, shadows=None), TRACKING):
+        tracker = Tracker(info.fps, config)
         for index, (points, scores) in enumerate(found):
             tracker.update(index, points, scores)
-        counts.append(tracker.people(320, "blazepose33", fps, (854, 480), "x").num_people)
+        size = (info.width, info.height)
+        counts.append(tracker.people(320, "blazepose33", info.fps, size, "x").num_people)
     assert counts == [2, 1]  # without the shadow rule, the lifter is two people

@@ -68,9 +68,9 @@ def test_a_track_that_outlives_the_other_is_not_a_shadow() -> None:
     assert find_shadows([lifter, stays], corners, ShadowSettings(shared=0.3)) == {1}
 
 
-def test_a_shadow_of_a_shadow_is_judged_against_real_tracks_only() -> None:
+def test_a_track_inside_a_shadow_alone_is_judged_against_real_tracks_only() -> None:
     lifter = box_track(range(300), 100, 150, 270)
-    shadow = box_track(range(140), 120, 100, 200, y=40)
-    inner = box_track(range(60), 130, 60, 100, y=60)  # inside both
-    assert find_shadows([lifter, shadow, inner], corners, ShadowSettings()) == {1, 2}
-    assert find_shadows([lifter, shadow], corners, ShadowSettings(inside=1.01)) == set()
+    shadow = box_track(range(140), 130, 150, 200, y=40)  # 80 % inside the lifter's box
+    inner = box_track(range(60), 255, 25, 100, y=60)  # inside the shadow's part outside it
+    assert find_shadows([lifter, shadow, inner], corners, ShadowSettings()) == {1}
+    assert find_shadows([shadow, inner], corners, ShadowSettings()) == {1}  # with no lifter

@@ -30,6 +30,13 @@ from sportslens.pose.tracking import Tracker, TrackerConfig
 from sportslens.progress import progress_bar
 from sportslens.video import Source, describe_source, iter_frames, probe
 
+# Matched on the COCO-17 landmarks; gaps up to 1 s (a presence dip, a moment hidden: as long as
+# a track waits) filled once the video is done (docs/benchmarks.md: fewer switches and more
+# exact repetition counts on crowd seeds than 0.5 s); a person lost for a while may come back
+# up to 1.5 body sizes from where they were last seen (1.0: more switches).
+TRACKING = TrackerConfig(joints=tuple(BLAZEPOSE_TO_COCO.tolist()), max_fill=1.0, max_relink=1.5)
+"""How :func:`extract_blazepose_multi` tracks the people it follows."""
+
 _DETECTOR = "modules/pose_detection/pose_detection.tflite"
 _LANDMARKS = "modules/pose_landmark/pose_landmark_full.tflite"
 
@@ -368,12 +375,7 @@ def extract_blazepose_multi(
     models = models or _Models()
     info = probe(source)
     name = describe_source(source)
-    # Matched on the COCO-17 landmarks; gaps up to 1 s (a presence dip, a moment hidden: as
-    # long as a track waits) filled once the video is done (docs/benchmarks.md: fewer switches
-    # and more exact repetition counts on crowd seeds than 0.5 s); a person lost for a while
-    # may come back up to 1.5 body sizes from where they were last seen (1.0: more switches).
-    config = TrackerConfig(joints=tuple(BLAZEPOSE_TO_COCO.tolist()), max_fill=1.0, max_relink=1.5)
-    tracker = Tracker(info.fps, config)
+    tracker = Tracker(info.fps, TRACKING)
     with progress_bar(enabled=progress) as bar:
         task = bar.add_task(f"pose {Path(name).name}", total=info.num_frames)
         frames = iter_frames(source)
