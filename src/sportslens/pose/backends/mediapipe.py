@@ -100,6 +100,9 @@ def mediapipe_frames(
         quiet_native_stderr() if quiet else nullcontext(),
         mp.solutions.pose.Pose(model_complexity=1, static_image_mode=False) as pose,
     ):
+        # The graph's first run costs about 0.3 s (more on a busy machine): paid here, on a
+        # blank frame, not by the stream's first frame, behind which a live source drops frames.
+        pose.process(np.zeros((64, 64, 3), dtype=np.uint8))
 
         def one_frame(frame: NDArray[np.uint8]) -> Keypoints:
             height, width = frame.shape[:2]
