@@ -271,8 +271,8 @@ def _y4m_bytes(frames: list[Any], fps: float, tmp_path: Path) -> bytes:
 def test_the_stream_mode_reads_a_url_and_counts(checkpoint: Path, tmp_path: Path) -> None:
     pytest.importorskip("mediapipe", reason="the pose extra is not installed")
     # The one the camera mode counts: a 30 fps stream, sent at 15 frames a second so that each
-    # frame has 66 ms to be analysed before the next one arrives however busy the machine is
-    # (sent at 30, a loaded CI machine dropped 20 of 90 frames).
+    # frame has 66 ms to be analysed before the next one arrives (about 20 ms on an idle core;
+    # sent at 30, a loaded CI machine dropped 20 of 90 frames).
     frames, truth = athlete(3.0, 30)
     pose = NoPose(mediapipe=True)
     app = live_app(checkpoint, pose)
