@@ -274,32 +274,12 @@ class Tracker:
         return People(points, scores, ids, layout, fps, size, source)
 
 
-def _box(
-    points: NDArray[np.float32], scores: NDArray[np.float32], min_score: float
-) -> tuple[NDArray[Any], float]:
-    """(centre (2,), diagonal) of the joints scored above ``min_score`` (all when none are)."""
-    corners = _corners(points, scores, min_score)
-    lo, hi = corners[:2], corners[2:]
-    return (lo + hi) / 2, max(1.0, float(np.hypot(*(hi - lo))))
-
-
 def _corners(
     points: NDArray[np.float32], scores: NDArray[np.float32], min_score: float
 ) -> NDArray[Any]:
     """(x0, y0, x1, y1) of the joints scored above ``min_score`` (all when under two are)."""
     seen = points[scores > min_score] if (scores > min_score).sum() > 1 else points
     return np.concatenate([seen.min(axis=0), seen.max(axis=0)])
-
-
-def _body_box(config: TrackerConfig) -> Box:
-    """(history, frame) -> (body centre (2,), size) on the joints the tracker matches on."""
-    joints = slice(None) if config.joints is None else list(config.joints)
-
-    def box(history: History, frame: int) -> tuple[NDArray[Any], float]:
-        points, scores = history[frame]
-        return _box(points[joints], scores[joints], config.min_score)
-
-    return box
 
 
 def _joint_corners(config: TrackerConfig) -> Corners:
@@ -311,6 +291,18 @@ def _joint_corners(config: TrackerConfig) -> Corners:
         return _corners(points[joints], scores[joints], config.min_score)
 
     return corners
+
+
+def _body_box(config: TrackerConfig) -> Box:
+    """(history, frame) -> (body centre (2,), diagonal) of the matched joints' box."""
+    corners = _joint_corners(config)
+
+    def box(history: History, frame: int) -> tuple[NDArray[Any], float]:
+        xyxy = corners(history, frame)
+        lo, hi = xyxy[:2], xyxy[2:]
+        return (lo + hi) / 2, max(1.0, float(np.hypot(*(hi - lo))))
+
+    return box
 
 
 def _fill_gaps(history: History, max_gap: int) -> None:
