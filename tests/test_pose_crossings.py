@@ -80,3 +80,24 @@ def test_a_meeting_longer_than_longest_is_left_alone() -> None:
     one = history({t: a[t] if t < 10 else b[t] for t in range(40) if not 10 <= t < 13})
     two = history({t: b[t] if t < 10 else a[t] for t in range(40) if not 10 <= t < 20})
     assert uncross([one, two], box, CrossingSettings(longest=0.2), 30.0) == 0
+
+
+def test_a_newcomer_takes_over_the_past_of_a_track_that_slid_onto_another_body() -> None:
+    # Only a (walking right) was followed; where b (walking left, not followed) met it, the
+    # region slid onto b (frame 14 on). a is found again at frame 30, as a new track.
+    a = {t: 100.0 + 3 * t for t in range(60)}
+    b = {t: 184.0 - 3 * t for t in range(60)}
+    one = history({t: a[t] if t < 14 else b[t] for t in range(60)})
+    two = history({t: a[t] for t in range(30, 60)})
+    assert uncross([one, two], box, CrossingSettings(), 30.0) == 1
+    assert all(abs(centre_x(one, t) - a[t]) < 1 for t in range(14)), "one keeps a's past"
+    assert all(abs(centre_x(one, t) - a[t]) < 1 for t in range(30, 60)), "and a's future"
+    assert all(abs(centre_x(two, t) - b[t]) < 1 for t in range(20, 60)), "two is b from there"
+
+
+def test_a_newcomer_is_not_given_the_past_of_a_track_that_kept_its_motion() -> None:
+    # A lifter stands still at x = 150; someone walks in at frame 30 where the lifter stood
+    # 40 px away, which no motion of the lifter leads to.
+    one = history(dict.fromkeys(range(60), 150.0))
+    two = history({t: 110.0 - 2 * (t - 30) for t in range(30, 60)})
+    assert uncross([one, two], box, CrossingSettings(), 30.0) == 0
