@@ -65,8 +65,9 @@ class _Meeting:
 
 def uncross(histories: list[History], box: Box, settings: CrossingSettings, fps: float) -> int:
     """Swap, in place, the futures of tracks that crossed and came out on each other's
-    track; returns how many swaps were made. The meetings are found first, then judged in
-    the order they begin, each on the histories as the swaps before it left them."""
+    track, then hand slid tracks' pasts to their newcomers; returns how many swaps were made.
+    The meetings are found first, then judged in the order they begin, each on the histories
+    as the swaps before it left them."""
     longest, window = round(settings.longest * fps), max(3, round(settings.window * fps))
     bodies = [{frame: box(h, frame) for frame in h} for h in histories]  # each box once
     meetings = []
@@ -90,8 +91,8 @@ def _hand_over_to_newcomers(
     track itself is then elsewhere: two people crossed while only one of them was followed, the
     region slid onto the other body, and the person it left is found again a moment later (at
     most ``horizon`` frames after the split) as a new track. Both are judged at the newcomer's
-    first frames; the split is the latest frame whose motion before it still leads to the
-    newcomer (the frames after it were a guess)."""
+    first frames, against the track's motion before each frame of the horizon; the track is
+    split at the change point (:func:`_change_point`) from the first frame that passes."""
     if horizon <= 0:
         return 0
     swaps = 0
