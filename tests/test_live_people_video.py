@@ -62,8 +62,8 @@ def test_each_person_counts_what_form_people_all_counts(crossing: Path, tmp_path
         drawn.append(max(shares))
     # a track is drawn once confirmed (5 detections, as offline keeps it): from frame 4 on, but
     # for one frame: where one squatter passes in front of the other (frame 14 here) the live
-    # backend may lose both for that frame, as it did on one machine's CPU kernels (an AMD
-    # EPYC's; another machine's drew the front one). Live cannot fill a gap afterwards.
+    # backend may lose both for that frame, as it did on one machine (an AMD EPYC; another
+    # machine drew the front one). Live cannot fill a gap afterwards.
     missed = [t for t, share in enumerate(drawn) if t >= 4 and share <= 0.05]
     assert len(missed) <= 1 and np.median(drawn[4:]) > 0.2, drawn
 
